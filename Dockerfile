@@ -1,0 +1,14 @@
+FROM python:3.11-slim
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY trial trial
+COPY patients patients
+COPY screening screening
+RUN pip install --no-cache-dir .
+COPY . .
+# collectstatic needs a secret to import settings; this one is thrown away with the build layer.
+RUN SECRET_KEY=collectstatic-only DATABASE_URL=postgresql://x@localhost/x REDIS_URL=redis://localhost \
+    python manage.py collectstatic --no-input
+USER nobody
+EXPOSE 8000

@@ -1,0 +1,37 @@
+# The README's two commands: `make run` and `make test`. Both work on a fresh machine.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+INSTALLED := $(VENV)/.installed
+
+.PHONY: run test bench browser-deps clean-data
+
+$(INSTALLED): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@
+
+# A secret per checkout, generated on first use, never committed.
+.data/secret_key:
+	@mkdir -p .data
+	@$(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))' > $@
+	@chmod 600 $@
+
+# Browser tests drive Debian's chromium; never `playwright install` (it downloads a browser).
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "Browser tests need Debian's chromium at /usr/bin/chromium: install the 'chromium' package."; exit 1; \
+	  fi; }
+
+run: $(INSTALLED) .data/secret_key
+	$(PY) -m trial.launch
+
+test: $(INSTALLED) .data/secret_key browser-deps
+	$(PY) -m pytest -n 2
+
+bench: $(INSTALLED) .data/secret_key
+	$(PY) bench/bench_eligibility.py

@@ -1,0 +1,79 @@
+"""Screening candidates: who they are (as far as the criteria need) and which site registered them."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from trial.audit import audited
+from trial.models import Site
+from trial.selectors import sites_of
+
+
+class PatientQuerySet(models.QuerySet):
+    def visible_to(self, user) -> PatientQuerySet:
+        """Candidates of the sites where the user holds any role: the only way views reach patients."""
+        return self.filter(site__in=sites_of(user))
+
+
+class Sex(models.TextChoices):
+    FEMALE = "female", _("Female")
+    MALE = "male", _("Male")
+
+
+class NonChildbearingReason(models.TextChoices):
+    POSTMENOPAUSAL = "postmenopausal", _("Postmenopausal (12 months of amenorrhoea)")
+    HYSTERECTOMY = "hysterectomy", _("Hysterectomy")
+    BILATERAL_SALPINGECTOMY = "bilateral_salpingectomy", _("Bilateral salpingectomy")
+    BILATERAL_OOPHORECTOMY = "bilateral_oophorectomy", _("Bilateral oophorectomy")
+
+
+class PatientStatus(models.TextChoices):
+    SCREENING = "screening", _("Screening")
+    SCREEN_FAILED = "screen_failed", _("Screen failed")
+    ELIGIBLE = "eligible", _("Signed eligible")
+    ENROLLED = "enrolled", _("Enrolled")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+@audited
+class Patient(models.Model):
+    """A screening candidate at one site, known to the sponsor by screening number and initials only."""
+
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="patients")
+    sequence = models.PositiveIntegerField()  # the site's running number; never reused
+    screening_number = models.CharField(max_length=16, unique=True)  # e.g. 01-0007
+    initials = models.CharField(max_length=4)
+    date_of_birth = models.DateField()
+    sex = models.CharField(max_length=10, choices=Sex.choices)
+    weight_kg = models.DecimalField(max_digits=5, decimal_places=1)
+    childbearing_potential = models.BooleanField()
+    non_childbearing_reason = models.CharField(max_length=32, choices=NonChildbearingReason.choices, blank=True)
+    gilbert_syndrome = models.BooleanField(default=False)
+    # Direct identifiers: optional, shown only to staff of the patient's own site, never exported.
+    full_name = models.CharField(max_length=200, blank=True)
+    hospital_record_number = models.CharField(max_length=64, blank=True)
+    status = models.CharField(max_length=20, choices=PatientStatus.choices, default=PatientStatus.SCREENING)
+    registered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    registered_at = models.DateTimeField(auto_now_add=True)
+
+    objects = PatientQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["site", "sequence"], name="patient_sequence_unique_per_site"),
+            models.CheckConstraint(
+                condition=models.Q(weight_kg__gte=20) & models.Q(weight_kg__lte=350),
+                name="patient_weight_plausible",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(childbearing_potential=True, non_childbearing_reason="")
+                | models.Q(childbearing_potential=False),
+                name="patient_reason_only_without_childbearing_potential",
+            ),
+        ]
+        ordering = ["site", "sequence"]
+
+    def __str__(self) -> str:
+        return f"{self.screening_number} {self.initials}"

@@ -1,0 +1,111 @@
+"""Fixtures shared by the whole suite: the embedded services, a trial with two sites, and staff."""
+
+from __future__ import annotations
+
+import pgtrigger
+import pytest
+from django.db.backends.postgresql.operations import DatabaseOperations
+
+from tests import factories
+from trial import embedded
+
+PASSWORD = factories.PASSWORD
+
+
+def pytest_configure(config) -> None:
+    # Real PostgreSQL and Redis: the embedded pair unless DATABASE_URL / REDIS_URL are set.
+    embedded.ensure_started()
+    # Transactional tests end with a TRUNCATE of every table; the audit tables refuse TRUNCATE
+    # (that refusal is itself tested), so only the test database's flush steps past the guard.
+    original_flush = DatabaseOperations.execute_sql_flush
+
+    def execute_sql_flush(self, sql_list):
+        with pgtrigger.ignore():
+            return original_flush(self, sql_list)
+
+    DatabaseOperations.execute_sql_flush = execute_sql_flush
+
+
+@pytest.fixture(autouse=True)
+def _static_files_without_manifest(settings):
+    """Templates resolve {% static %} without a collectstatic run (production uses the manifest)."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture
+def trial(db):
+    return factories.create_trial()
+
+
+@pytest.fixture
+def site_a(trial):
+    return factories.create_site(trial, number=1, name="Anhui Provincial Hospital", city="Hefei")
+
+
+@pytest.fixture
+def site_b(trial):
+    return factories.create_site(trial, number=2, name="Second Affiliated Hospital of ZJU", city="Hangzhou")
+
+
+@pytest.fixture
+def coordinator_a(site_a):
+    return factories.create_staff("coord_a", "coordinator", site_a)
+
+
+@pytest.fixture
+def investigator_a(site_a):
+    return factories.create_staff("inv_a", "investigator", site_a)
+
+
+@pytest.fixture
+def monitor_a(site_a):
+    return factories.create_staff("monitor_a", "monitor", site_a)
+
+
+@pytest.fixture
+def coordinator_b(site_b):
+    return factories.create_staff("coord_b", "coordinator", site_b)
+
+
+@pytest.fixture
+def sponsor_admin(db):
+    return factories.create_sponsor_admin("sponsor")
+
+
+@pytest.fixture
+def patient_a(site_a, coordinator_a):
+    return factories.create_patient(site_a, registered_by=coordinator_a)
+
+
+@pytest.fixture
+def patient_b(site_b, coordinator_b):
+    return factories.create_patient(site_b, registered_by=coordinator_b)
+
+
+@pytest.fixture
+def client_of(client):
+    """``client_of(user)``: the test client logged in as that user."""
+
+    def login(user):
+        client.force_login(user)
+        return client
+
+    return login
+
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _end_stray_database_sessions(django_db_setup, django_db_blocker):
+    """Playwright's sync API runs fixture teardown in another context, whose Django connection is
+    left open; end such sessions so the test database can be dropped at the end of the run."""
+    yield
+    from django.db import connection
+
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )

@@ -1,0 +1,52 @@
+"""Plain functions that build valid objects with sensible defaults; tests override what they test."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+
+from patients.models import Patient
+from trial.models import Site, StaffRole, Trial
+
+PASSWORD = "correct horse battery staple 42"
+
+
+def create_trial(**fields) -> Trial:
+    return Trial.objects.create(**{"code": "MC-1-50", "title": "MC-1-50 Phase I", **fields})
+
+
+def create_site(trial: Trial, **fields) -> Site:
+    return Site.objects.create(**{"trial": trial, "number": 1, "name": "Site", "city": "Hefei", **fields})
+
+
+def create_user(username: str, **fields):
+    return get_user_model().objects.create_user(username, password=PASSWORD, **fields)
+
+
+def create_staff(username: str, role: str, *sites: Site):
+    user = create_user(username, first_name=username.title(), last_name="Tester")
+    for site in sites:
+        StaffRole.objects.create(user=user, site=site, role=role)
+    return user
+
+
+def create_sponsor_admin(username: str):
+    return create_user(username, is_staff=True, is_superuser=True)
+
+
+def create_patient(site: Site, registered_by, **fields) -> Patient:
+    sequence = fields.pop("sequence", Patient.objects.filter(site=site).count() + 1)
+    defaults = {
+        "site": site,
+        "sequence": sequence,
+        "screening_number": f"{site.number:02d}-{sequence:04d}",
+        "initials": "ABC",
+        "date_of_birth": dt.date(1985, 3, 14),
+        "sex": "female",
+        "weight_kg": Decimal("58.0"),
+        "childbearing_potential": True,
+        "registered_by": registered_by,
+    }
+    return Patient.objects.create(**{**defaults, **fields})

@@ -1,0 +1,78 @@
+"""The audit trail: every write to trial data leaves an event, and events cannot be altered."""
+
+from __future__ import annotations
+
+import pghistory
+import pytest
+from django.db import DatabaseError, connection, transaction
+from django.urls import reverse
+
+from patients.models import Patient
+from trial.models import AuthEvent, Site
+
+
+def events_of(obj):
+    return obj.__class__.pgh_event_models["insert"].objects.filter(pgh_obj_id=obj.pk).order_by("pgh_id")
+
+
+def test_create_update_delete_are_recorded_with_the_acting_user(trial, coordinator_a):
+    with pghistory.context(user=coordinator_a.pk, reason="site set-up"):
+        site = Site.objects.create(trial=trial, number=9, name="Before", city="Hefei")
+        site.name = "After"
+        site.save()
+        site_pk = site.pk
+        site.delete()
+    labels = list(
+        Site.pgh_event_models["insert"].objects.filter(pgh_obj_id=site_pk)
+        .order_by("pgh_id").values_list("pgh_label", "name", "pgh_context__metadata__user")
+    )
+    assert labels == [
+        ("insert", "Before", coordinator_a.pk),
+        ("update", "After", coordinator_a.pk),
+        ("delete", "After", coordinator_a.pk),
+    ]
+
+
+def test_queryset_update_is_recorded_per_row(patient_a, coordinator_a):
+    with pghistory.context(user=coordinator_a.pk, reason="weights re-measured"):
+        Patient.objects.filter(pk=patient_a.pk).update(weight_kg=61)
+    update = events_of(patient_a).get(pgh_label="update")
+    assert update.weight_kg == 61
+    assert update.pgh_context.metadata == {"user": coordinator_a.pk, "reason": "weights re-measured"}
+
+
+def test_change_through_a_request_records_user_path_and_ip(client_of, sponsor_admin, site_a):
+    client = client_of(sponsor_admin)
+    path = reverse("admin:trial_site_change", args=[site_a.pk])
+    response = client.post(path, {
+        "trial": site_a.trial_id, "number": 1, "name": "Renamed", "city": "Hefei",
+        "time_zone": "Asia/Shanghai", "default_language": "zh-hans",
+    })
+    assert response.status_code == 302
+    update = events_of(site_a).get(pgh_label="update")
+    assert update.name == "Renamed"
+    assert update.pgh_context.metadata["user"] == sponsor_admin.pk
+    assert update.pgh_context.metadata["url"] == path
+    assert update.pgh_context.metadata["ip"] == "127.0.0.1"
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE trial_siteevent SET name = 'forged'",
+        "DELETE FROM trial_siteevent",
+        "TRUNCATE trial_siteevent",
+        "UPDATE trial_authevent SET username = 'forged'",
+        "DELETE FROM trial_authevent",
+        "TRUNCATE trial_authevent",
+    ],
+)
+@pytest.mark.django_db(transaction=True)
+def test_raw_sql_cannot_alter_the_audit_trail(site_a, statement):
+    """Committed events, as in production; TRUNCATE is refused by the statement-level guard."""
+    AuthEvent.objects.create(kind=AuthEvent.Kind.LOGIN_FAILED, username="someone")
+    with pytest.raises(DatabaseError, match="append-only|Cannot"):
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(statement)
+    assert events_of(site_a).count() == 1
+    assert AuthEvent.objects.filter(username="someone").exists()

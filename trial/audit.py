@@ -1,0 +1,65 @@
+"""The audit trail: which models are tracked, with what context, and how the events stay append-only.
+
+Row-level history is written by django-pghistory's database triggers, so ``QuerySet.update``, bulk
+operations, deletes and raw SQL are captured as well as ``save()``. Each event carries the context of the
+request or service that caused it: user, path, client IP and, when a service knows it, the reason.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+import pghistory
+import pgtrigger
+from django.db import models
+from pghistory.middleware import HistoryMiddleware
+
+ModelT = TypeVar("ModelT", bound=type[models.Model])
+
+
+def no_truncate() -> pgtrigger.Trigger:
+    """Statement-level guard: pghistory's append_only refuses UPDATE/DELETE per row, but TRUNCATE
+    fires no row trigger and would wipe the history silently."""
+    return pgtrigger.Trigger(
+        name="append_only_truncate",
+        operation=pgtrigger.Truncate,
+        level=pgtrigger.Statement,
+        when=pgtrigger.Before,
+        func="RAISE EXCEPTION 'audit: cannot truncate % (append-only table)', TG_TABLE_NAME; RETURN NULL;",
+    )
+
+
+def append_only(name: str = "append_only") -> list[pgtrigger.Trigger]:
+    """Triggers that make a table append-only: no UPDATE, no DELETE, no TRUNCATE."""
+    return [
+        pgtrigger.Protect(name=name, operation=pgtrigger.Update | pgtrigger.Delete),
+        no_truncate(),
+    ]
+
+
+def audited(model: ModelT) -> ModelT:
+    """Track inserts, updates and deletes of a model holding trial data in an append-only event table."""
+    return pghistory.track(
+        pghistory.InsertEvent(),
+        pghistory.UpdateEvent(),
+        pghistory.DeleteEvent(),
+        append_only=True,
+        meta={"triggers": [no_truncate()]},
+    )(model)
+
+
+def client_ip(request) -> str | None:
+    """The client address as the web server saw it (REMOTE_ADDR; a proxy must set it, not a header)."""
+    return request.META.get("REMOTE_ADDR")
+
+
+class AuditContextMiddleware(HistoryMiddleware):
+    """Adds the client IP to pghistory's user and path context for every write request."""
+
+    def get_context(self, request) -> dict[str, Any]:
+        return {**super().get_context(request), "ip": client_ip(request)}
+
+
+def with_reason(reason: str):
+    """Context manager for services: every event written inside carries the reason for the change."""
+    return pghistory.context(reason=reason)

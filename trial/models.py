@@ -1,0 +1,130 @@
+"""The trial, its sites, who works where in which role, and the loaded protocol versions."""
+
+from __future__ import annotations
+
+import pghistory
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from trial.audit import append_only, audited, no_truncate
+
+
+@audited
+class Trial(models.Model):
+    code = models.CharField(max_length=32, unique=True)  # the protocol's id, e.g. MC-1-50
+    title = models.CharField(max_length=300)
+    registry_id = models.CharField(max_length=32, blank=True)  # e.g. NCT06892145
+    sponsor = models.CharField(max_length=200, blank=True)
+
+    def __str__(self) -> str:
+        return self.code
+
+
+@audited
+class Site(models.Model):
+    trial = models.ForeignKey(Trial, on_delete=models.PROTECT, related_name="sites")
+    number = models.PositiveSmallIntegerField(help_text=_("Prefix of the site's screening numbers, e.g. 1 for 01-0007."))
+    name = models.CharField(max_length=200)
+    city = models.CharField(max_length=100)
+    time_zone = models.CharField(max_length=64, default="Asia/Shanghai")
+    default_language = models.CharField(max_length=10, choices=settings.LANGUAGES, default="zh-hans")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["trial", "number"], name="site_number_unique_per_trial")]
+        ordering = ["trial", "number"]
+
+    def __str__(self) -> str:
+        return f"{self.number:02d} {self.name}"
+
+    @property
+    def code(self) -> str:
+        return f"{self.number:02d}"
+
+
+class Role(models.TextChoices):
+    COORDINATOR = "coordinator", _("Coordinator")
+    INVESTIGATOR = "investigator", _("Investigator")
+    MONITOR = "monitor", _("Monitor")
+
+
+@audited
+class StaffRole(models.Model):
+    """A staff member's role at one site; one person may hold roles at several sites."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="site_roles")
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="staff_roles")
+    role = models.CharField(max_length=20, choices=Role.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "site", "role"], name="staff_role_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.get_role_display()} at {self.site}"
+
+
+class ProtocolVersion(models.Model):
+    """One loaded version of the protocol data file. Never changed once stored: a changed file is a
+    new version, so a signature can always name exactly the criteria it was evaluated against."""
+
+    trial = models.ForeignKey(Trial, on_delete=models.PROTECT, related_name="protocol_versions")
+    number = models.PositiveIntegerField()  # 1, 2, 3 ... in load order
+    label = models.CharField(max_length=32)  # the version string inside the file
+    effective_on = models.DateField()
+    content = models.TextField()
+    sha256 = models.CharField(max_length=64)
+    loaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["trial", "number"], name="protocol_version_number_unique"),
+            models.UniqueConstraint(fields=["trial", "sha256"], name="protocol_version_content_unique"),
+        ]
+        triggers = append_only()
+        get_latest_by = "number"
+
+    def __str__(self) -> str:
+        return f"{self.trial.code} v{self.label} (#{self.number})"
+
+
+class AuthEvent(models.Model):
+    """Logins, logouts and failed logins: an append-only record of who tried to get in, from where."""
+
+    class Kind(models.TextChoices):
+        LOGIN = "login", _("Login")
+        LOGOUT = "logout", _("Logout")
+        LOGIN_FAILED = "login_failed", _("Failed login")
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
+    username = models.CharField(max_length=150)  # as typed, also for failed logins of unknown names
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        triggers = append_only()
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.kind} {self.username}"
+
+
+@pghistory.track(
+    pghistory.InsertEvent(),
+    pghistory.UpdateEvent(),
+    pghistory.DeleteEvent(),
+    # The password hash is a secret and last_login changes at every login: both stay out.
+    exclude=["password", "last_login"],
+    append_only=True,
+    model_name="UserEvent",
+    meta={"triggers": [no_truncate()]},
+)
+class TrackedUser(get_user_model()):
+    """Staff accounts decide who may see and sign what, so their history is audited too. A proxy,
+    as pghistory's docs advise for models of another app: the triggers live in this app's migrations."""
+
+    class Meta:
+        proxy = True

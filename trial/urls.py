@@ -1,0 +1,17 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from trial import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("dashboard/coordinator/", views.dashboard_coordinator, name="dashboard_coordinator"),
+    path("dashboard/investigator/", views.dashboard_investigator, name="dashboard_investigator"),
+    path("dashboard/monitor/", views.dashboard_monitor, name="dashboard_monitor"),
+    path("healthz", views.healthz, name="healthz"),
+    path("patients/", include("patients.urls")),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,59 @@
+"""The landing page, the three role dashboards, and /healthz."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from patients.models import Patient
+from trial import health
+from trial.access import role_required
+from trial.models import Role
+from trial.selectors import roles_of, sites_of
+
+
+@require_GET
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """Send each user to the dashboard of their first role; sponsor admins to the admin."""
+    roles = roles_of(request.user)
+    if roles:
+        return redirect(f"dashboard_{roles[0]}")
+    if request.user.is_staff:
+        return redirect("admin:index")
+    return render(request, "trial/no_role.html", status=403)
+
+
+def _dashboard(request: HttpRequest, role: str, template: str) -> HttpResponse:
+    sites = sites_of(request.user, roles=[role])
+    patients = Patient.objects.visible_to(request.user).filter(site__in=sites).select_related("site")
+    return render(request, template, {"sites": sites, "patients": patients, "role": role})
+
+
+@require_GET
+@role_required(Role.COORDINATOR)
+def dashboard_coordinator(request: HttpRequest) -> HttpResponse:
+    return _dashboard(request, Role.COORDINATOR, "trial/dashboard_coordinator.html")
+
+
+@require_GET
+@role_required(Role.INVESTIGATOR)
+def dashboard_investigator(request: HttpRequest) -> HttpResponse:
+    return _dashboard(request, Role.INVESTIGATOR, "trial/dashboard_investigator.html")
+
+
+@require_GET
+@role_required(Role.MONITOR)
+def dashboard_monitor(request: HttpRequest) -> HttpResponse:
+    return _dashboard(request, Role.MONITOR, "trial/dashboard_monitor.html")
+
+
+@require_GET
+@never_cache
+def healthz(request: HttpRequest) -> JsonResponse:
+    status = {"database": health.database_ok(), "redis": health.redis_ok()}
+    body = {name: "ok" if up else "down" for name, up in status.items()}
+    return JsonResponse(body, status=200 if all(status.values()) else 503)
