@@ -38,15 +38,18 @@ ACCOUNTS = [
 def demo_load() -> list[tuple[str, str, str]] | None:
     """Create the demo trial, sites and accounts. Returns (username, role, password) per account
     created, or None when the demo is already there (a second run changes nothing)."""
-    if Trial.objects.filter(code="MC-1-50").exists():
+    if Site.objects.filter(trial__code="MC-1-50").exists():
         return None
     created = []
     with transaction.atomic(), with_reason("demo data loaded"):
-        trial = Trial.objects.create(
+        # The trial may exist already: loading its protocol creates it.
+        trial, _ = Trial.objects.update_or_create(
             code="MC-1-50",
-            title="Phase I trial of CD19 CAR-T (MC-1-50) in refractory adult systemic lupus erythematosus",
-            registry_id="NCT06892145",
-            sponsor="Chongqing Precision Biotech",
+            defaults={
+                "title": "Phase I trial of CD19 CAR-T (MC-1-50) in refractory adult systemic lupus erythematosus",
+                "registry_id": "NCT06892145",
+                "sponsor": "Chongqing Precision Biotech",
+            },
         )
         sites = {
             number: Site.objects.create(trial=trial, number=number, name=name, city=city)

@@ -1,0 +1,75 @@
+"""Loaded protocol versions: storing a validated protocol file, and finding the one in force.
+
+A stored version is never changed (the table is append-only in the database): loading the same
+content again is a no-op, a changed file becomes the next version. Signatures name the version.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+from functools import lru_cache
+
+from django.db import transaction
+
+from screening.eligibility import Protocol, load_protocol_text
+from trial.audit import with_reason
+from trial.models import ProtocolVersion, Trial
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    version: ProtocolVersion
+    created: bool
+
+
+def protocol_version_load(*, text: str, source: str = "protocol") -> LoadResult:
+    """Validate protocol TOML and store it as a new version unless identical content is stored.
+
+    Raises ``screening.eligibility.ProtocolError`` (naming the key) on an invalid file; nothing is stored.
+    The trial is created from the file's id and title the first time its protocol is loaded.
+    """
+    protocol = load_protocol_text(text, source=source)
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    with transaction.atomic(), with_reason(f"protocol {protocol.id} v{protocol.version} loaded from {source}"):
+        trial, _ = Trial.objects.get_or_create(code=protocol.id, defaults={"title": protocol.title})
+        # Serialise concurrent loads of the same trial so version numbers stay consecutive.
+        Trial.objects.select_for_update().filter(pk=trial.pk).first()
+        existing = ProtocolVersion.objects.filter(trial=trial, sha256=digest).first()
+        if existing is not None:
+            return LoadResult(existing, created=False)
+        latest = ProtocolVersion.objects.filter(trial=trial).order_by("-number").first()
+        version = ProtocolVersion.objects.create(
+            trial=trial,
+            number=(latest.number + 1) if latest else 1,
+            label=protocol.version,
+            effective_on=protocol.effective_date,
+            content=text,
+            sha256=digest,
+        )
+    return LoadResult(version, created=True)
+
+
+def current_protocol_version(trial: Trial, on: dt.date | None = None) -> ProtocolVersion | None:
+    """The newest loaded version already effective on ``on`` (today by default)."""
+    on = on or dt.date.today()
+    return (
+        ProtocolVersion.objects.filter(trial=trial, effective_on__lte=on).order_by("-number").first()
+    )
+
+
+@lru_cache(maxsize=32)
+def _parse(sha256: str, content: str) -> Protocol:
+    # Keyed by content hash: a stored version never changes, so its parse can be reused.
+    return load_protocol_text(content)
+
+
+def protocol_of(version: ProtocolVersion) -> Protocol:
+    return _parse(version.sha256, version.content)
+
+
+def current_protocol(trial: Trial, on: dt.date | None = None) -> Protocol | None:
+    """The parsed protocol in force for a trial, or None when none has been loaded."""
+    version = current_protocol_version(trial, on)
+    return protocol_of(version) if version else None
