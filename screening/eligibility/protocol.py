@@ -1,0 +1,476 @@
+"""The trial protocol as data: criteria with their thresholds, drug lists, lab units, reminder schedules.
+
+A protocol amendment changes `trial/protocols/<id>.toml`, not Python. Loading is strict (unknown keys,
+unknown criterion kinds, missing thresholds and wrong types are all refused, naming the key), because a
+typo in a threshold name must stop the portal at start-up rather than quietly evaluate without it.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from .facts import LAB_UNITS, ContraceptionMethod, DrugClass, LabTest
+
+LANGUAGES = ("en", "zh-hans")
+RITUXIMAB = "rituximab"
+
+
+class ProtocolError(ValueError):
+    """A protocol file that cannot be used; `key` is the dotted path of the offending key."""
+
+    def __init__(self, key: str, message: str) -> None:
+        super().__init__(f"{key}: {message}")
+        self.key = key
+        self.message = message
+
+
+class ParamType(StrEnum):
+    NUMBER = "a number"
+    INTEGER = "an integer"
+    STRING = "a string"
+    STRING_LIST = "a list of strings"
+
+
+@dataclass(frozen=True)
+class KindSpec:
+    """What a criterion kind needs from the protocol: its thresholds and the lab tests it reads."""
+
+    required: Mapping[str, ParamType]
+    optional: Mapping[str, ParamType] = field(default_factory=lambda: MappingProxyType({}))
+    lab_tests: tuple[str, ...] = ()
+
+
+_N, _I, _S = ParamType.NUMBER, ParamType.INTEGER, ParamType.STRING
+
+# The criterion kinds the engine implements (criteria.RULES has one function per key).
+CRITERION_KINDS: Mapping[str, KindSpec] = MappingProxyType(
+    {
+        "consent": KindSpec({}, {"approved_icf_versions": ParamType.STRING_LIST}),
+        "age": KindSpec({"min_age_years": _I}),
+        "eular_acr_2019": KindSpec({"min_points": _I}),
+        "refractory_therapy": KindSpec(
+            {
+                "min_antimalarials": _I,
+                "min_glucocorticoid_mg_per_kg_day": _N,
+                "min_immunosuppressants": _I,
+                "min_biologics": _I,
+                "min_treatment_months": _I,
+            }
+        ),
+        "sledai_2k": KindSpec({"min_score": _I}),
+        "autoantibodies": KindSpec({}),
+        "lvef": KindSpec({"min_lvef_percent": _N}),
+        "renal_function": KindSpec(
+            {"creatinine_max_uln": _N, "min_crcl_ml_min": _N}, lab_tests=(LabTest.CREATININE,)
+        ),
+        "liver_enzymes": KindSpec(
+            {"alt_ast_max_uln": _N, "alt_ast_relaxed_uln": _N}, lab_tests=(LabTest.ALT, LabTest.AST)
+        ),
+        "bilirubin": KindSpec(
+            {"total_bilirubin_max_uln": _N, "gilbert_max_uln": _N}, lab_tests=(LabTest.TOTAL_BILIRUBIN,)
+        ),
+        "oxygen_saturation": KindSpec({"min_spo2_percent": _N}),
+        "attestation": KindSpec({"attestation": _S}),
+        "pregnancy_contraception": KindSpec({}),
+    }
+)
+
+
+class ExclusionCriteriaStatus(StrEnum):
+    PROVIDED = "provided"
+    NOT_PROVIDED = "not_provided"  # the public record gives none; the sponsor has not supplied them yet
+
+
+@dataclass(frozen=True)
+class Criterion:
+    code: str
+    kind: str
+    names: Mapping[str, str]  # language code ("en", "zh-hans") -> display name
+    params: Mapping[str, Any]  # thresholds and options, as declared by CRITERION_KINDS[kind]
+
+
+@dataclass(frozen=True)
+class LabSpec:
+    test: str
+    canonical_unit: str
+    units: Mapping[str, float]  # accepted unit -> factor converting it to the canonical unit
+    plausible_min: float  # canonical unit; outside this a value is more likely an entry error than a result
+    plausible_max: float
+
+
+@dataclass(frozen=True)
+class DrugLists:
+    """Drugs that count towards each class of conventional therapy (I03b). Exhaustive: amend to add one."""
+
+    antimalarial: tuple[str, ...]
+    glucocorticoid: tuple[str, ...]
+    immunosuppressant: tuple[str, ...]
+    biologic: tuple[str, ...]
+    rituximab_counts: bool
+
+    def class_of(self, drug: str) -> DrugClass | None:
+        for drug_class in DrugClass:
+            if drug in getattr(self, drug_class.value):
+                return drug_class
+        return None
+
+
+@dataclass(frozen=True)
+class DoseLevels:
+    unit: str
+    levels: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class ReminderSchedule:
+    applies_to: str  # "all" or "childbearing_potential"
+    every_months: int  # after infusion
+    until_month: int
+    before_lymphodepletion_hours: int | None = None
+    end_notice: bool = False
+
+
+@dataclass(frozen=True)
+class Reminders:
+    overdue_after_days: int
+    pregnancy_test: ReminderSchedule
+    contraception: ReminderSchedule
+
+
+@dataclass(frozen=True)
+class Protocol:
+    id: str
+    version: str
+    title: str
+    effective_date: date
+    screening_window_days: int
+    criteria: tuple[Criterion, ...]
+    exclusion_criteria_status: ExclusionCriteriaStatus
+    exclusion_criteria_note: str
+    exclusion_criteria: tuple[Criterion, ...]
+    contraception_methods: Mapping[str, Mapping[str, str]]  # method code -> names by language
+    drugs: DrugLists
+    glucocorticoid_factors: Mapping[str, float]  # drug -> mg prednisone per mg of drug (table C)
+    dose_levels: DoseLevels
+    reminders: Reminders
+    lab_tests: Mapping[str, LabSpec]
+
+
+def load_protocol_file(path: str | Path) -> Protocol:
+    """Read and validate a protocol TOML file. An unreadable file is a `ProtocolError` naming the path."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ProtocolError(str(path), f"cannot read protocol file: {getattr(exc, 'strerror', None) or exc}") from None
+    return load_protocol_text(text, source=str(path))
+
+
+def load_protocol_text(text: str, source: str = "protocol") -> Protocol:
+    """Parse and validate protocol TOML text; `source` names it in a syntax error (the file path)."""
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ProtocolError(source, f"invalid TOML: {exc}") from None
+    root = _Table(doc, "")
+    root.allow(
+        "id",
+        "version",
+        "title",
+        "effective_date",
+        "screening_window_days",
+        "exclusion_criteria_status",
+        "exclusion_criteria_note",
+        "criteria",
+        "exclusion_criteria",
+        "contraception_methods",
+        "drugs",
+        "glucocorticoid_factors",
+        "dose_levels",
+        "reminders",
+        "lab_tests",
+    )
+    identity = {
+        "id": root.string("id"),
+        "version": root.string("version"),
+        "title": root.string("title"),
+        "effective_date": root.calendar_date("effective_date"),
+        "screening_window_days": root.integer("screening_window_days", minimum=1),
+    }
+    lab_tests = _lab_tests(root.table("lab_tests"))
+    criteria = _criteria(root.table("criteria"), lab_tests)
+    if not criteria:
+        raise ProtocolError("criteria", "at least one criterion is required")
+    exclusion_status = _choice(
+        root.string("exclusion_criteria_status"), "exclusion_criteria_status", ExclusionCriteriaStatus
+    )
+    exclusions = _criteria(root.table("exclusion_criteria", default={}), lab_tests)
+    for criterion in exclusions:
+        if any(criterion.code == inclusion.code for inclusion in criteria):
+            raise ProtocolError(f"exclusion_criteria.{criterion.code}", "code already used by an inclusion criterion")
+    if exclusion_status is ExclusionCriteriaStatus.NOT_PROVIDED and exclusions:
+        raise ProtocolError("exclusion_criteria", "must be empty while exclusion_criteria_status is 'not_provided'")
+    if exclusion_status is ExclusionCriteriaStatus.PROVIDED and not exclusions:
+        raise ProtocolError("exclusion_criteria", "required when exclusion_criteria_status is 'provided'")
+    factors = _glucocorticoid_factors(root.table("glucocorticoid_factors"))
+    return Protocol(
+        **identity,
+        criteria=criteria,
+        exclusion_criteria_status=exclusion_status,
+        exclusion_criteria_note=root.string("exclusion_criteria_note", default=""),
+        exclusion_criteria=exclusions,
+        contraception_methods=_contraception_methods(root.table("contraception_methods")),
+        drugs=_drugs(root.table("drugs"), tuple(factors)),
+        glucocorticoid_factors=factors,
+        dose_levels=_dose_levels(root.table("dose_levels")),
+        reminders=_reminders(root.table("reminders")),
+        lab_tests=lab_tests,
+    )
+
+
+# -- sections -----------------------------------------------------------------------------------------------
+
+
+def _criteria(table: _Table, lab_tests: Mapping[str, LabSpec]) -> tuple[Criterion, ...]:
+    criteria = []
+    for code in table.keys():
+        entry = table.table(code)
+        kind = entry.string("kind")
+        spec = CRITERION_KINDS.get(kind)
+        if spec is None:
+            known = ", ".join(CRITERION_KINDS)
+            raise ProtocolError(entry.key("kind"), f"unknown criterion kind {kind!r} (known: {known})")
+        entry.allow("kind", "name", *spec.required, *spec.optional)
+        params = {name: entry.param(name, kind_) for name, kind_ in spec.required.items()}
+        params.update(
+            {name: entry.param(name, kind_) for name, kind_ in spec.optional.items() if name in entry.data}
+        )
+        for test in spec.lab_tests:
+            if test not in lab_tests:
+                raise ProtocolError(f"lab_tests.{test}", f"required by {entry.path} ({kind})")
+        criteria.append(
+            Criterion(code=code, kind=kind, names=_names(entry.table("name")), params=MappingProxyType(params))
+        )
+    return tuple(criteria)
+
+
+def _names(table: _Table) -> Mapping[str, str]:
+    table.allow(*LANGUAGES)
+    return MappingProxyType({language: table.string(language) for language in LANGUAGES})
+
+
+def _lab_tests(table: _Table) -> Mapping[str, LabSpec]:
+    specs = {}
+    for test in table.keys():
+        entry = table.table(test)
+        _choice(test, entry.path, LabTest)
+        entry.allow("canonical_unit", "units", "plausible_min", "plausible_max")
+        units_table = entry.table("units")
+        units = {}
+        for unit in units_table.keys():
+            _choice(unit, units_table.key(unit), LAB_UNITS)
+            units[unit] = units_table.number(unit, positive=True)
+        canonical = entry.string("canonical_unit")
+        if units.get(canonical) != 1:
+            raise ProtocolError(entry.key("canonical_unit"), f"{canonical!r} must be listed in units with factor 1")
+        # Positive: a zero creatinine would divide Cockcroft-Gault by zero instead of being flagged implausible.
+        low, high = entry.number("plausible_min", positive=True), entry.number("plausible_max")
+        if not low < high:
+            raise ProtocolError(entry.key("plausible_max"), "must be greater than plausible_min")
+        specs[test] = LabSpec(test, canonical, MappingProxyType(units), low, high)
+    return MappingProxyType(specs)
+
+
+def _contraception_methods(table: _Table) -> Mapping[str, Mapping[str, str]]:
+    methods = {}
+    for code in table.keys():
+        _choice(code, table.key(code), ContraceptionMethod)
+        if code == ContraceptionMethod.SAFE_PERIOD:
+            # The record excludes it explicitly; no amendment of this file may bring it back.
+            raise ProtocolError(table.key(code), "the safe period method is never accepted")
+        methods[code] = _names(table.table(code))
+    if not methods:
+        raise ProtocolError(table.path, "at least one accepted method is required")
+    return MappingProxyType(methods)
+
+
+def _glucocorticoid_factors(table: _Table) -> Mapping[str, float]:
+    # Facts lower-case drug names before matching, so the protocol's names are lower-cased too.
+    factors = {drug.strip().lower(): table.number(drug, positive=True) for drug in table.keys()}
+    if not factors:
+        raise ProtocolError(table.path, "at least one glucocorticoid is required")
+    return MappingProxyType(factors)
+
+
+def _drugs(table: _Table, glucocorticoids: tuple[str, ...]) -> DrugLists:
+    table.allow("antimalarial", "immunosuppressant", "biologic", "rituximab_counts_as_biologic")
+    rituximab_counts = table.boolean("rituximab_counts_as_biologic", default=False)
+    biologic = _drug_names(table, "biologic")
+    if RITUXIMAB in biologic:
+        raise ProtocolError(table.key("biologic"), "list rituximab through rituximab_counts_as_biologic = true")
+    lists = DrugLists(
+        antimalarial=_drug_names(table, "antimalarial"),
+        glucocorticoid=glucocorticoids,
+        immunosuppressant=_drug_names(table, "immunosuppressant"),
+        biologic=(*biologic, RITUXIMAB) if rituximab_counts else biologic,
+        rituximab_counts=rituximab_counts,
+    )
+    seen: dict[str, str] = {}
+    for drug_class in DrugClass:
+        for drug in getattr(lists, drug_class.value):
+            if drug in seen:
+                raise ProtocolError(table.path, f"{drug!r} is listed as both {seen[drug]} and {drug_class.value}")
+            seen[drug] = drug_class.value
+    return lists
+
+
+def _drug_names(table: _Table, name: str) -> tuple[str, ...]:
+    return tuple(drug.strip().lower() for drug in table.strings(name))
+
+
+def _dose_levels(table: _Table) -> DoseLevels:
+    table.allow("unit", "levels")
+    levels = table.array("levels")
+    for i, level in enumerate(levels):
+        if not _is_number(level) or level <= 0:
+            raise ProtocolError(f"{table.key('levels')}[{i}]", f"expected a positive number, got {level!r}")
+    return DoseLevels(unit=table.string("unit"), levels=tuple(float(level) for level in levels))
+
+
+def _reminders(table: _Table) -> Reminders:
+    table.allow("overdue_after_days", "pregnancy_test", "contraception")
+    return Reminders(
+        overdue_after_days=table.integer("overdue_after_days", minimum=1),
+        pregnancy_test=_schedule(table.table("pregnancy_test")),
+        contraception=_schedule(table.table("contraception")),
+    )
+
+
+def _schedule(table: _Table) -> ReminderSchedule:
+    table.allow("applies_to", "every_months", "until_month", "before_lymphodepletion_hours", "end_notice")
+    hours = table.data.get("before_lymphodepletion_hours")
+    return ReminderSchedule(
+        applies_to=_choice(table.string("applies_to"), table.key("applies_to"), ("all", "childbearing_potential")),
+        every_months=table.integer("every_months", minimum=1),
+        until_month=table.integer("until_month", minimum=1),
+        before_lymphodepletion_hours=None if hours is None else table.integer("before_lymphodepletion_hours",
+                                                                              minimum=1),
+        end_notice=table.boolean("end_notice", default=False),
+    )
+
+
+# -- readers --------------------------------------------------------------------------------------------------
+
+_MISSING = object()
+
+
+def _is_number(value: Any) -> bool:
+    # TOML allows inf and nan; neither is a threshold anyone meant.
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _choice(value: str, key: str, choices: Any) -> Any:
+    allowed = tuple(c.value if isinstance(c, StrEnum) else c for c in choices)
+    if value not in allowed:
+        raise ProtocolError(key, f"expected one of {', '.join(repr(c) for c in allowed)}, got {value!r}")
+    return choices(value) if isinstance(choices, type) else value
+
+
+@dataclass(frozen=True)
+class _Table:
+    """A TOML table and its dotted path, so every error can name the key it is about."""
+
+    data: Mapping[str, Any]
+    path: str
+
+    def key(self, name: str) -> str:
+        return f"{self.path}.{name}" if self.path else name
+
+    def keys(self) -> list[str]:
+        return list(self.data)
+
+    def allow(self, *names: str) -> None:
+        for name in self.data:
+            if name not in names:
+                raise ProtocolError(self.key(name), "unknown key")
+
+    def _get(self, name: str, default: Any) -> Any:
+        value = self.data.get(name, _MISSING)
+        if value is _MISSING:
+            if default is _MISSING:
+                raise ProtocolError(self.key(name), "required")
+            return default
+        return value
+
+    def _fail(self, name: str, expected: str, value: Any) -> ProtocolError:
+        return ProtocolError(self.key(name), f"expected {expected}, got {value!r}")
+
+    def table(self, name: str, default: Any = _MISSING) -> _Table:
+        value = self._get(name, default)
+        if not isinstance(value, Mapping):
+            raise self._fail(name, "a table", value)
+        return _Table(value, self.key(name))
+
+    def string(self, name: str, default: Any = _MISSING) -> str:
+        value = self._get(name, default)
+        if not isinstance(value, str):
+            raise self._fail(name, "a string", value)
+        return value
+
+    def strings(self, name: str) -> tuple[str, ...]:
+        values = self.array(name)
+        for i, value in enumerate(values):
+            if not isinstance(value, str):
+                raise ProtocolError(f"{self.key(name)}[{i}]", f"expected a string, got {value!r}")
+        return tuple(values)
+
+    def array(self, name: str) -> list[Any]:
+        value = self._get(name, _MISSING)
+        if not isinstance(value, list):
+            raise self._fail(name, "a list", value)
+        return value
+
+    def number(self, name: str, *, positive: bool = False) -> float:
+        value = self._get(name, _MISSING)
+        if not _is_number(value):
+            raise self._fail(name, "a number", value)
+        if positive and value <= 0:
+            raise self._fail(name, "a number greater than 0", value)
+        return value
+
+    def integer(self, name: str, *, minimum: int | None = None) -> int:
+        value = self._get(name, _MISSING)
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise self._fail(name, "an integer", value)
+        if minimum is not None and value < minimum:
+            raise self._fail(name, f"an integer >= {minimum}", value)
+        return value
+
+    def boolean(self, name: str, default: Any = _MISSING) -> bool:
+        value = self._get(name, default)
+        if not isinstance(value, bool):
+            raise self._fail(name, "true or false", value)
+        return value
+
+    def calendar_date(self, name: str) -> date:
+        value = self._get(name, _MISSING)
+        # tomllib gives a datetime for 2025-03-01T00:00; the protocol means a calendar day.
+        if not isinstance(value, date) or hasattr(value, "hour"):
+            raise self._fail(name, "a date (YYYY-MM-DD, unquoted)", value)
+        return value
+
+    def param(self, name: str, param_type: ParamType) -> Any:
+        if param_type is ParamType.NUMBER:
+            return self.number(name)
+        if param_type is ParamType.INTEGER:
+            return self.integer(name)
+        if param_type is ParamType.STRING:
+            return self.string(name)
+        return self.strings(name)

@@ -1,0 +1,147 @@
+"""Parsing the facts document: strict about what it knows, silent about what it does not."""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from screening.eligibility import Facts, FactsError, parse_facts
+from screening.eligibility.facts import DrugClass, Sex
+
+
+def test_example_parses_into_frozen_dataclasses(doc) -> None:
+    facts = parse_facts(doc)
+    assert isinstance(facts, Facts)
+    assert facts.evaluated_on == date(2026, 11, 20)
+    assert facts.patient.sex is Sex.FEMALE
+    assert facts.labs[0].value == 70.0
+    assert facts.treatments[0].drug_class is DrugClass.ANTIMALARIAL
+    assert facts.attestations.answer("apheresis_suitable") is True
+    with pytest.raises(AttributeError):
+        facts.evaluated_on = date(2026, 1, 1)  # type: ignore[misc]
+
+
+def test_unknown_keys_are_ignored(doc) -> None:
+    doc["portal_note"] = {"anything": [1, 2]}
+    doc["patient"]["height_cm"] = "tall"
+    doc["labs"][0]["lab_name"] = 7
+    assert parse_facts(doc) == parse_facts({k: v for k, v in doc.items() if k != "portal_note"})
+
+
+def test_optional_sections_may_be_absent() -> None:
+    facts = parse_facts({"evaluated_on": "2026-11-20"})
+    assert (facts.patient, facts.consent, facts.treatments, facts.attestations) == (None, None, None, None)
+    assert facts.labs == ()
+
+
+def test_null_sections_count_as_absent() -> None:
+    assert parse_facts({"evaluated_on": "2026-11-20", "echo": None, "labs": None}).echo is None
+
+
+def test_extra_attestations_are_kept_for_protocol_defined_criteria(doc) -> None:
+    doc["attestations"]["no_active_infection"] = False
+    doc["attestations"]["free_text"] = "ignored"
+    answers = parse_facts(doc).attestations.answers
+    assert answers["no_active_infection"] is False
+    assert "free_text" not in answers
+
+
+def test_dates_and_decimals_from_model_fields_are_accepted(doc) -> None:
+    """The portal may build the document from Django model fields without formatting them first."""
+    from_json = parse_facts(doc)
+    doc["evaluated_on"] = date(2026, 11, 20)
+    doc["patient"]["weight_kg"] = Decimal("58.0")
+    assert parse_facts(doc) == from_json
+
+
+@pytest.mark.parametrize("value", [10**400, Decimal("Infinity"), Decimal("sNaN"), math.inf])
+def test_numbers_beyond_float_range_are_refused(doc, value: Any) -> None:
+    doc["patient"]["weight_kg"] = value
+    with pytest.raises(FactsError, match="^patient.weight_kg: expected a number"):
+        parse_facts(doc)
+
+
+def test_a_datetime_is_not_a_date(doc) -> None:
+    doc["evaluated_on"] = datetime(2026, 11, 20, 9, 30)
+    with pytest.raises(FactsError, match="^evaluated_on: expected a date"):
+        parse_facts(doc)
+
+
+def test_drug_names_are_matched_case_insensitively(doc) -> None:
+    doc["treatments"][0]["drug"] = "  Hydroxychloroquine "
+    assert parse_facts(doc).treatments[0].drug == "hydroxychloroquine"
+
+
+DELETE = object()
+
+
+def _apply(doc: dict, key: str, value: Any) -> None:
+    """Set (or delete) the value at a key path written as in error messages: `labs[2].collected_on`."""
+    steps: list[Any] = []
+    for part in key.split("."):
+        name, *indexes = part.replace("]", "").split("[")
+        steps += [name, *map(int, indexes)]
+    target = doc
+    for step in steps[:-1]:
+        target = target[step]
+    if value is DELETE:
+        del target[steps[-1]]
+    else:
+        target[steps[-1]] = value
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("labs[2].collected_on", "2026-13-01", "expected a date YYYY-MM-DD, got '2026-13-01'"),
+        ("labs[2].collected_on", "20261105", "expected a date YYYY-MM-DD, got '20261105'"),
+        ("consent.signed_on", "2026-11-2", "expected a date YYYY-MM-DD, got '2026-11-2'"),
+        ("evaluated_on", 20261120, "expected a date YYYY-MM-DD, got 20261120"),
+        ("evaluated_on", DELETE, "required"),
+        ("patient.sex", "f", "expected one of 'female', 'male', got 'f'"),
+        ("patient.weight_kg", "58", "expected a number, got '58'"),
+        ("patient.weight_kg", 0, "expected a number greater than 0, got 0"),
+        ("patient.childbearing_potential", "yes", "expected true, false or null, got 'yes'"),
+        ("patient", [], "expected an object, got a list"),
+        ("consent.signer", "doctor", "expected one of 'patient', 'guardian', got 'doctor'"),
+        ("consent.icf_version", 2.0, "expected a non-empty string, got 2.0"),
+        ("labs", {"test": "alt"}, "expected a list, got an object"),
+        ("labs[1]", "alt 30", "expected an object, got 'alt 30'"),
+        ("labs[0].value", True, "expected a number, got true"),
+        ("labs[0].value", math.nan, "expected a number, got nan"),
+        ("labs[0].value", -1, "expected a number >= 0, got -1"),
+        ("labs[0].uln", 0, "expected a number greater than 0, got 0"),
+        ("labs[3].uln", DELETE, "required"),
+        ("labs[0].test", "hemoglobin", "expected one of"),
+        ("labs[0].unit", "umol/l", "expected one of 'umol/L', 'mg/dL', 'U/L', got 'umol/l'"),
+        ("serology[1].result", "weak", "expected one of 'positive', 'negative', got 'weak'"),
+        ("sledai_2k.descriptors[1]", "sunburn", "unknown code 'sunburn'"),
+        ("eular_acr_2019.criteria", "joint_involvement", "expected a list"),
+        ("eular_acr_2019.criteria[0]", "arthritis", "unknown code 'arthritis'"),
+        ("treatments[2].class", "steroid", "expected one of"),
+        ("treatments[2].stopped_on", "2024-02-01", "2024-02-01 is before started_on 2024-03-01"),
+        ("treatments[1].dose_mg_per_day", "60 mg", "expected a number, got '60 mg'"),
+        ("intolerant_to_conventional_therapy", "no", "expected true, false or null, got 'no'"),
+        ("echo.lvef_percent", 120, "expected a percentage 0-100, got 120"),
+        ("spo2.room_air", 1, "expected true, false or null, got 1"),
+        ("pregnancy_test.specimen", "saliva", "expected one of 'serum', 'urine', got 'saliva'"),
+        ("attestations.apheresis_suitable", "yes", "expected true, false or null, got 'yes'"),
+        ("attestations.contraception_method", "pill", "expected one of"),
+    ],
+)
+def test_malformed_document_names_the_key(doc, key: str, value: Any, message: str) -> None:
+    _apply(doc, key, value)
+    with pytest.raises(FactsError) as caught:
+        parse_facts(doc)
+    assert caught.value.key == key
+    assert str(caught.value).startswith(f"{key}: {message}")
+
+
+@pytest.mark.parametrize("document", [[], "facts", None, 3])
+def test_a_document_that_is_not_an_object_is_refused(document: Any) -> None:
+    with pytest.raises(FactsError, match="^facts: expected an object"):
+        parse_facts(document)
