@@ -6,4 +6,10 @@ class TrialConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
         from trial import auth_audit  # noqa: F401  (connects the login/logout signal receivers)
+        from trial.ledger import install_ledger_after_migrate
+
+        # Event tables created by any app's migrations get the audit-ledger trigger.
+        post_migrate.connect(install_ledger_after_migrate, sender=self, dispatch_uid="trial_install_ledger")

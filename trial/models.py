@@ -128,3 +128,8 @@ class TrackedUser(get_user_model()):
 
     class Meta:
         proxy = True
+
+
+# Models of the monitor side, kept in their own modules by topic and registered here with the app.
+from trial.ledger import AuditEntry, VerificationRun  # noqa: E402,F401
+from trial.monitoring import DataQuery, Verification  # noqa: E402,F401

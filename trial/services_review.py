@@ -1,0 +1,101 @@
+"""Writes of the monitor review: source data verification and the life of a data query.
+
+Who may do what: a monitor *of the candidate's site* verifies records, raises and closes queries; the site's
+coordinator or investigator answers them. A monitor never enters data: answering is refused to monitors
+even when they hold another role elsewhere.
+
+Answering is an answer text for now; correcting the record itself happens on the record's own page (with
+its reason, through that page's service), and the monitor then closes the query.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from trial.audit import with_reason
+from trial.audit_search import latest_entry_of_record, queryable_fields
+from trial.models import Role
+from trial.monitoring import DataQuery, QueryStatus, Verification
+from trial.selectors import has_role
+
+
+def _require_monitor(user, patient) -> None:
+    if not has_role(user, Role.MONITOR, patient.site):
+        raise PermissionDenied("Only a monitor of the candidate's site may do this.")
+
+
+def _require_record_of(patient, record_type: str, object_id: str) -> int:
+    """The record must have audit history under this candidate; returns its newest ledger entry."""
+    latest = latest_entry_of_record(patient, record_type, object_id)
+    if latest is None:
+        raise ValidationError("This record has no history under this candidate.")
+    return latest
+
+
+def verification_create(*, acting_user, patient, record_type: str, object_id: str) -> Verification:
+    """Mark one record of the candidate as verified against the source, as it stands now."""
+    with transaction.atomic():
+        _require_monitor(acting_user, patient)
+        latest = _require_record_of(patient, record_type, object_id)
+        with with_reason("source data verified"):
+            return Verification.objects.create(
+                patient=patient, record_type=record_type, object_id=object_id, ledger_entry_id=latest,
+                verified_by=acting_user, verified_at=timezone.now(),
+            )
+
+
+def query_raise(*, acting_user, patient, record_type: str, object_id: str, field: str, text: str) -> DataQuery:
+    """Ask the site about one field of one record of the candidate."""
+    text = text.strip()
+    with transaction.atomic():
+        _require_monitor(acting_user, patient)
+        _require_record_of(patient, record_type, object_id)
+        if field not in {column for column, _label in queryable_fields(record_type)}:
+            raise ValidationError({"field": "Choose a field of this record."})
+        if not text:
+            raise ValidationError({"text": "Write the question."})
+        with with_reason("data query raised"):
+            return DataQuery.objects.create(
+                patient=patient, record_type=record_type, object_id=object_id, field=field, text=text,
+                raised_by=acting_user, raised_at=timezone.now(),
+            )
+
+
+def query_answer(*, acting_user, query: DataQuery, answer: str) -> DataQuery:
+    """The site's answer to an open query (coordinator or investigator of the candidate's site)."""
+    answer = answer.strip()
+    with transaction.atomic():
+        query = DataQuery.objects.select_for_update().select_related("patient__site").get(pk=query.pk)
+        site = query.patient.site
+        if has_role(acting_user, Role.MONITOR, site) or not (
+            has_role(acting_user, Role.COORDINATOR, site) or has_role(acting_user, Role.INVESTIGATOR, site)
+        ):
+            raise PermissionDenied("Only the site's coordinator or investigator answers queries.")
+        if query.status != QueryStatus.OPEN:
+            raise ValidationError("This query is not open any more.")
+        if not answer:
+            raise ValidationError({"answer": "Write the answer."})
+        query.answer = answer
+        query.answered_by = acting_user
+        query.answered_at = timezone.now()
+        query.status = QueryStatus.ANSWERED
+        with with_reason("data query answered"):
+            query.save(update_fields=["answer", "answered_by", "answered_at", "status"])
+        return query
+
+
+def query_close(*, acting_user, query: DataQuery) -> DataQuery:
+    """The monitor resolves a query (answered, or open when the site corrected the record instead)."""
+    with transaction.atomic():
+        query = DataQuery.objects.select_for_update().select_related("patient__site").get(pk=query.pk)
+        _require_monitor(acting_user, query.patient)
+        if query.status == QueryStatus.CLOSED:
+            raise ValidationError("This query is already closed.")
+        query.status = QueryStatus.CLOSED
+        query.closed_by = acting_user
+        query.closed_at = timezone.now()
+        with with_reason("data query closed"):
+            query.save(update_fields=["status", "closed_by", "closed_at"])
+        return query

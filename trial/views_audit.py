@@ -1,0 +1,255 @@
+"""Monitor review pages: the audit log (search, one entry, CSV), a candidate's change history, and the
+verification / query actions. Thin: scoping is in ``trial.audit_search``, writes in ``trial.services_review``."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.views.decorators.http import require_GET, require_POST
+
+from patients.models import Patient
+from trial import services_review
+from trial.audit_search import (
+    entries_visible_to,
+    is_sponsor_admin,
+    last_verification_run,
+    my_verifications,
+    open_queries,
+    patient_history as history_of,
+    queryable_fields,
+    record_type_label,
+    search_entries,
+    iter_entries,
+    visible_changes,
+)
+from trial.forms_audit import AuditFilterForm, QueryAnswerForm, QueryRaiseForm, RecordForm
+from trial.models import Role
+from trial.monitoring import DataQuery
+from trial.selectors import has_role, roles_of
+
+
+def _audit_reader(view):
+    """Monitors (their sites' entries) and sponsor admins (all entries); everyone else 403."""
+
+    @login_required
+    def wrapper(request: HttpRequest, *args, **kwargs):
+        if not (is_sponsor_admin(request.user) or Role.MONITOR in roles_of(request.user)):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    wrapper.__name__ = view.__name__
+    wrapper.__doc__ = view.__doc__
+    return wrapper
+
+
+def _filter_query(form: AuditFilterForm, **extra) -> str:
+    """The submitted filters (as typed, without the page cursor) plus ``extra``, as a query string."""
+    params = {name: form.data.get(name) for name in form.fields if name != "before" and form.data.get(name)}
+    params.update(extra)
+    return urlencode(params)
+
+
+@require_GET
+@_audit_reader
+def audit_log(request: HttpRequest) -> HttpResponse:
+    form = AuditFilterForm(request.GET, viewer=request.user)
+    page = None
+    if form.is_valid():
+        page = search_entries(request.user, form.filters(), before=form.cleaned_data.get("before"))
+    return render(request, "audit/log.html", {
+        "form": form,
+        "page": page,
+        "rows": [(entry, visible_changes(entry), record_type_label(entry.record_type)) for entry in page.entries]
+        if page else [],
+        "next_query": _filter_query(form, before=page.next_before) if page and page.next_before else "",
+        "filter_query": _filter_query(form),
+        "last_run": last_verification_run(),
+    }, status=200 if form.is_valid() else 400)
+
+
+CSV_HEADER = ["entry", "time_utc", "site", "candidate", "record_type", "object_id", "action", "user", "path",
+              "ip", "reason", "changes"]
+
+
+def csv_row(entry) -> list[str]:
+    """One entry as exported: no direct identifiers (they are not in the changes shown either)."""
+    changes = {change.field: [change.old, change.new] for change in visible_changes(entry)}
+    return [
+        str(entry.pk), entry.occurred_at.isoformat(), entry.site.code if entry.site_id else "",
+        entry.patient.screening_number if entry.patient_id else "", entry.record_type, entry.object_id,
+        entry.action, entry.user.username if entry.user_id else "", entry.url, entry.ip, entry.reason,
+        json.dumps(changes, ensure_ascii=False, sort_keys=True, default=str),
+    ]
+
+
+class _Echo:
+    """csv.writer needs a file; each row is handed straight to the response instead."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+@require_GET
+@_audit_reader
+def audit_export(request: HttpRequest) -> HttpResponse:
+    form = AuditFilterForm(request.GET, viewer=request.user)
+    if not form.is_valid():
+        return render(request, "audit/log.html", {"form": form, "page": None, "rows": [],
+                                                  "last_run": last_verification_run()}, status=400)
+    filters, user = form.filters(), request.user
+    writer = csv.writer(_Echo())
+
+    def rows() -> Iterator[str]:
+        yield writer.writerow(CSV_HEADER)
+        for entry in iter_entries(user, filters):
+            yield writer.writerow(csv_row(entry))
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="audit-log.csv"'
+    return response
+
+
+@require_GET
+@_audit_reader
+def audit_entry(request: HttpRequest, pk: int) -> HttpResponse:
+    entry = get_object_or_404(entries_visible_to(request.user).select_related("site", "patient", "user"), pk=pk)
+    can_review = entry.patient_id is not None and has_role(request.user, Role.MONITOR, entry.patient.site)
+    return render(request, "audit/entry.html", {
+        "entry": entry,
+        "changes": visible_changes(entry),
+        "record_label": record_type_label(entry.record_type),
+        "can_review": can_review,
+        "fields": queryable_fields(entry.record_type) if can_review else [],
+    })
+
+
+@require_GET
+@login_required
+def patient_history(request: HttpRequest, pk: int) -> HttpResponse:
+    """Every change to everything about one candidate, oldest first. Staff of the candidate's site only."""
+    patient = get_object_or_404(Patient.objects.visible_to(request.user).select_related("site"), pk=pk)
+    after = request.GET.get("after", "")
+    page = history_of(patient, after=int(after) if after.isdigit() else None)
+    is_monitor = has_role(request.user, Role.MONITOR, patient.site)
+    verified = my_verifications(request.user, patient) if is_monitor else {}
+    rows = []
+    for entry in page.entries:
+        mark = verified.get((entry.record_type, entry.object_id))
+        rows.append({
+            "entry": entry,
+            "changes": visible_changes(entry),
+            "record_label": record_type_label(entry.record_type),
+            # None: never verified by me; True: changed after my last verification; False: verified as is.
+            "changed_since_verified": None if mark is None else entry.pk > mark,
+        })
+    can_answer = not is_monitor and (
+        has_role(request.user, Role.COORDINATOR, patient.site) or has_role(request.user, Role.INVESTIGATOR, patient.site)
+    )
+    return render(request, "audit/patient_history.html", {
+        "patient": patient,
+        "rows": rows,
+        "next_after": page.next_before,
+        "is_monitor": is_monitor,
+        "can_answer": can_answer,
+        "queries": open_queries(patient).select_related("raised_by", "answered_by"),
+        "answer_form": QueryAnswerForm(),
+    })
+
+
+def _history_url(patient: Patient) -> str:
+    return reverse("patient_history", args=[patient.pk])
+
+
+def _report(request: HttpRequest, error: ValidationError) -> None:
+    for message in error.messages:
+        messages.error(request, message)
+
+
+@require_POST
+@login_required
+def record_verify(request: HttpRequest, pk: int) -> HttpResponse:
+    patient = get_object_or_404(Patient.objects.visible_to(request.user).select_related("site"), pk=pk)
+    if not has_role(request.user, Role.MONITOR, patient.site):
+        raise PermissionDenied
+    form = RecordForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Name the record to verify.")
+        return redirect(_history_url(patient))
+    try:
+        services_review.verification_create(acting_user=request.user, patient=patient, **form.cleaned_data)
+    except ValidationError as error:
+        _report(request, error)
+    else:
+        messages.success(request, f"{record_type_label(form.cleaned_data['record_type'])} marked verified.")
+    return redirect(_history_url(patient))
+
+
+@require_POST
+@login_required
+def query_raise(request: HttpRequest, pk: int) -> HttpResponse:
+    patient = get_object_or_404(Patient.objects.visible_to(request.user).select_related("site"), pk=pk)
+    if not has_role(request.user, Role.MONITOR, patient.site):
+        raise PermissionDenied
+    form = QueryRaiseForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect(_history_url(patient))
+    try:
+        services_review.query_raise(acting_user=request.user, patient=patient, **form.cleaned_data)
+    except ValidationError as error:
+        _report(request, error)
+    else:
+        messages.success(request, "Query raised.")
+    return redirect(_history_url(patient))
+
+
+def _visible_query(request: HttpRequest, pk: int) -> DataQuery:
+    return get_object_or_404(
+        DataQuery.objects.filter(patient__in=Patient.objects.visible_to(request.user)).select_related("patient__site"),
+        pk=pk,
+    )
+
+
+@require_POST
+@login_required
+def query_answer(request: HttpRequest, pk: int) -> HttpResponse:
+    query = _visible_query(request, pk)
+    if has_role(request.user, Role.MONITOR, query.patient.site):
+        raise PermissionDenied  # monitors never enter data
+    form = QueryAnswerForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Write the answer.")
+        return redirect(_history_url(query.patient))
+    try:
+        services_review.query_answer(acting_user=request.user, query=query, answer=form.cleaned_data["answer"])
+    except ValidationError as error:
+        _report(request, error)
+    else:
+        messages.success(request, "Answer sent to the monitor.")
+    return redirect(_history_url(query.patient))
+
+
+@require_POST
+@login_required
+def query_close(request: HttpRequest, pk: int) -> HttpResponse:
+    query = _visible_query(request, pk)
+    if not has_role(request.user, Role.MONITOR, query.patient.site):
+        raise PermissionDenied
+    try:
+        services_review.query_close(acting_user=request.user, query=query)
+    except ValidationError as error:
+        _report(request, error)
+    else:
+        messages.success(request, "Query closed.")
+    return redirect(_history_url(query.patient))
