@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "trial",
     "patients",
     "screening",
+    "followup",
 ]
 
 MIDDLEWARE = [
@@ -115,6 +116,18 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A web request that queues work must never hang on a Redis that is down.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
+# The follow-up sweep: announces due reminders and urgent alerts (followup.tasks). A message that waited
+# longer than one interval is dropped: the next one does the same work.
+FOLLOWUP_SWEEP_SECONDS = env_int("FOLLOWUP_SWEEP_SECONDS", 300)
+CELERY_BEAT_SCHEDULE = {
+    "followup-sweep": {
+        "task": "followup.sweep_reminders",
+        "schedule": FOLLOWUP_SWEEP_SECONDS,
+        "options": {"expires": FOLLOWUP_SWEEP_SECONDS},
+    },
+}
+# Test only (default 0): a pause per announced reminder, standing in for a slow mail server.
+FOLLOWUP_DELIVERY_DELAY_MS = env_int("FOLLOWUP_DELIVERY_DELAY_MS", 0)
 
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -1,0 +1,231 @@
+"""What happens after eligibility: the enrollment (dose and dates), the one-year follow-up reminders, the
+urgent alerts a result can raise, and the per-user secret of the calendar feed."""
+
+from __future__ import annotations
+
+import pgtrigger
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from followup import rules
+from patients.models import Patient
+from trial.audit import audited
+
+
+@audited
+class Enrollment(models.Model):
+    """A subject's place in the treatment: dose level and the dates the reminders are computed from."""
+
+    patient = models.OneToOneField(Patient, on_delete=models.PROTECT, related_name="enrollment")
+    # A value of the protocol's [dose_levels]; the form offers only those, the unit is stored beside it
+    # so the record stays readable if an amendment changes the unit.
+    dose_level = models.DecimalField(max_digits=6, decimal_places=2)
+    dose_unit = models.CharField(max_length=40)
+    planned_lymphodepletion_on = models.DateField()
+    planned_infusion_on = models.DateField()
+    infused_on = models.DateField(null=True, blank=True)  # recording it starts the post-infusion reminders
+    discontinued_on = models.DateField(null=True, blank=True)
+    discontinuation_reason = models.TextField(blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(dose_level__gt=0), name="enrollment_dose_positive"),
+            models.CheckConstraint(
+                condition=Q(planned_infusion_on__gte=models.F("planned_lymphodepletion_on")),
+                name="enrollment_infusion_not_before_lymphodepletion",
+            ),
+            models.CheckConstraint(
+                condition=Q(infused_on__isnull=True) | Q(infused_on__gte=models.F("planned_lymphodepletion_on")),
+                name="enrollment_infused_not_before_lymphodepletion",
+            ),
+            models.CheckConstraint(
+                condition=(Q(discontinued_on__isnull=True) & Q(discontinuation_reason=""))
+                | (Q(discontinued_on__isnull=False) & ~Q(discontinuation_reason="")),
+                name="enrollment_discontinuation_has_date_and_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.patient} enrolled at {self.dose_level} {self.dose_unit}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.discontinued_on is None
+
+
+class ReminderKind(models.TextChoices):
+    PREGNANCY_TEST_PRE_LD = str(rules.Kind.PREGNANCY_TEST_PRE_LD), _("Serum pregnancy test before lymphodepletion")
+    PREGNANCY_TEST_MONTHLY = str(rules.Kind.PREGNANCY_TEST_MONTHLY), _("Monthly serum pregnancy test")
+    CONTRACEPTION_CHECKIN = str(rules.Kind.CONTRACEPTION_CHECKIN), _("Contraception check-in")
+    CONTRACEPTION_END_NOTICE = str(rules.Kind.CONTRACEPTION_END_NOTICE), _("End of the one-year contraception requirement")
+
+
+class ReminderStatus(models.TextChoices):
+    PENDING = str(rules.Status.PENDING), _("Pending")
+    SENT = str(rules.Status.SENT), _("Sent")
+    OVERDUE = str(rules.Status.OVERDUE), _("Overdue")
+    DONE = str(rules.Status.DONE), _("Done")
+    CANCELLED = str(rules.Status.CANCELLED), _("Cancelled")
+
+
+class PregnancyTestResult(models.TextChoices):
+    NEGATIVE = "negative", _("Negative")
+    POSITIVE = "positive", _("Positive")
+
+
+_PREGNANCY_KINDS = [str(kind) for kind in rules.PREGNANCY_TEST_KINDS]
+
+
+class ReminderQuerySet(models.QuerySet):
+    def open(self) -> ReminderQuerySet:
+        return self.filter(status__in=[str(s) for s in rules.OPEN_STATUSES])
+
+
+@audited
+class Reminder(models.Model):
+    """One follow-up a subject needs on a date. (patient, kind, sequence) is the idempotency key: however
+    often the schedule is regenerated or a sweep delivered, there is one row, announced once per due date."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="reminders")
+    kind = models.CharField(max_length=32, choices=ReminderKind.choices)
+    sequence = models.PositiveSmallIntegerField()  # month after infusion; 0 before lymphodepletion
+    due_date = models.DateField()
+    status = models.CharField(max_length=16, choices=ReminderStatus.choices, default=ReminderStatus.PENDING)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    overdue_at = models.DateTimeField(null=True, blank=True)
+    completed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    completed_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancel_reason = models.TextField(blank=True)
+    # The linked result. Pregnancy tests: the serum result and the day the blood was drawn.
+    pregnancy_test_result = models.CharField(max_length=10, choices=PregnancyTestResult.choices, blank=True)
+    pregnancy_test_on = models.DateField(null=True, blank=True)
+    # Contraception check-ins: still in use, and the method (a code of the protocol's accepted list).
+    contraception_in_use = models.BooleanField(null=True, blank=True)
+    contraception_method = models.CharField(max_length=32, blank=True)
+
+    objects = ReminderQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["due_date", "kind", "sequence"]
+        indexes = [models.Index(fields=["status", "due_date"], name="reminder_status_due")]
+        constraints = [
+            models.UniqueConstraint(fields=["patient", "kind", "sequence"], name="reminder_idempotency_key"),
+            models.CheckConstraint(
+                condition=~Q(status=ReminderStatus.DONE)
+                | (Q(completed_by__isnull=False) & Q(completed_at__isnull=False)),
+                name="reminder_done_has_who_and_when",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=ReminderStatus.DONE, kind__in=_PREGNANCY_KINDS)
+                | (~Q(pregnancy_test_result="") & Q(pregnancy_test_on__isnull=False)),
+                name="reminder_done_pregnancy_test_has_result",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=_PREGNANCY_KINDS)
+                | (Q(pregnancy_test_result="") & Q(pregnancy_test_on__isnull=True)),
+                name="reminder_pregnancy_result_only_on_pregnancy_tests",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=ReminderStatus.DONE, kind=ReminderKind.CONTRACEPTION_CHECKIN)
+                | Q(contraception_in_use__isnull=False),
+                name="reminder_done_checkin_has_answer",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind=ReminderKind.CONTRACEPTION_CHECKIN)
+                | (Q(contraception_in_use__isnull=True) & Q(contraception_method="")),
+                name="reminder_contraception_answer_only_on_checkins",
+            ),
+            models.CheckConstraint(
+                condition=~Q(contraception_in_use=True) | ~Q(contraception_method=""),
+                name="reminder_method_in_use_is_named",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=ReminderStatus.CANCELLED) | ~Q(cancel_reason=""),
+                name="reminder_cancelled_has_reason",
+            ),
+        ]
+        triggers = [
+            pgtrigger.FSM(
+                name="reminder_status_transitions",
+                field="status",
+                transitions=[(str(old), str(new)) for old, new in sorted(rules.TRANSITIONS)],
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.patient} {self.get_kind_display()} #{self.sequence} due {self.due_date}"
+
+    @property
+    def idempotency_key(self) -> str:
+        return f"{self.patient_id}:{self.kind}:{self.sequence}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in rules.OPEN_STATUSES
+
+    @property
+    def is_pregnancy_test(self) -> bool:
+        return self.kind in rules.PREGNANCY_TEST_KINDS
+
+
+class AlertKind(models.TextChoices):
+    POSITIVE_PREGNANCY_TEST = "positive_pregnancy_test", _("Positive pregnancy test")
+    CONTRACEPTION_STOPPED = "contraception_stopped", _("Contraception no longer in use")
+
+
+@audited
+class UrgentAlert(models.Model):
+    """A result the investigator must see now. Shown on the investigator dashboard until acknowledged,
+    and emailed to the site's investigators by the sweep (``emailed_at`` null = not yet emailed)."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="urgent_alerts")
+    reminder = models.OneToOneField(Reminder, on_delete=models.PROTECT, related_name="urgent_alert")
+    kind = models.CharField(max_length=32, choices=AlertKind.choices)
+    raised_at = models.DateTimeField(auto_now_add=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-raised_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(acknowledged_by__isnull=True, acknowledged_at__isnull=True)
+                | Q(acknowledged_by__isnull=False, acknowledged_at__isnull=False),
+                name="urgent_alert_acknowledged_by_and_at",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.patient}: {self.get_kind_display()}"
+
+
+@audited
+class CalendarFeedToken(models.Model):
+    """The secret in a user's calendar feed address. Only its SHA-256 is stored: the address is shown once,
+    when issued; a lost one is revoked and a new one issued."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="calendar_tokens")
+    token_sha256 = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"], condition=Q(revoked_at__isnull=True), name="calendar_token_one_active_per_user"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"calendar feed of {self.user} ({'revoked' if self.revoked_at else 'active'})"

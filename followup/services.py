@@ -1,0 +1,485 @@
+"""Every write of the follow-up: enrollment, the reminder schedule, completing reminders, urgent alerts,
+calendar tokens, and the sweep that announces due reminders.
+
+Delivery is at-most-once per due date: a reminder is claimed with ``SELECT ... FOR UPDATE SKIP LOCKED``,
+marked sent by a conditional update and emailed in that same transaction; if the worker dies before the
+commit, the row is still pending and the next sweep sends it (a mail server that accepted a message
+just before the crash is the one window left, and the Message-ID names the reminder and due date so a
+mail client can fold such a duplicate).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import secrets
+import time
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.utils import timezone
+
+from followup import rules
+from followup.models import (
+    AlertKind,
+    CalendarFeedToken,
+    Enrollment,
+    PregnancyTestResult,
+    Reminder,
+    ReminderKind,
+    ReminderStatus,
+    UrgentAlert,
+)
+from followup.selectors import NoProtocolLoaded, enrollment_allowed, protocol_for, site_today, staff_emails
+from patients.models import Patient, PatientStatus
+from screening.eligibility import Protocol
+from trial.audit import with_reason
+from trial.models import Role, Site
+from trial.selectors import has_role
+
+logger = logging.getLogger(__name__)
+
+
+# -- permissions and protocol checks -----------------------------------------------------------------------------
+
+
+def _require_role(user: AbstractBaseUser, site: Site, *roles: str) -> None:
+    if not any(has_role(user, role, site) for role in roles):
+        raise PermissionDenied(f"only a {' or '.join(roles)} of site {site.code} may do this")
+
+
+def _dose_level(value: Decimal, protocol: Protocol) -> Decimal:
+    for level in protocol.dose_levels.levels:
+        if Decimal(str(level)) == value:
+            return Decimal(str(level))
+    allowed = ", ".join(f"{level:g}" for level in protocol.dose_levels.levels)
+    raise ValidationError({"dose_level": f"Not a dose level of the protocol ({allowed} {protocol.dose_levels.unit})."})
+
+
+def _check_dates(
+    *, site: Site, planned_lymphodepletion_on: dt.date, planned_infusion_on: dt.date, infused_on: dt.date | None
+) -> None:
+    errors = {}
+    if planned_infusion_on < planned_lymphodepletion_on:
+        errors["planned_infusion_on"] = "The infusion cannot be planned before lymphodepletion."
+    if infused_on is not None:
+        if infused_on > site_today(site):
+            errors["infused_on"] = "The infusion date cannot be in the future; record it once it has happened."
+        elif infused_on < planned_lymphodepletion_on:
+            errors["infused_on"] = "The infusion cannot precede lymphodepletion; correct the lymphodepletion date first."
+    if errors:
+        raise ValidationError(errors)
+
+
+def _queue_sweep_after_commit() -> None:
+    # Reminders due today go out within seconds instead of at the next beat; best effort, never blocking.
+    from followup import tasks
+
+    transaction.on_commit(tasks.enqueue_sweep)
+
+
+# -- enrollment --------------------------------------------------------------------------------------------------
+
+
+def enrollment_record(
+    *,
+    acting_user: AbstractBaseUser,
+    patient: Patient,
+    dose_level: Decimal,
+    planned_lymphodepletion_on: dt.date,
+    planned_infusion_on: dt.date,
+    infused_on: dt.date | None = None,
+) -> Enrollment:
+    """Enroll a signed-eligible patient: dose level and dates; schedules the reminders the dates allow."""
+    _require_role(acting_user, patient.site, Role.COORDINATOR)
+    protocol = protocol_for(patient.site.trial)
+    dose = _dose_level(dose_level, protocol)
+    _check_dates(site=patient.site, planned_lymphodepletion_on=planned_lymphodepletion_on,
+                 planned_infusion_on=planned_infusion_on, infused_on=infused_on)
+    with transaction.atomic(), with_reason("enrollment recorded"):
+        # Locking the patient serialises a double submission: the second one finds the enrollment.
+        patient = Patient.objects.select_for_update().select_related("site").get(pk=patient.pk)
+        if Enrollment.objects.filter(patient=patient).exists():
+            raise ValidationError("This patient is already enrolled; change the enrollment instead.")
+        if not enrollment_allowed(patient):
+            raise ValidationError(
+                f"Only a patient signed eligible can be enrolled (status: {patient.get_status_display()})."
+            )
+        enrollment = Enrollment.objects.create(
+            patient=patient,
+            dose_level=dose,
+            dose_unit=protocol.dose_levels.unit,
+            planned_lymphodepletion_on=planned_lymphodepletion_on,
+            planned_infusion_on=planned_infusion_on,
+            infused_on=infused_on,
+            recorded_by=acting_user,
+        )
+        patient.status = PatientStatus.ENROLLED
+        patient.save(update_fields=["status"])
+        _schedule_reminders(enrollment=enrollment, protocol=protocol)
+        _queue_sweep_after_commit()
+    return enrollment
+
+
+def enrollment_update(
+    *,
+    acting_user: AbstractBaseUser,
+    enrollment: Enrollment,
+    reason: str,
+    dose_level: Decimal,
+    planned_lymphodepletion_on: dt.date,
+    planned_infusion_on: dt.date,
+    infused_on: dt.date | None,
+) -> Enrollment:
+    """Correct the dose or dates (with a reason); open reminders move to the new dates, done ones stay."""
+    patient = enrollment.patient
+    _require_role(acting_user, patient.site, Role.COORDINATOR)
+    if not reason.strip():
+        raise ValidationError({"reason": "Give the reason for the change."})
+    protocol = protocol_for(patient.site.trial)
+    dose = _dose_level(dose_level, protocol)
+    _check_dates(site=patient.site, planned_lymphodepletion_on=planned_lymphodepletion_on,
+                 planned_infusion_on=planned_infusion_on, infused_on=infused_on)
+    with transaction.atomic(), with_reason(reason.strip()):
+        enrollment = Enrollment.objects.select_for_update().select_related("patient__site").get(pk=enrollment.pk)
+        if not enrollment.is_active:
+            raise ValidationError("The enrollment was discontinued; its dates can no longer change.")
+        if enrollment.patient.status == PatientStatus.WITHDRAWN:
+            raise ValidationError("The patient has withdrawn; the enrollment can no longer change.")
+        enrollment.dose_level = dose
+        enrollment.planned_lymphodepletion_on = planned_lymphodepletion_on
+        enrollment.planned_infusion_on = planned_infusion_on
+        enrollment.infused_on = infused_on
+        enrollment.save()
+        _schedule_reminders(enrollment=enrollment, protocol=protocol)
+        _queue_sweep_after_commit()
+    return enrollment
+
+
+def enrollment_discontinue(
+    *, acting_user: AbstractBaseUser, enrollment: Enrollment, discontinued_on: dt.date, reason: str
+) -> Enrollment:
+    """Stop the treatment course: the enrollment keeps its dates, every open reminder is cancelled."""
+    patient = enrollment.patient
+    _require_role(acting_user, patient.site, Role.COORDINATOR, Role.INVESTIGATOR)
+    if not reason.strip():
+        raise ValidationError({"reason": "Give the reason for the discontinuation."})
+    if discontinued_on > site_today(patient.site):
+        raise ValidationError({"discontinued_on": "The discontinuation date cannot be in the future."})
+    with transaction.atomic(), with_reason(f"discontinued: {reason.strip()}"):
+        enrollment = Enrollment.objects.select_for_update().select_related("patient__site").get(pk=enrollment.pk)
+        if not enrollment.is_active:
+            raise ValidationError(f"Already discontinued on {enrollment.discontinued_on:%Y-%m-%d}.")
+        enrollment.discontinued_on = discontinued_on
+        enrollment.discontinuation_reason = reason.strip()
+        enrollment.save(update_fields=["discontinued_on", "discontinuation_reason"])
+        _cancel_open(enrollment.patient, f"discontinued: {reason.strip()}")
+    return enrollment
+
+
+def reminders_cancel_for_patient(*, acting_user: AbstractBaseUser, patient: Patient, reason: str) -> int:
+    """Cancel every open reminder of a patient (withdrawal); done ones stay. Returns how many were cancelled.
+
+    Called by the withdrawal service inside its own transaction, so both commit or neither.
+    """
+    _require_role(acting_user, patient.site, Role.COORDINATOR, Role.INVESTIGATOR)
+    if not reason.strip():
+        raise ValidationError({"reason": "Give the reason for cancelling the reminders."})
+    with transaction.atomic(), with_reason(reason.strip()):
+        return _cancel_open(patient, reason.strip())
+
+
+def _cancel_open(patient: Patient, reason: str) -> int:
+    return (
+        Reminder.objects.open()
+        .filter(patient=patient)
+        .update(status=ReminderStatus.CANCELLED, cancelled_at=timezone.now(), cancel_reason=reason)
+    )
+
+
+def _schedule_reminders(*, enrollment: Enrollment, protocol: Protocol) -> rules.SchedulePlan:
+    """Bring the patient's reminder rows in line with the enrollment's dates (inside the caller's transaction)."""
+    patient = enrollment.patient
+    wanted = rules.reminder_schedule(
+        subject=rules.Subject(childbearing_potential=patient.childbearing_potential),
+        lymphodepletion_on=enrollment.planned_lymphodepletion_on,
+        infused_on=enrollment.infused_on,
+        reminders=protocol.reminders,
+    )
+    stored = [
+        rules.StoredReminder(r.pk, r.kind, r.sequence, r.due_date, r.status)
+        for r in Reminder.objects.select_for_update().filter(patient=patient)
+    ]
+    plan = rules.plan_schedule_changes(stored, wanted)
+    Reminder.objects.bulk_create(
+        [Reminder(patient=patient, kind=item.kind, sequence=item.sequence, due_date=item.due_date)
+         for item in plan.create]
+    )
+    for pk, due in plan.move:
+        Reminder.objects.filter(pk=pk).update(
+            due_date=due, status=ReminderStatus.PENDING, sent_at=None, overdue_at=None
+        )
+    for pk, due in plan.reinstate:
+        Reminder.objects.filter(pk=pk).update(
+            due_date=due, status=ReminderStatus.PENDING, sent_at=None, overdue_at=None, cancelled_at=None,
+            cancel_reason="",
+        )
+    if plan.cancel:
+        Reminder.objects.filter(pk__in=plan.cancel).update(
+            status=ReminderStatus.CANCELLED, cancelled_at=timezone.now(),
+            cancel_reason="no longer in the schedule after the enrollment dates changed",
+        )
+    return plan
+
+
+# -- completing reminders ------------------------------------------------------------------------------------------
+
+
+def _lock_open(acting_user: AbstractBaseUser, reminder: Reminder) -> Reminder:
+    reminder = Reminder.objects.select_for_update(of=("self",)).select_related("patient__site").get(pk=reminder.pk)
+    _require_role(acting_user, reminder.patient.site, Role.COORDINATOR)
+    if reminder.status == ReminderStatus.DONE:
+        raise ValidationError(f"This reminder was already completed on {timezone.localtime(reminder.completed_at):%Y-%m-%d %H:%M}.")
+    if reminder.status == ReminderStatus.CANCELLED:
+        raise ValidationError(f"This reminder was cancelled ({reminder.cancel_reason}).")
+    return reminder
+
+
+def _finish(reminder: Reminder, acting_user: AbstractBaseUser, fields: list[str]) -> None:
+    reminder.status = ReminderStatus.DONE
+    reminder.completed_by = acting_user
+    reminder.completed_at = timezone.now()
+    reminder.save(update_fields=["status", "completed_by", "completed_at", *fields])
+
+
+def _raise_alert(reminder: Reminder, kind: AlertKind) -> UrgentAlert:
+    alert = UrgentAlert.objects.create(patient=reminder.patient, reminder=reminder, kind=kind)
+    _queue_sweep_after_commit()  # the sweep emails the investigators
+    return alert
+
+
+def reminder_complete_pregnancy_test(
+    *, acting_user: AbstractBaseUser, reminder: Reminder, result: str, tested_on: dt.date
+) -> Reminder:
+    """Record the serum pregnancy test a reminder asked for; a positive result alerts the investigators."""
+    result = PregnancyTestResult(result)
+    with transaction.atomic(), with_reason(f"pregnancy test recorded: {result.label}"):
+        reminder = _lock_open(acting_user, reminder)
+        if not reminder.is_pregnancy_test:
+            raise ValidationError("This reminder is not a pregnancy test.")
+        if tested_on > site_today(reminder.patient.site):
+            raise ValidationError({"tested_on": "The test date cannot be in the future."})
+        reminder.pregnancy_test_result = result
+        reminder.pregnancy_test_on = tested_on
+        _finish(reminder, acting_user, ["pregnancy_test_result", "pregnancy_test_on"])
+        if result == PregnancyTestResult.POSITIVE:
+            _raise_alert(reminder, AlertKind.POSITIVE_PREGNANCY_TEST)
+    return reminder
+
+
+def reminder_complete_contraception_checkin(
+    *, acting_user: AbstractBaseUser, reminder: Reminder, method_in_use: bool, method: str
+) -> Reminder:
+    """Record whether contraception is still in use, and the method; "no" alerts the investigators."""
+    with transaction.atomic(), with_reason(f"contraception check-in: {'in use' if method_in_use else 'NOT in use'}"):
+        reminder = _lock_open(acting_user, reminder)
+        if reminder.kind != ReminderKind.CONTRACEPTION_CHECKIN:
+            raise ValidationError("This reminder is not a contraception check-in.")
+        protocol = protocol_for(reminder.patient.site.trial)
+        if method and method not in protocol.contraception_methods:
+            raise ValidationError({"method": "Not a contraception method the protocol accepts."})
+        if method_in_use and not method:
+            raise ValidationError({"method": "Name the method in use."})
+        reminder.contraception_in_use = method_in_use
+        reminder.contraception_method = method
+        _finish(reminder, acting_user, ["contraception_in_use", "contraception_method"])
+        if not method_in_use:
+            _raise_alert(reminder, AlertKind.CONTRACEPTION_STOPPED)
+    return reminder
+
+
+def reminder_complete_notice(*, acting_user: AbstractBaseUser, reminder: Reminder) -> Reminder:
+    """Confirm the subject was told that the one-year contraception requirement has ended."""
+    with transaction.atomic(), with_reason("end of the contraception requirement told to the subject"):
+        reminder = _lock_open(acting_user, reminder)
+        if reminder.kind != ReminderKind.CONTRACEPTION_END_NOTICE:
+            raise ValidationError("This reminder needs a result; use its own form.")
+        _finish(reminder, acting_user, [])
+    return reminder
+
+
+def alert_acknowledge(*, acting_user: AbstractBaseUser, alert: UrgentAlert) -> UrgentAlert:
+    with transaction.atomic(), with_reason("urgent alert acknowledged"):
+        alert = UrgentAlert.objects.select_for_update(of=("self",)).select_related("patient__site").get(pk=alert.pk)
+        _require_role(acting_user, alert.patient.site, Role.INVESTIGATOR)
+        if alert.acknowledged_at is None:
+            alert.acknowledged_by = acting_user
+            alert.acknowledged_at = timezone.now()
+            alert.save(update_fields=["acknowledged_by", "acknowledged_at"])
+    return alert
+
+
+# -- calendar feed tokens ------------------------------------------------------------------------------------------
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def calendar_token_issue(*, acting_user: AbstractBaseUser) -> str:
+    """A new secret for the user's calendar feed; the previous one stops working. Returns the secret,
+    which is not stored (only its hash)."""
+    token = secrets.token_urlsafe(32)
+    with transaction.atomic(), with_reason("calendar feed address issued"):
+        _revoke_tokens(acting_user)
+        CalendarFeedToken.objects.create(user=acting_user, token_sha256=token_digest(token))
+    return token
+
+
+def calendar_token_revoke(*, acting_user: AbstractBaseUser) -> int:
+    with transaction.atomic(), with_reason("calendar feed address revoked"):
+        return _revoke_tokens(acting_user)
+
+
+def _revoke_tokens(user: AbstractBaseUser) -> int:
+    return CalendarFeedToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+
+# -- the sweep -----------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    sent: int
+    overdue: int
+    alerts_emailed: int
+
+
+def reminders_sweep(*, now: dt.datetime | None = None) -> SweepResult:
+    """Announce what fell due: overdue reminders first (coordinators and investigators), then reminders due
+    today or earlier (coordinators), then unsent urgent alerts (investigators). Safe to run concurrently."""
+    now = now or timezone.now()
+    sent = overdue = 0
+    protocols: dict[int, Protocol] = {}
+    for site in Site.objects.select_related("trial").order_by("pk"):
+        try:
+            protocol = protocols.get(site.trial_id) or protocol_for(site.trial)
+        except NoProtocolLoaded:
+            logger.error("followup sweep: site %s skipped, no protocol loaded for %s", site.code, site.trial.code)
+            continue
+        protocols[site.trial_id] = protocol
+        today = site_today(site, now)
+        overdue_cutoff = today - dt.timedelta(days=protocol.reminders.overdue_after_days)
+        open_statuses = [ReminderStatus.PENDING, ReminderStatus.SENT]
+        while _announce_one(site, open_statuses, overdue_cutoff, ReminderStatus.OVERDUE, now):
+            overdue += 1
+        while _announce_one(site, [ReminderStatus.PENDING], today, ReminderStatus.SENT, now):
+            sent += 1
+    alerts = 0
+    while _email_one_alert(now):
+        alerts += 1
+    return SweepResult(sent, overdue, alerts)
+
+
+def _announce_one(site: Site, statuses: list[str], due_on_or_before: dt.date, new_status: str, now: dt.datetime) -> bool:
+    """Claim one reminder, mark it, email it, all in one transaction. False when nothing is left to claim."""
+    reason = "reminder overdue: investigators told" if new_status == ReminderStatus.OVERDUE else "reminder sent"
+    with transaction.atomic(), with_reason(reason):
+        reminder = (
+            Reminder.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("patient")
+            .filter(patient__site=site, status__in=statuses, due_date__lte=due_on_or_before)
+            .order_by("due_date", "pk")
+            .first()
+        )
+        if reminder is None:
+            return False
+        stamp = {"overdue_at": now} if new_status == ReminderStatus.OVERDUE else {"sent_at": now}
+        # Conditional: a row some other sweep already moved on is not announced again.
+        if not Reminder.objects.filter(pk=reminder.pk, status=reminder.status).update(status=new_status, **stamp):
+            return True
+        _simulate_slow_mail_server()
+        roles = [Role.COORDINATOR, Role.INVESTIGATOR] if new_status == ReminderStatus.OVERDUE else [Role.COORDINATOR]
+        _send(_reminder_email(reminder, site, new_status, staff_emails(site, roles)))
+    return True
+
+
+def _email_one_alert(now: dt.datetime) -> bool:
+    with transaction.atomic():
+        alert = (
+            UrgentAlert.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("patient__site", "reminder")
+            .filter(emailed_at__isnull=True)
+            .order_by("pk")
+            .first()
+        )
+        if alert is None:
+            return False
+        if not UrgentAlert.objects.filter(pk=alert.pk, emailed_at__isnull=True).update(emailed_at=now):
+            return True
+        site = alert.patient.site
+        _send(_alert_email(alert, staff_emails(site, [Role.INVESTIGATOR])))
+    return True
+
+
+def _simulate_slow_mail_server() -> None:
+    # Test-only (default 0): widens the claim-to-commit window so a test can kill a worker inside it.
+    delay_ms = settings.FOLLOWUP_DELIVERY_DELAY_MS
+    if delay_ms:
+        time.sleep(delay_ms / 1000)
+
+
+def _send(message: EmailMessage) -> None:
+    if not message.to:
+        logger.warning("followup: no recipient with an email address for %r; shown on the dashboard only",
+                       message.subject)
+        return
+    message.send(fail_silently=False)
+
+
+def _patient_label(patient: Patient) -> str:
+    # Email leaves the portal: screening number and initials only, never a name or record number.
+    return f"{patient.screening_number} {patient.initials}"
+
+
+def _reminder_email(reminder: Reminder, site: Site, status: str, recipients: list[str]) -> EmailMessage:
+    label = _patient_label(reminder.patient)
+    what = reminder.get_kind_display()
+    if reminder.sequence and reminder.kind != ReminderKind.PREGNANCY_TEST_PRE_LD:
+        what = f"{what} (month {reminder.sequence})"
+    prefix = "OVERDUE: " if status == ReminderStatus.OVERDUE else ""
+    body = (
+        f"{prefix}{what} for subject {label} at site {site.code} was due on {reminder.due_date:%Y-%m-%d}.\n\n"
+        "Record the result on the coordinator dashboard of the MC-1-50 screening portal.\n"
+    )
+    return EmailMessage(
+        subject=f"[MC-1-50] {prefix}{label}: {what} due {reminder.due_date:%Y-%m-%d}",
+        body=body,
+        to=recipients,
+        headers={
+            "Message-ID": f"<reminder.{reminder.idempotency_key.replace(':', '.')}.{reminder.due_date:%Y%m%d}"
+                          f".{status}@mc-1-50-portal>",
+            "X-MC150-Reminder": reminder.idempotency_key,
+            "X-MC150-Delivery": status,
+        },
+    )
+
+
+def _alert_email(alert: UrgentAlert, recipients: list[str]) -> EmailMessage:
+    label = _patient_label(alert.patient)
+    return EmailMessage(
+        subject=f"[MC-1-50] URGENT {label}: {alert.get_kind_display()}",
+        body=(
+            f"URGENT: {alert.get_kind_display()} recorded for subject {label} at site {alert.patient.site.code} "
+            f"({alert.reminder.get_kind_display()}, due {alert.reminder.due_date:%Y-%m-%d}).\n\n"
+            "Review it on the investigator dashboard of the MC-1-50 screening portal.\n"
+        ),
+        to=recipients,
+        headers={"Message-ID": f"<alert.{alert.pk}@mc-1-50-portal>", "X-MC150-Alert": str(alert.pk)},
+    )
