@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from patients.versioning import version_bump
 from trial.audit import audited
 from trial.models import Site
 from trial.selectors import sites_of
@@ -57,6 +58,8 @@ class Patient(models.Model):
     status = models.CharField(max_length=20, choices=PatientStatus.choices, default=PatientStatus.SCREENING)
     registered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     registered_at = models.DateTimeField(auto_now_add=True)
+    # Bumped by a database trigger on every change: a correction based on an older version is refused.
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     objects = PatientQuerySet.as_manager()
 
@@ -74,6 +77,18 @@ class Patient(models.Model):
             ),
         ]
         ordering = ["site", "sequence"]
+        triggers = [version_bump()]
 
     def __str__(self) -> str:
         return f"{self.screening_number} {self.initials}"
+
+
+class SiteCounter(models.Model):
+    """The last screening sequence handed out at a site. Kept apart from Site (another app's table) and
+    never decremented, so a number is never handed out twice, even if a candidate row were removed."""
+
+    site = models.OneToOneField(Site, on_delete=models.PROTECT, primary_key=True, related_name="+")
+    last_sequence = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.site.code}: {self.last_sequence}"

@@ -50,3 +50,27 @@ def create_patient(site: Site, registered_by, **fields) -> Patient:
         "registered_by": registered_by,
     }
     return Patient.objects.create(**{**defaults, **fields})
+
+
+def create_icf_version(site: Site, added_by, **fields):
+    """An ICF version row (no file written: tests of uploads go through the service)."""
+    from screening.models import ICFVersion
+
+    defaults = {
+        "site": site, "language": "en", "label": "1.0", "ethics_approved_on": dt.date(2024, 1, 10),
+        "effective_on": dt.date(2024, 2, 1), "pdf": "icf/test.pdf", "sha256": "0" * 64, "added_by": added_by,
+    }
+    return ICFVersion.objects.create(**{**defaults, **fields})
+
+
+def create_consent(patient: Patient, icf_version, obtained_by, **fields):
+    """A consent signed by the candidate at 10:00 UTC on ``signed_on`` (default 2024-03-01)."""
+    from screening.models import Consent
+
+    signed_on = fields.pop("signed_on", dt.date(2024, 3, 1))
+    defaults = {
+        "patient": patient, "icf_version": icf_version, "signer": "patient",
+        "signed_at": dt.datetime.combine(signed_on, dt.time(10, 0), tzinfo=dt.UTC), "signed_on": signed_on,
+        "obtained_by": obtained_by, "recorded_by": obtained_by, "copy_given": True,
+    }
+    return Consent.objects.create(**{**defaults, **fields})

@@ -13,6 +13,7 @@ urlpatterns = [
     path("dashboard/monitor/", views.dashboard_monitor, name="dashboard_monitor"),
     path("healthz", views.healthz, name="healthz"),
     path("patients/", include("patients.urls")),
+    path("screening/", include("screening.urls")),
     path("followup/", include("followup.urls")),
     path("", include("trial.urls_audit")),  # audit log, candidate history, data queries
     path("admin/", admin.site.urls),

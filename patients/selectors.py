@@ -1,0 +1,45 @@
+"""Reads about candidates that depend on who is asking."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.contrib.auth import get_user_model
+from django.db.models import QuerySet
+
+from patients.models import Patient
+from trial.models import Role, Site, StaffRole
+from trial.selectors import has_role, sites_of
+
+
+def entry_sites(user) -> QuerySet[Site]:
+    """Sites where the user may enter data (register, consent, correct, withdraw): coordinators only."""
+    return sites_of(user, roles=[Role.COORDINATOR])
+
+
+def can_enter_data(user, site: Site) -> bool:
+    return has_role(user, Role.COORDINATOR, site)
+
+
+def can_see_identifiers(user, site: Site) -> bool:
+    """Full name and hospital record number: clinical staff of the candidate's own site. Monitors never,
+    not even at their own site (minimum necessary: they verify by screening number and initials)."""
+    if not user.is_authenticated:
+        return False
+    return StaffRole.objects.filter(
+        user=user, site=site, role__in=[Role.COORDINATOR, Role.INVESTIGATOR]
+    ).exists()
+
+
+def site_staff(site: Site) -> QuerySet:
+    """Clinical staff of a site (who may obtain consent), by name."""
+    held = StaffRole.objects.filter(site=site, role__in=[Role.COORDINATOR, Role.INVESTIGATOR])
+    return get_user_model().objects.filter(pk__in=held.values("user_id")).order_by("last_name", "first_name")
+
+
+def possible_duplicates(site: Site, initials: str, date_of_birth: date, exclude_pk: int | None = None) -> QuerySet:
+    """Candidates of the same site with the same initials and date of birth, withdrawn ones included."""
+    found = Patient.objects.filter(site=site, initials=initials.upper(), date_of_birth=date_of_birth)
+    if exclude_pk is not None:
+        found = found.exclude(pk=exclude_pk)
+    return found.order_by("sequence")
