@@ -6,8 +6,11 @@ import pgtrigger
 import pytest
 from django.db.backends.postgresql.operations import DatabaseOperations
 
+from django_otp import DEVICE_ID_SESSION_KEY
+
 from tests import factories
 from trial import embedded
+from trial.two_factor import requires_two_factor
 
 PASSWORD = factories.PASSWORD
 
@@ -27,8 +30,10 @@ def pytest_configure(config) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _static_files_without_manifest(settings):
-    """Templates resolve {% static %} without a collectstatic run (production uses the manifest)."""
+def _test_speedups(settings):
+    """Templates resolve {% static %} without a collectstatic run (production uses the manifest), and
+    test passwords hash in microseconds instead of PBKDF2's deliberate half second."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
@@ -38,6 +43,16 @@ def _static_files_without_manifest(settings):
 @pytest.fixture
 def trial(db):
     return factories.create_trial()
+
+
+@pytest.fixture
+def protocol_version(trial, settings):
+    """The demo protocol (trial/protocols/mc-1-50.toml) loaded for ``trial``: data entry and the
+    eligibility checklist need a protocol in force."""
+    from trial.protocol_versions import protocol_version_load
+
+    text = (settings.BASE_DIR / "trial" / "protocols" / "mc-1-50.toml").read_text(encoding="utf-8")
+    return protocol_version_load(text=text).version
 
 
 @pytest.fixture
@@ -91,6 +106,11 @@ def client_of(client):
 
     def login(user):
         client.force_login(user)
+        if requires_two_factor(user):
+            # Investigators and monitors: a session that has passed the second factor too.
+            session = client.session
+            session[DEVICE_ID_SESSION_KEY] = factories.create_totp_device(user).persistent_id
+            session.save()
         return client
 
     return login

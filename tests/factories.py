@@ -74,3 +74,18 @@ def create_consent(patient: Patient, icf_version, obtained_by, **fields):
         "obtained_by": obtained_by, "recorded_by": obtained_by, "copy_given": True,
     }
     return Consent.objects.create(**{**defaults, **fields})
+
+
+def create_totp_device(user):
+    """A confirmed authenticator for ``user`` (investigators and monitors must have one)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    return TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)
+
+
+def current_totp_code(device) -> str:
+    """The code the user's authenticator app would show now."""
+    from django_otp.oath import TOTP
+
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    return f"{totp.token():0{device.digits}d}"

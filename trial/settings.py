@@ -73,6 +73,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "trial.two_factor.RequireTwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "trial.session_limits.SessionLifetimeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -128,7 +129,6 @@ CELERY_BEAT_SCHEDULE = {
 }
 # Test only (default 0): a pause per announced reminder, standing in for a slow mail server.
 FOLLOWUP_DELIVERY_DELAY_MS = env_int("FOLLOWUP_DELIVERY_DELAY_MS", 0)
-
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

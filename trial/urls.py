@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from trial import views
+from trial import two_factor, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -11,6 +11,8 @@ urlpatterns = [
     path("dashboard/coordinator/", views.dashboard_coordinator, name="dashboard_coordinator"),
     path("dashboard/investigator/", views.dashboard_investigator, name="dashboard_investigator"),
     path("dashboard/monitor/", views.dashboard_monitor, name="dashboard_monitor"),
+    path("account/2fa/setup/", two_factor.setup, name="two_factor_setup"),
+    path("account/2fa/verify/", two_factor.verify, name="two_factor_verify"),
     path("healthz", views.healthz, name="healthz"),
     path("patients/", include("patients.urls")),
     path("screening/", include("screening.urls")),

@@ -42,13 +42,18 @@ def page(browser, live_server):
 
 @pytest.fixture
 def log_in(page):
-    """``log_in(user)``: sign in through the real login form."""
-    from tests.factories import PASSWORD
+    """``log_in(user)``: sign in through the real login form, and the second factor where required."""
+    from tests.factories import PASSWORD, create_totp_device, current_totp_code
+    from trial.two_factor import requires_two_factor
 
     def sign_in(user) -> None:
+        device = create_totp_device(user) if requires_two_factor(user) else None
         page.goto("/login/")
         page.get_by_label("Username").fill(user.username)
         page.get_by_label("Password").fill(PASSWORD)
         page.get_by_role("button", name="Log in").click()
+        if device is not None:
+            page.get_by_label("Authentication code").fill(current_totp_code(device))
+            page.get_by_role("button", name="Verify").click()
 
     return sign_in
