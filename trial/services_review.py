@@ -10,15 +10,20 @@ its reason, through that page's service), and the monitor then closes the query.
 
 from __future__ import annotations
 
+import pghistory
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from trial.audit import with_reason
 from trial.audit_search import latest_entry_of_record, queryable_fields
 from trial.models import Role
 from trial.monitoring import DataQuery, QueryStatus, Verification
 from trial.selectors import has_role
+
+
+def _audit(acting_user, reason: str):
+    """The reason and the acting user, also when the service runs outside a request (tasks, shell)."""
+    return pghistory.context(user=acting_user.pk, reason=reason)
 
 
 def _require_monitor(user, patient) -> None:
@@ -39,7 +44,7 @@ def verification_create(*, acting_user, patient, record_type: str, object_id: st
     with transaction.atomic():
         _require_monitor(acting_user, patient)
         latest = _require_record_of(patient, record_type, object_id)
-        with with_reason("source data verified"):
+        with _audit(acting_user, "source data verified"):
             return Verification.objects.create(
                 patient=patient, record_type=record_type, object_id=object_id, ledger_entry_id=latest,
                 verified_by=acting_user, verified_at=timezone.now(),
@@ -56,7 +61,7 @@ def query_raise(*, acting_user, patient, record_type: str, object_id: str, field
             raise ValidationError({"field": "Choose a field of this record."})
         if not text:
             raise ValidationError({"text": "Write the question."})
-        with with_reason("data query raised"):
+        with _audit(acting_user, "data query raised"):
             return DataQuery.objects.create(
                 patient=patient, record_type=record_type, object_id=object_id, field=field, text=text,
                 raised_by=acting_user, raised_at=timezone.now(),
@@ -81,7 +86,7 @@ def query_answer(*, acting_user, query: DataQuery, answer: str) -> DataQuery:
         query.answered_by = acting_user
         query.answered_at = timezone.now()
         query.status = QueryStatus.ANSWERED
-        with with_reason("data query answered"):
+        with _audit(acting_user, "data query answered"):
             query.save(update_fields=["answer", "answered_by", "answered_at", "status"])
         return query
 
@@ -96,6 +101,6 @@ def query_close(*, acting_user, query: DataQuery) -> DataQuery:
         query.status = QueryStatus.CLOSED
         query.closed_by = acting_user
         query.closed_at = timezone.now()
-        with with_reason("data query closed"):
+        with _audit(acting_user, "data query closed"):
             query.save(update_fields=["status", "closed_by", "closed_at"])
         return query
