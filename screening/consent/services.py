@@ -17,6 +17,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
+from followup.services import reminders_cancel_for_patient
 from patients.clock import site_date_of, site_today
 from patients.models import Patient, PatientStatus
 from patients.selectors import can_enter_data, site_staff
@@ -233,4 +234,6 @@ def patient_withdraw(*, acting_user, patient: Patient, withdrawn_on: date, reaso
         )
         patient.status = PatientStatus.WITHDRAWN
         patient.save(update_fields=["status"])
+        # The follow-up reminders end with the withdrawal, in the same transaction.
+        reminders_cancel_for_patient(acting_user=acting_user, patient=patient, reason=f"withdrawal: {reason.strip()}")
     return withdrawal

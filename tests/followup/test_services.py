@@ -291,3 +291,18 @@ def test_two_sweeps_at_the_same_time_send_each_reminder_once(eligible_patient, c
     assert all(r.sent + r.overdue > 0 for r in results)  # both really worked at the same time
     keys = [m.extra_headers["X-MC150-Reminder"] for m in mailoutbox]
     assert len(keys) == len(set(keys)) == due
+
+
+def test_patient_withdrawal_cancels_the_open_reminders_and_keeps_done_ones(eligible_patient, coordinator):
+    from screening.consent.services import patient_withdraw
+
+    enroll(eligible_patient, coordinator, infused_days_ago=40)
+    month1 = Reminder.objects.get(patient=eligible_patient, kind="pregnancy_test_monthly", sequence=1)
+    services.reminder_complete_pregnancy_test(acting_user=coordinator, reminder=month1, result="negative",
+                                              tested_on=month1.due_date)
+    patient_withdraw(acting_user=coordinator, patient=eligible_patient, withdrawn_on=site_today(eligible_patient.site),
+                     reason="moved abroad")
+    result = statuses(eligible_patient)
+    assert result.pop(("pregnancy_test_monthly", 1)) == "done"
+    assert set(result.values()) == {"cancelled"}
+    assert Reminder.objects.filter(status="cancelled").first().cancel_reason == "withdrawal: moved abroad"
