@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from screening import views_consent
 
@@ -10,4 +10,6 @@ urlpatterns = [
     path("icf/new/", views_consent.icf_version_add, name="icf_version_add"),
     path("icf/<int:pk>/pdf/", views_consent.icf_version_pdf, name="icf_version_pdf"),
     path("reconsent/", views_consent.reconsent, name="reconsent"),
+    # Labs, assessments, treatments, attestations, reference ranges and the eligibility checklist.
+    path("", include("screening.records.urls")),
 ]

@@ -1,5 +1,17 @@
 """Screening records, one module per topic. Import models from here (``from screening.models import Consent``)."""
 
 from screening.models.consent import Consent, ICFVersion, Signer, Withdrawal
+from screening.models.records import RecordStatus, ScreeningRecord
+from screening.models.labs import (
+    EchoResult, LabResult, PregnancyTest, ReferenceRange, SerologyResult, Spo2Reading,
+)
+from screening.models.assessments import EularAcrAssessment, SledaiAssessment
+from screening.models.treatments import DrugClass, Treatment
+from screening.models.attestations import Attestation, AttestationQuestion
 
-__all__ = ["Consent", "ICFVersion", "Signer", "Withdrawal"]
+__all__ = [
+    "Consent", "ICFVersion", "Signer", "Withdrawal",
+    "RecordStatus", "ScreeningRecord", "EchoResult", "LabResult", "PregnancyTest", "ReferenceRange",
+    "SerologyResult", "Spo2Reading", "EularAcrAssessment", "SledaiAssessment", "DrugClass", "Treatment",
+    "Attestation", "AttestationQuestion",
+]

@@ -1,0 +1,71 @@
+"""The live eligibility checklist on the candidate page: every criterion with its status, evidence, the
+records it used and what is still missing. It reloads itself (htmx) whenever a form on the page saves."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils.translation import get_language
+from django.views.decorators.http import require_GET
+
+from patients.clock import site_today
+from patients.models import Patient
+from screening.evaluation import evaluate_eligibility
+from screening.facts_builder import Source
+from trial.protocol_versions import current_protocol
+
+
+@dataclass(frozen=True)
+class ChecklistRow:
+    code: str
+    name: str
+    status: str
+    evidence: str
+    sources: list[tuple[str, Source]]
+    missing: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Checklist:
+    evaluated_on: date | None = None
+    overall: str = ""
+    protocol_version: str = ""
+    rows: list[ChecklistRow] = field(default_factory=list)
+    missing: tuple[str, ...] = ()
+    problem: str = ""  # why there is no evaluation (no protocol loaded)
+
+
+def checklist_for(patient: Patient, evaluated_on: date | None = None, language: str = "en") -> Checklist:
+    evaluated_on = evaluated_on or site_today(patient.site)
+    protocol = current_protocol(patient.site.trial, evaluated_on)
+    if protocol is None:
+        return Checklist(problem="No protocol is loaded for this trial: the criteria cannot be evaluated.")
+    evaluation, built = evaluate_eligibility(patient, evaluated_on, protocol=protocol)
+    names = {c.code: c.names for c in (*protocol.criteria, *protocol.exclusion_criteria)}
+    rows = [
+        ChecklistRow(
+            code=result.code,
+            name=(names.get(result.code) or {}).get(language) or (names.get(result.code) or {}).get("en", ""),
+            status=result.status.value,
+            evidence=result.evidence,
+            sources=built.sources_for(result.uses),
+            missing=result.missing,
+        )
+        for result in evaluation.criteria
+    ]
+    return Checklist(evaluation.evaluated_on, evaluation.overall.value, evaluation.protocol_version, rows,
+                     evaluation.missing)
+
+
+@require_GET
+@login_required
+def eligibility_checklist(request: HttpRequest, pk: int) -> HttpResponse:
+    """The checklist fragment (htmx reloads it on ``facts-changed``; without JS it is part of the page)."""
+    patient = get_object_or_404(Patient.objects.visible_to(request.user).select_related("site__trial"), pk=pk)
+    language = "zh-hans" if (get_language() or "").startswith("zh") else "en"
+    return render(request, "screening/_checklist.html",
+                  {"patient": patient, "checklist": checklist_for(patient, language=language)})

@@ -1,0 +1,259 @@
+"""Build the screening facts document (screening-facts.md) for a candidate from the database.
+
+The document is what the engine evaluates, both here and on the command line, so the checklist in the
+browser and ``manage.py evaluate_eligibility`` agree by construction. It is plain JSON (ISO dates, floats):
+it can be stored, hashed and re-evaluated later.
+
+``BuiltFacts.sources`` maps every engine reference (``labs[0]``, ``echo``, ``patient.weight_kg``,
+``attestations.apheresis_suitable``, ...) to the database record it came from, so the checklist links a
+criterion to its records and a signature can be voided when one of them changes.
+
+Decided here:
+- Every active record of a list kind is included (labs, serology, treatments), oldest first, so the
+  engine picks the newest valid one and I01 sees a record dated before consent. Records marked entered in
+  error are left out.
+- Single sections (echo, SpO2, pregnancy test, SLEDAI-2K) take the newest record dated on or before the
+  evaluation date (the newest of all if none is), on equal dates the later entry; the 2019 EULAR/ACR
+  criteria are "ever" findings: the latest assessment counts.
+- Lab values go in the protocol's canonical unit, with the ULN (the result's reference high) converted the
+  same way, so value / ULN is unit-free; the entered value and unit stay on the record.
+- ``consent.signed_on`` is the FIRST consent's date (screening records must follow it, and re-consent on a
+  new ICF does not invalidate them); signer and ICF version are the latest consent's.
+- Investigator attestations: the latest answer per question; ``intolerant_to_conventional_therapy`` and
+  ``patient.liver_involvement`` are attestations too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from types import MappingProxyType
+from typing import Any
+
+from django.db import models
+from django.urls import NoReverseMatch, reverse
+
+from patients.models import Patient
+from screening.eligibility import Protocol
+from screening.models import (
+    Attestation,
+    AttestationQuestion,
+    Consent,
+    EchoResult,
+    EularAcrAssessment,
+    LabResult,
+    PregnancyTest,
+    SerologyResult,
+    SledaiAssessment,
+    Spo2Reading,
+    Treatment,
+    Withdrawal,
+)
+from screening.records import rules
+
+PATIENT_FIELDS = ("date_of_birth", "sex", "weight_kg", "childbearing_potential", "gilbert_syndrome")
+
+
+@dataclass(frozen=True)
+class Source:
+    """The database record behind a fact: model label (``screening.labresult``), primary key, a page."""
+
+    label: str
+    pk: int
+    description: str
+    url: str | None
+
+    @classmethod
+    def of(cls, record: models.Model, url: str | None = None) -> Source:
+        return cls(record._meta.label_lower, record.pk, str(record), url)
+
+
+@dataclass(frozen=True)
+class BuiltFacts:
+    document: dict[str, Any]
+    sources: Mapping[str, Source]
+
+    def source_of(self, ref: str) -> Source | None:
+        """The record behind an engine reference; a field reference (``labs[0].collected_on``) resolves to its
+        record (``labs[0]``)."""
+        while True:
+            if ref in self.sources:
+                return self.sources[ref]
+            if "." not in ref:
+                return None
+            ref = ref.rsplit(".", 1)[0]
+
+    def sources_for(self, refs: Iterable[str]) -> list[tuple[str, Source]]:
+        """(reference, source) for each resolvable reference, one entry per record."""
+        seen, found = set(), []
+        for ref in refs:
+            source = self.source_of(ref)
+            if source is not None and (source.label, source.pk) not in seen:
+                seen.add((source.label, source.pk))
+                found.append((ref, source))
+        return found
+
+
+def _url(name: str, *args: Any) -> str | None:
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:
+        return None
+
+
+def _record_url(slug: str, record: models.Model) -> str | None:
+    return _url("screening_record_edit", slug, record.pk)
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day is not None else None
+
+
+def _num(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def _single(records: list[Any], date_field: str, evaluated_on: date) -> Any | None:
+    """The newest record on or before the evaluation date (else the newest), later entry on equal dates."""
+    if not records:
+        return None
+    ordered = sorted(records, key=lambda r: (getattr(r, date_field), r.pk))
+    usable = [r for r in ordered if getattr(r, date_field) <= evaluated_on]
+    return (usable or ordered)[-1]
+
+
+def _active(model: type[models.Model], patient: Patient, order: Iterable[str]) -> list[Any]:
+    return list(model.objects.filter(patient=patient).active().order_by(*order))
+
+
+def build_facts(patient: Patient, evaluated_on: date, protocol: Protocol | None = None) -> BuiltFacts:
+    """The facts document for ``patient`` as of ``evaluated_on``, with the source of every reference.
+
+    A fixed number of queries whatever the number of records (one per kind). ``protocol`` converts lab
+    values to its canonical units; without it values go as entered (the engine converts for plausibility)."""
+    sources: dict[str, Source] = {}
+    doc: dict[str, Any] = {"evaluated_on": evaluated_on.isoformat()}
+
+    patient_url = _url("patient_edit", patient.pk)
+    doc["patient"] = {
+        "date_of_birth": _iso(patient.date_of_birth),
+        "sex": patient.sex or None,
+        "weight_kg": _num(patient.weight_kg),
+        "childbearing_potential": patient.childbearing_potential,
+        "gilbert_syndrome": patient.gilbert_syndrome,
+    }
+    for field in PATIENT_FIELDS:
+        sources[f"patient.{field}"] = Source.of(patient, patient_url)
+
+    consents = list(Consent.objects.filter(patient=patient).select_related("icf_version").order_by("signed_at", "pk"))
+    withdrawal = Withdrawal.objects.filter(patient=patient).first()
+    if consents:
+        first, latest = consents[0], consents[-1]
+        doc["consent"] = {
+            "signed_on": first.signed_on.isoformat(),
+            "signer": latest.signer,
+            "icf_version": latest.icf_version.label,
+            "withdrawn_on": _iso(withdrawal.withdrawn_on) if withdrawal else None,
+        }
+        sources["consent"] = Source.of(latest, _url("consent_edit", latest.pk))
+        sources["consent.signed_on"] = Source.of(first, _url("consent_edit", first.pk))
+
+    labs = []
+    for i, lab in enumerate(_active(LabResult, patient, ["collected_on", "pk"])):
+        labs.append(_lab_fact(lab, protocol))
+        sources[f"labs[{i}]"] = Source.of(lab, _record_url("labs", lab))
+    doc["labs"] = labs
+
+    serology = []
+    for i, result in enumerate(_active(SerologyResult, patient, ["collected_on", "pk"])):
+        serology.append({
+            "test": result.test, "result": result.result, "titer": result.titer,
+            "collected_on": result.collected_on.isoformat(),
+        })
+        sources[f"serology[{i}]"] = Source.of(result, _record_url("serology", result))
+    doc["serology"] = serology
+
+    sledai = _single(_active(SledaiAssessment, patient, ["pk"]), "assessed_on", evaluated_on)
+    if sledai is not None:
+        doc["sledai_2k"] = {"assessed_on": sledai.assessed_on.isoformat(), "descriptors": list(sledai.descriptors)}
+        sources["sledai_2k"] = Source.of(sledai, _record_url("sledai", sledai))
+
+    eular = _single(_active(EularAcrAssessment, patient, ["pk"]), "assessed_on", date.max)
+    if eular is not None:
+        doc["eular_acr_2019"] = {"ana_ever_1_80_hep2": eular.ana_ever_1_80_hep2, "criteria": list(eular.criteria)}
+        sources["eular_acr_2019"] = Source.of(eular, _record_url("eular", eular))
+
+    treatments = _active(Treatment, patient, ["started_on", "pk"])
+    if treatments:
+        doc["treatments"] = [
+            {
+                "drug": t.drug, "class": t.drug_class, "started_on": t.started_on.isoformat(),
+                "stopped_on": _iso(t.stopped_on), "dose_mg_per_day": _num(t.dose_mg_per_day),
+            }
+            for t in treatments
+        ]
+        for i, treatment in enumerate(treatments):
+            sources[f"treatments[{i}]"] = Source.of(treatment, _record_url("treatments", treatment))
+
+    echo = _single(_active(EchoResult, patient, ["pk"]), "performed_on", evaluated_on)
+    if echo is not None:
+        doc["echo"] = {"lvef_percent": _num(echo.lvef_percent), "performed_on": echo.performed_on.isoformat()}
+        sources["echo"] = Source.of(echo, _record_url("echo", echo))
+
+    spo2 = _single(_active(Spo2Reading, patient, ["pk"]), "measured_on", evaluated_on)
+    if spo2 is not None:
+        doc["spo2"] = {"percent": _num(spo2.percent), "room_air": spo2.room_air,
+                       "measured_on": spo2.measured_on.isoformat()}
+        sources["spo2"] = Source.of(spo2, _record_url("spo2", spo2))
+
+    pregnancy = _single(_active(PregnancyTest, patient, ["pk"]), "collected_on", evaluated_on)
+    if pregnancy is not None:
+        doc["pregnancy_test"] = {"specimen": pregnancy.specimen, "result": pregnancy.result,
+                                 "collected_on": pregnancy.collected_on.isoformat()}
+        sources["pregnancy_test"] = Source.of(pregnancy, _record_url("pregnancy", pregnancy))
+
+    _add_attestations(patient, doc, sources)
+    return BuiltFacts(document=doc, sources=MappingProxyType(sources))
+
+
+def _lab_fact(lab: LabResult, protocol: Protocol | None) -> dict[str, Any]:
+    spec = protocol.lab_tests.get(lab.test) if protocol else None
+    if spec is None or lab.unit not in spec.units:
+        value, unit, uln = float(lab.value), lab.unit, float(lab.reference_high)
+    else:
+        value, unit = float(lab.value_canonical), spec.canonical_unit
+        uln = float(rules.to_canonical(lab.reference_high, lab.unit, spec))
+    return {"test": lab.test, "value": value, "unit": unit, "uln": uln, "collected_on": lab.collected_on.isoformat()}
+
+
+# Attestation questions that are not in the document's "attestations" object.
+_ELSEWHERE = {
+    AttestationQuestion.INTOLERANT_TO_CONVENTIONAL_THERAPY: "intolerant_to_conventional_therapy",
+    AttestationQuestion.LIVER_INVOLVEMENT: "patient.liver_involvement",
+}
+
+
+def _add_attestations(patient: Patient, doc: dict[str, Any], sources: dict[str, Source]) -> None:
+    latest: dict[str, Attestation] = {}
+    for attestation in Attestation.objects.filter(patient=patient).order_by("recorded_at", "pk"):
+        latest[attestation.question] = attestation
+    url = _url("patient_detail", patient.pk)
+    url = f"{url}#attestations" if url else None
+    answers: dict[str, Any] = {}
+    for question, attestation in latest.items():
+        source = Source.of(attestation, url)
+        ref = _ELSEWHERE.get(question)
+        if ref == "intolerant_to_conventional_therapy":
+            doc[ref] = attestation.answer
+        elif ref == "patient.liver_involvement":
+            doc["patient"]["liver_involvement"] = attestation.answer
+        else:
+            answers[question] = attestation.answer
+            ref = f"attestations.{question}"
+            if question == AttestationQuestion.CONTRACEPTION_AGREED and attestation.contraception_method:
+                answers["contraception_method"] = attestation.contraception_method
+                sources["attestations.contraception_method"] = source
+        sources[ref] = source
+    if answers:
+        doc["attestations"] = answers

@@ -1,0 +1,206 @@
+"""Laboratory results and the other measured screening findings: serology, echocardiography, SpO2, the
+pregnancy test, and each site's default reference ranges.
+
+Codes (test names, units, outcomes) are the facts document's own (screening-facts.md), so the facts builder
+copies them without translation; ``tests/screening/test_labs_rules.py`` checks they match the engine's.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from patients.models import Sex
+from patients.versioning import version_bump
+from screening.models.records import ScreeningRecord
+from screening.records.rules import lab_flag
+from trial.audit import audited
+from trial.models import Site
+
+
+class LabTestCode(models.TextChoices):
+    CREATININE = "creatinine", _("Creatinine")
+    ALT = "alt", _("ALT")
+    AST = "ast", _("AST")
+    TOTAL_BILIRUBIN = "total_bilirubin", _("Total bilirubin")
+
+
+class LabUnit(models.TextChoices):
+    UMOL_L = "umol/L", "µmol/L"
+    MG_DL = "mg/dL", "mg/dL"
+    U_L = "U/L", "U/L"
+
+
+class SerologyTestCode(models.TextChoices):
+    ANA = "ana", _("ANA")
+    ANTI_DSDNA = "anti_dsdna", _("Anti-dsDNA")
+
+
+class Outcome(models.TextChoices):
+    POSITIVE = "positive", _("Positive")
+    NEGATIVE = "negative", _("Negative")
+
+
+class AnaPattern(models.TextChoices):
+    HOMOGENEOUS = "homogeneous", _("Homogeneous")
+    SPECKLED = "speckled", _("Speckled")
+    NUCLEOLAR = "nucleolar", _("Nucleolar")
+    CENTROMERE = "centromere", _("Centromere")
+    CYTOPLASMIC = "cytoplasmic", _("Cytoplasmic")
+    MIXED = "mixed", _("Mixed")
+    OTHER = "other", _("Other")
+
+
+class Specimen(models.TextChoices):
+    SERUM = "serum", _("Serum (blood)")
+    URINE = "urine", _("Urine")
+
+
+@audited
+class ReferenceRange(models.Model):
+    """A site laboratory's default reference range for one test and sex, copied onto each new result.
+
+    The copy on the result is what counts (ULN = its reference high), so changing a default never changes
+    a result already entered."""
+
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="reference_ranges")
+    test = models.CharField(_("test"), max_length=20, choices=LabTestCode.choices)
+    sex = models.CharField(_("sex"), max_length=10, choices=Sex.choices)
+    low = models.DecimalField(_("reference low"), max_digits=10, decimal_places=3, null=True, blank=True)
+    high = models.DecimalField(_("reference high (ULN)"), max_digits=10, decimal_places=3)
+    unit = models.CharField(_("unit"), max_length=10, choices=LabUnit.choices)
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["site", "test", "sex"], name="reference_range_unique_per_site_test_sex"),
+            models.CheckConstraint(condition=Q(high__gt=0), name="reference_range_high_positive"),
+            models.CheckConstraint(condition=Q(low__isnull=True) | Q(low__lt=F("high")),
+                                   name="reference_range_low_below_high"),
+        ]
+        ordering = ["site", "test", "sex"]
+        triggers = [version_bump()]
+
+    def __str__(self) -> str:
+        low = f"{self.low:g}" if self.low is not None else ""
+        return f"{self.get_test_display()} ({self.get_sex_display()}): {low}-{self.high:g} {self.unit}"
+
+
+@audited
+class LabResult(ScreeningRecord):
+    """One laboratory value, kept as entered (value and unit) with its canonical conversion and the reference
+    range it is judged against (in the entered unit)."""
+
+    test = models.CharField(_("test"), max_length=20, choices=LabTestCode.choices)
+    value = models.DecimalField(_("value"), max_digits=10, decimal_places=3)
+    unit = models.CharField(_("unit"), max_length=10, choices=LabUnit.choices)
+    # The protocol's canonical unit for the test and the value converted with the protocol's factor.
+    value_canonical = models.DecimalField(_("value in canonical unit"), max_digits=14, decimal_places=4)
+    canonical_unit = models.CharField(_("canonical unit"), max_length=10, choices=LabUnit.choices)
+    reference_low = models.DecimalField(_("reference low"), max_digits=10, decimal_places=3, null=True, blank=True)
+    reference_high = models.DecimalField(_("reference high (ULN)"), max_digits=10, decimal_places=3)
+    collected_on = models.DateField(_("collection date"))
+
+    class Meta(ScreeningRecord.Meta):
+        constraints = [
+            *ScreeningRecord.Meta.constraints,
+            models.CheckConstraint(condition=Q(value__gt=0), name="lab_result_value_positive"),
+            models.CheckConstraint(condition=Q(reference_high__gt=0), name="lab_result_reference_high_positive"),
+            models.CheckConstraint(condition=Q(reference_low__isnull=True) | Q(reference_low__lt=F("reference_high")),
+                                   name="lab_result_reference_low_below_high"),
+        ]
+        ordering = ["patient", "collected_on", "pk"]
+        verbose_name = _("laboratory result")
+
+    def __str__(self) -> str:
+        return f"{self.get_test_display()} {self.value:g} {self.unit} on {self.collected_on.isoformat()}"
+
+    @property
+    def flag(self) -> str:
+        """'H' above the reference high, 'L' below the reference low (both in the entered unit)."""
+        return lab_flag(self.value, self.reference_low, self.reference_high)
+
+
+@audited
+class SerologyResult(ScreeningRecord):
+    """ANA (result, titer, pattern) or anti-dsDNA (result)."""
+
+    test = models.CharField(_("test"), max_length=20, choices=SerologyTestCode.choices)
+    result = models.CharField(_("result"), max_length=10, choices=Outcome.choices)
+    # The denominator of the ANA titer (1:320 -> 320); ANA only.
+    titer = models.PositiveIntegerField(_("titer 1:"), null=True, blank=True)
+    pattern = models.CharField(_("pattern"), max_length=20, choices=AnaPattern.choices, blank=True)
+    collected_on = models.DateField(_("collection date"))
+
+    class Meta(ScreeningRecord.Meta):
+        constraints = [
+            *ScreeningRecord.Meta.constraints,
+            models.CheckConstraint(
+                condition=Q(test=SerologyTestCode.ANA) | Q(titer__isnull=True, pattern=""),
+                name="serology_titer_and_pattern_only_for_ana",
+            ),
+            models.CheckConstraint(condition=Q(titer__isnull=True) | Q(titer__gt=0), name="serology_titer_positive"),
+        ]
+        ordering = ["patient", "collected_on", "pk"]
+        verbose_name = _("serology result")
+
+    def __str__(self) -> str:
+        titer = f" 1:{self.titer}" if self.titer else ""
+        return f"{self.get_test_display()} {self.get_result_display().lower()}{titer} on {self.collected_on.isoformat()}"
+
+
+@audited
+class EchoResult(ScreeningRecord):
+    """Echocardiography: left ventricular ejection fraction."""
+
+    lvef_percent = models.DecimalField(_("LVEF (%)"), max_digits=4, decimal_places=1)
+    performed_on = models.DateField(_("date performed"))
+
+    class Meta(ScreeningRecord.Meta):
+        constraints = [
+            *ScreeningRecord.Meta.constraints,
+            models.CheckConstraint(condition=Q(lvef_percent__gt=0) & Q(lvef_percent__lte=100),
+                                   name="echo_lvef_percentage"),
+        ]
+        ordering = ["patient", "performed_on", "pk"]
+        verbose_name = _("echocardiography")
+
+    def __str__(self) -> str:
+        return f"LVEF {self.lvef_percent:g}% on {self.performed_on.isoformat()}"
+
+
+@audited
+class Spo2Reading(ScreeningRecord):
+    """Peripheral oxygen saturation, and whether the patient was breathing room air (only that counts)."""
+
+    percent = models.DecimalField(_("SpO2 (%)"), max_digits=4, decimal_places=1)
+    room_air = models.BooleanField(_("on room air (no supplemental oxygen)"))
+    measured_on = models.DateField(_("date measured"))
+
+    class Meta(ScreeningRecord.Meta):
+        constraints = [
+            *ScreeningRecord.Meta.constraints,
+            models.CheckConstraint(condition=Q(percent__gt=0) & Q(percent__lte=100), name="spo2_percentage"),
+        ]
+        ordering = ["patient", "measured_on", "pk"]
+        verbose_name = _("SpO2 reading")
+
+    def __str__(self) -> str:
+        air = "room air" if self.room_air else "on oxygen"
+        return f"SpO2 {self.percent:g}% ({air}) on {self.measured_on.isoformat()}"
+
+
+@audited
+class PregnancyTest(ScreeningRecord):
+    specimen = models.CharField(_("specimen"), max_length=10, choices=Specimen.choices)
+    result = models.CharField(_("result"), max_length=10, choices=Outcome.choices)
+    collected_on = models.DateField(_("collection date"))
+
+    class Meta(ScreeningRecord.Meta):
+        ordering = ["patient", "collected_on", "pk"]
+        verbose_name = _("pregnancy test")
+
+    def __str__(self) -> str:
+        return (f"{self.get_specimen_display()} pregnancy test {self.get_result_display().lower()} "
+                f"on {self.collected_on.isoformat()}")

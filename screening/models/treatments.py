@@ -1,0 +1,50 @@
+"""Treatment history: the conventional SLE therapy a candidate has had (criterion I03b)."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from screening.models.records import ScreeningRecord
+from trial.audit import audited
+
+
+class DrugClass(models.TextChoices):
+    ANTIMALARIAL = "antimalarial", _("Antimalarial")
+    GLUCOCORTICOID = "glucocorticoid", _("Glucocorticoid")
+    IMMUNOSUPPRESSANT = "immunosuppressant", _("Immunosuppressant")
+    BIOLOGIC = "biologic", _("Biologic")
+
+
+@audited
+class Treatment(ScreeningRecord):
+    """One drug course. The drug is one of the protocol's listed drugs and its class is derived from the
+    list it is on, never typed, so a drug cannot be counted in the wrong class."""
+
+    drug = models.CharField(_("drug"), max_length=60)
+    drug_class = models.CharField(_("class"), max_length=20, choices=DrugClass.choices)
+    started_on = models.DateField(_("start date"))
+    stopped_on = models.DateField(_("stop date"), null=True, blank=True)
+    dose_mg_per_day = models.DecimalField(_("daily dose (mg/day)"), max_digits=8, decimal_places=2,
+                                          null=True, blank=True)
+
+    class Meta(ScreeningRecord.Meta):
+        constraints = [
+            *ScreeningRecord.Meta.constraints,
+            models.CheckConstraint(condition=Q(stopped_on__isnull=True) | Q(stopped_on__gte=F("started_on")),
+                                   name="treatment_stop_not_before_start"),
+            models.CheckConstraint(condition=Q(dose_mg_per_day__isnull=True) | Q(dose_mg_per_day__gt=0),
+                                   name="treatment_dose_positive"),
+            models.CheckConstraint(
+                condition=~Q(drug_class=DrugClass.GLUCOCORTICOID) | Q(dose_mg_per_day__isnull=False),
+                name="treatment_glucocorticoid_has_dose",
+            ),
+        ]
+        ordering = ["patient", "started_on", "pk"]
+        verbose_name = _("treatment")
+
+    def __str__(self) -> str:
+        dose = f" {self.dose_mg_per_day:g} mg/day" if self.dose_mg_per_day is not None else ""
+        until = self.stopped_on.isoformat() if self.stopped_on else "ongoing"
+        return f"{self.drug}{dose} ({self.started_on.isoformat()} to {until})"

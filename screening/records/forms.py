@@ -1,0 +1,326 @@
+"""Entry forms for screening records: input validation only (types, choices, the pure rules for an early
+message); the services check again inside their transaction and also apply the consent guard.
+
+Several forms share the candidate page, so each gets its own ``auto_id`` (``id_labs_value``) while the field
+names stay plain (``value``)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from patients.forms import DateInput, yes_no, yes_no_field
+from patients.models import Patient, Sex
+from screening.eligibility import Protocol
+from screening.eligibility.calculators import EULAR_ACR_2019_CRITERIA, SLEDAI_2K_WEIGHTS
+from screening.models import AttestationQuestion, ScreeningRecord
+from screening.models.labs import AnaPattern, LabTestCode, LabUnit, Outcome, SerologyTestCode, Specimen
+from screening.records import rules
+from screening.records.kinds import KINDS
+
+
+def _reason_field(label=_("Reason for the correction")) -> forms.CharField:
+    return forms.CharField(label=label, widget=forms.Textarea(attrs={"rows": 2}), max_length=500)
+
+
+class RecordForm(forms.Form):
+    """Base of the per-kind forms. ``correction=True`` adds the reason and the version the form was opened at."""
+
+    slug = ""
+
+    def __init__(self, *args, patient: Patient, protocol: Protocol, today: date, correction: bool = False,
+                 **kwargs) -> None:
+        kwargs.setdefault("auto_id", f"id_{self.slug}{'_edit' if correction else ''}_%s")
+        super().__init__(*args, **kwargs)
+        self.patient, self.protocol, self.today, self.correction = patient, protocol, today, correction
+        if correction:
+            self.fields["reason"] = _reason_field()
+            self.fields["version"] = forms.IntegerField(widget=forms.HiddenInput)
+        self.setup()
+
+    def setup(self) -> None:
+        """Per-kind choices that depend on the protocol."""
+
+    @property
+    def kind(self):
+        return KINDS[self.slug]
+
+    def values(self) -> dict[str, Any]:
+        return {name: self.cleaned_data.get(name) for name in self.kind.fields}
+
+    @classmethod
+    def initial_of(cls, record: ScreeningRecord) -> dict[str, Any]:
+        initial = {name: getattr(record, name) for name in KINDS[cls.slug].fields}
+        initial["version"] = record.version
+        return initial
+
+    def check_date(self, name: str) -> None:
+        on = self.cleaned_data.get(name)
+        if on is not None and (problem := rules.future_problem(on, self.today)):
+            self.add_error(name, problem)
+
+
+class LabResultForm(RecordForm):
+    slug = "labs"
+    test = forms.ChoiceField(label=_("Test"), choices=LabTestCode.choices)
+    value = forms.DecimalField(label=_("Value"), max_digits=10, decimal_places=3)
+    unit = forms.ChoiceField(label=_("Unit"), choices=LabUnit.choices)
+    reference_low = forms.DecimalField(label=_("Reference low"), max_digits=10, decimal_places=3, required=False)
+    reference_high = forms.DecimalField(
+        label=_("Reference high (ULN)"), max_digits=10, decimal_places=3, required=False,
+        help_text=_("Leave both limits empty to use the site's default range for the candidate's sex."),
+    )
+    collected_on = forms.DateField(label=_("Collection date"), widget=DateInput)
+
+    def setup(self) -> None:
+        tests = self.protocol.lab_tests
+        self.fields["test"].choices = [(c, l) for c, l in LabTestCode.choices if c in tests]
+        units = {unit for spec in tests.values() for unit in spec.units}
+        self.fields["unit"].choices = [(c, l) for c, l in LabUnit.choices if c in units]
+
+    def clean(self) -> dict:
+        data = super().clean()
+        self.check_date("collected_on")
+        test, unit, value = data.get("test"), data.get("unit"), data.get("value")
+        if not test or not unit:
+            return data
+        spec = self.protocol.lab_tests.get(test)
+        if problem := rules.unit_problem(test, unit, spec):
+            self.add_error("unit", problem)
+            return data
+        if value is not None:
+            if value <= 0:
+                self.add_error("value", _("The value must be greater than 0."))
+            elif problem := rules.plausibility_problem(test, value, unit, spec):
+                self.add_error("value", problem)
+        low, high = data.get("reference_low"), data.get("reference_high")
+        if low is not None or high is not None:
+            for field, problem in rules.reference_problems(test, low, high, unit, spec).items():
+                if field not in self.errors:
+                    self.add_error(field, problem)
+        return data
+
+
+class SerologyForm(RecordForm):
+    slug = "serology"
+    test = forms.ChoiceField(label=_("Test"), choices=SerologyTestCode.choices)
+    result = forms.ChoiceField(label=_("Result"), choices=Outcome.choices, widget=forms.RadioSelect)
+    titer = forms.IntegerField(label=_("ANA titer 1:"), required=False, min_value=1,
+                               help_text=_("ANA only: the denominator, e.g. 320 for 1:320."))
+    pattern = forms.ChoiceField(label=_("ANA pattern"), choices=[("", "—"), *AnaPattern.choices], required=False)
+    collected_on = forms.DateField(label=_("Collection date"), widget=DateInput)
+
+    def clean(self) -> dict:
+        data = super().clean()
+        self.check_date("collected_on")
+        if data.get("test") == SerologyTestCode.ANTI_DSDNA:
+            if data.get("titer") is not None:
+                self.add_error("titer", _("The titer is recorded for ANA only."))
+            if data.get("pattern"):
+                self.add_error("pattern", _("The pattern is recorded for ANA only."))
+        if problem := rules.ana_titer_problem(data.get("titer")):
+            self.add_error("titer", problem)
+        return data
+
+
+class EchoForm(RecordForm):
+    slug = "echo"
+    lvef_percent = forms.DecimalField(label=_("LVEF (%)"), max_digits=4, decimal_places=1)
+    performed_on = forms.DateField(label=_("Date performed"), widget=DateInput)
+
+    def clean(self) -> dict:
+        data = super().clean()
+        self.check_date("performed_on")
+        if data.get("lvef_percent") is not None and (
+            problem := rules.percent_problem(data["lvef_percent"], rules.LVEF_PLAUSIBLE, "LVEF")
+        ):
+            self.add_error("lvef_percent", problem)
+        return data
+
+
+class Spo2Form(RecordForm):
+    slug = "spo2"
+    percent = forms.DecimalField(label=_("SpO2 (%)"), max_digits=4, decimal_places=1)
+    room_air = yes_no_field(_("Measured on room air (no supplemental oxygen)"))
+    measured_on = forms.DateField(label=_("Date measured"), widget=DateInput)
+
+    @classmethod
+    def initial_of(cls, record) -> dict[str, Any]:
+        return {**super().initial_of(record), "room_air": yes_no(record.room_air)}
+
+    def clean(self) -> dict:
+        data = super().clean()
+        self.check_date("measured_on")
+        if data.get("percent") is not None and (
+            problem := rules.percent_problem(data["percent"], rules.SPO2_PLAUSIBLE, "SpO2")
+        ):
+            self.add_error("percent", problem)
+        return data
+
+
+class PregnancyTestForm(RecordForm):
+    slug = "pregnancy"
+    specimen = forms.ChoiceField(label=_("Specimen"), choices=Specimen.choices, widget=forms.RadioSelect)
+    result = forms.ChoiceField(label=_("Result"), choices=Outcome.choices, widget=forms.RadioSelect)
+    collected_on = forms.DateField(label=_("Collection date"), widget=DateInput)
+
+    def clean(self) -> dict:
+        data = super().clean()
+        self.check_date("collected_on")
+        return data
+
+
+def _checked(form: forms.Form, name: str) -> set[str]:
+    if form.is_bound:
+        return set(form.data.getlist(name)) if hasattr(form.data, "getlist") else set(form.data.get(name) or [])
+    return set(form.initial.get(name) or [])
+
+
+class SledaiForm(RecordForm):
+    slug = "sledai"
+    assessed_on = forms.DateField(label=_("Assessment date"), widget=DateInput)
+    descriptors = forms.MultipleChoiceField(
+        label=_("Descriptors present in the 10 days before the assessment"), required=False,
+        choices=[(code, rules.SLEDAI_LABELS[code]) for code in SLEDAI_2K_WEIGHTS],
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def clean(self) -> dict:
+        data = super().clean()
+        self.check_date("assessed_on")
+        return data
+
+    def groups(self) -> list[tuple[int, list[tuple[str, str, str, bool]]]]:
+        """Descriptors by weight, heaviest first: (weight, [(code, label, html id, ticked)])."""
+        ticked = _checked(self, "descriptors")
+        return [
+            (weight, [(code, rules.SLEDAI_LABELS[code], self.auto_id % f"descriptors_{code}", code in ticked)
+                      for code in codes])
+            for weight, codes in rules.sledai_groups()
+        ]
+
+
+class EularAcrForm(RecordForm):
+    slug = "eular"
+    assessed_on = forms.DateField(label=_("Assessment date"), widget=DateInput)
+    ana_ever_1_80_hep2 = yes_no_field(_("Entry criterion: ANA ≥ 1:80 on HEp-2 cells (ever)"))
+    criteria = forms.MultipleChoiceField(
+        label=_("Criteria ever present"), required=False,
+        choices=[(code, rules.EULAR_LABELS[code]) for code in EULAR_ACR_2019_CRITERIA],
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    @classmethod
+    def initial_of(cls, record) -> dict[str, Any]:
+        return {**super().initial_of(record), "ana_ever_1_80_hep2": yes_no(record.ana_ever_1_80_hep2)}
+
+    def clean(self) -> dict:
+        data = super().clean()
+        self.check_date("assessed_on")
+        return data
+
+    def domains(self) -> list[tuple[str, bool, list[tuple[str, str, int, str, bool]]]]:
+        """Criteria by domain: (domain label, clinical, [(code, label, weight, html id, ticked)])."""
+        ticked = _checked(self, "criteria")
+        return [
+            (rules.EULAR_DOMAIN_LABELS[domain], clinical,
+             [(c.code, rules.EULAR_LABELS[c.code], c.weight, self.auto_id % f"criteria_{c.code}", c.code in ticked)
+              for c in criteria])
+            for domain, clinical, criteria in rules.eular_domains()
+        ]
+
+
+class TreatmentForm(RecordForm):
+    slug = "treatments"
+    drug = forms.ChoiceField(label=_("Drug"))
+    started_on = forms.DateField(label=_("Start date"), widget=DateInput)
+    stopped_on = forms.DateField(label=_("Stop date"), widget=DateInput, required=False,
+                                 help_text=_("Empty while the treatment is ongoing."))
+    dose_mg_per_day = forms.DecimalField(label=_("Daily dose (mg/day)"), max_digits=8, decimal_places=2,
+                                         required=False, help_text=_("Required for glucocorticoids."))
+
+    def setup(self) -> None:
+        self.fields["drug"].choices = [("", "—")] + [
+            (str(_(drug_class.capitalize())), drugs) for drug_class, drugs in rules.drug_choices(self.protocol)
+        ]
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("drug") and data.get("started_on"):
+            for field, problem in rules.treatment_problems(
+                drug=data["drug"], started_on=data["started_on"], stopped_on=data.get("stopped_on"),
+                dose_mg_per_day=data.get("dose_mg_per_day"), today=self.today, protocol=self.protocol,
+            ).items():
+                if field not in self.errors:
+                    self.add_error(field, problem)
+        return data
+
+
+FORMS: dict[str, type[RecordForm]] = {
+    form.slug: form
+    for form in (LabResultForm, SerologyForm, EchoForm, Spo2Form, PregnancyTestForm, SledaiForm, EularAcrForm,
+                 TreatmentForm)
+}
+
+
+class MarkInErrorForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    reason = _reason_field(_("Why was this record entered in error?"))
+
+
+class AttestationForm(forms.Form):
+    """One investigator decision. The method list is the protocol's (the safe period is never on it)."""
+
+    question = forms.ChoiceField(label=_("Question"), choices=AttestationQuestion.choices)
+    answer = yes_no_field(_("Answer"))
+    contraception_method = forms.ChoiceField(label=_("Contraception method (with a yes to contraception)"),
+                                             required=False)
+    comment = forms.CharField(label=_("Comment"), required=False, max_length=1000,
+                              widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, protocol: Protocol, language: str = "en", **kwargs) -> None:
+        kwargs.setdefault("auto_id", "id_attestation_%s")
+        super().__init__(*args, **kwargs)
+        self.protocol = protocol
+        self.fields["contraception_method"].choices = [("", "—")] + [
+            (code, names.get(language) or names["en"]) for code, names in protocol.contraception_methods.items()
+        ]
+
+    def clean_contraception_method(self) -> str:
+        # Choices already exclude anything the protocol does not list; this names the safe period explicitly.
+        method = self.cleaned_data["contraception_method"]
+        if method and (problem := rules.contraception_method_problem(method, self.protocol)):
+            raise forms.ValidationError(problem)
+        return method
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("question") == AttestationQuestion.CONTRACEPTION_AGREED and data.get("answer"):
+            if not data.get("contraception_method") and "contraception_method" not in self.errors:
+                self.add_error("contraception_method", _("Choose the contraception method agreed."))
+        elif data.get("contraception_method"):
+            self.add_error("contraception_method",
+                           _("A method is recorded only with a yes to the contraception question."))
+        return data
+
+
+class ReferenceRangeForm(forms.Form):
+    site = forms.ModelChoiceField(label=_("Site"), queryset=None, empty_label=None)
+    test = forms.ChoiceField(label=_("Test"), choices=LabTestCode.choices)
+    sex = forms.ChoiceField(label=_("Sex"), choices=Sex.choices)
+    low = forms.DecimalField(label=_("Reference low"), max_digits=10, decimal_places=3, required=False)
+    high = forms.DecimalField(label=_("Reference high (ULN)"), max_digits=10, decimal_places=3)
+    unit = forms.ChoiceField(label=_("Unit"), choices=LabUnit.choices)
+
+    def __init__(self, *args, sites, correction: bool = False, **kwargs) -> None:
+        kwargs.setdefault("auto_id", "id_range_%s")
+        super().__init__(*args, **kwargs)
+        self.fields["site"].queryset = sites
+        if correction:
+            self.fields["reason"] = _reason_field(_("Reason for the change"))
+            self.fields["version"] = forms.IntegerField(widget=forms.HiddenInput)
+            for name in ("site", "test", "sex"):
+                self.fields[name].disabled = True

@@ -1,0 +1,62 @@
+"""The kinds of screening record the entry pages handle, by URL slug.
+
+A kind names its model, the field the consent guard checks (the date of the procedure), the fields a
+correction may change (also those a concurrent-edit message describes), and its facts section. The
+per-kind validation lives in ``services``; the forms in ``forms``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+
+from screening.models import (
+    EchoResult,
+    EularAcrAssessment,
+    LabResult,
+    PregnancyTest,
+    ScreeningRecord,
+    SerologyResult,
+    SledaiAssessment,
+    Spo2Reading,
+    Treatment,
+)
+
+
+@dataclass(frozen=True)
+class RecordKind:
+    slug: str
+    model: type[ScreeningRecord]
+    title: str
+    fields: tuple[str, ...]  # what a form enters and a correction may change
+    date_field: str  # the date the record is "on" (newest first; consent guard unless ``history``)
+    # Treatment history predates the screening on purpose: its dates are not screening procedures.
+    history: bool = False
+
+
+KINDS: dict[str, RecordKind] = {
+    kind.slug: kind
+    for kind in (
+        RecordKind("labs", LabResult, _("Laboratory results"),
+                   ("test", "value", "unit", "reference_low", "reference_high", "collected_on"), "collected_on"),
+        RecordKind("serology", SerologyResult, _("Serology"),
+                   ("test", "result", "titer", "pattern", "collected_on"), "collected_on"),
+        RecordKind("echo", EchoResult, _("Echocardiography"), ("lvef_percent", "performed_on"), "performed_on"),
+        RecordKind("spo2", Spo2Reading, _("SpO2"), ("percent", "room_air", "measured_on"), "measured_on"),
+        RecordKind("pregnancy", PregnancyTest, _("Pregnancy test"),
+                   ("specimen", "result", "collected_on"), "collected_on"),
+        RecordKind("sledai", SledaiAssessment, _("SLEDAI-2K"), ("assessed_on", "descriptors"), "assessed_on"),
+        RecordKind("eular", EularAcrAssessment, _("2019 EULAR/ACR classification"),
+                   ("assessed_on", "ana_ever_1_80_hep2", "criteria"), "assessed_on"),
+        RecordKind("treatments", Treatment, _("Treatment history"),
+                   ("drug", "started_on", "stopped_on", "dose_mg_per_day"), "started_on", history=True),
+    )
+}
+
+
+def kind_of(record: ScreeningRecord) -> RecordKind:
+    for kind in KINDS.values():
+        if isinstance(record, kind.model):
+            return kind
+    raise LookupError(f"not a screening record kind: {type(record).__name__}")

@@ -1,0 +1,59 @@
+"""Reads of a candidate's screening records: the per-kind lists the entry panels show, the latest
+attestations, and the records a user may open."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from patients.models import Patient
+from screening.models import Attestation, AttestationQuestion, ReferenceRange, ScreeningRecord
+from screening.records.kinds import KINDS
+from trial.models import Site
+
+
+def records_of(patient: Patient, kind: str, *, include_in_error: bool = True) -> QuerySet[ScreeningRecord]:
+    """A candidate's records of one kind, newest first (one query)."""
+    model = KINDS[kind].model
+    records = model.objects.filter(patient=patient).select_related("entered_by")
+    if not include_in_error:
+        records = records.active()
+    return records.order_by(f"-{KINDS[kind].date_field}", "-pk")
+
+
+def visible_record(user, kind: str, pk: int) -> ScreeningRecord | None:
+    """A record of a candidate the user may see (other sites: None, shown as 404)."""
+    model = KINDS[kind].model
+    return (
+        model.objects.filter(patient__in=Patient.objects.visible_to(user))
+        .select_related("patient__site")
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def latest_attestations(patient: Patient) -> dict[str, Attestation]:
+    """The answer that counts for each question: the latest recorded (one query)."""
+    latest: dict[str, Attestation] = {}
+    for attestation in (
+        Attestation.objects.filter(patient=patient).select_related("recorded_by").order_by("recorded_at", "pk")
+    ):
+        latest[attestation.question] = attestation
+    return latest
+
+
+def attestation_history(patient: Patient) -> list[Attestation]:
+    return list(
+        Attestation.objects.filter(patient=patient).select_related("recorded_by").order_by("-recorded_at", "-pk")
+    )
+
+
+def attestation_questions() -> list[tuple[str, str]]:
+    return list(AttestationQuestion.choices)
+
+
+def reference_ranges_of(sites) -> QuerySet[ReferenceRange]:
+    return ReferenceRange.objects.filter(site__in=sites).select_related("site").order_by("site__number", "test", "sex")
+
+
+def reference_range_of(site: Site, test: str, sex: str) -> ReferenceRange | None:
+    return ReferenceRange.objects.filter(site=site, test=test, sex=sex).first()

@@ -1,0 +1,316 @@
+"""Writes of screening records: create, correct (reason + version check), mark entered in error; investigator
+attestations; site reference ranges.
+
+Each write runs in one transaction with the candidate's row locked (so two saves for one candidate queue),
+checks permission, withdrawal and consent (``screening.consent.guards``), validates with the pure rules and
+the protocol in force, and saves with the acting user and the reason on the audit events. A record is
+never deleted: "entered in error" keeps the row and its history and drops it from the facts.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import pghistory
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+
+from patients.clock import site_today
+from patients.models import Patient
+from patients.selectors import can_enter_data
+from patients.versioning import ensure_version
+from screening.consent.guards import ensure_dated_on_or_after_consent, ensure_open_for_entry
+from screening.consent.selectors import first_consent
+from screening.eligibility import Protocol
+from screening.eligibility.calculators import EULAR_ACR_2019_CRITERIA, SLEDAI_2K_WEIGHTS
+from screening.models import (
+    Attestation,
+    AttestationQuestion,
+    RecordStatus,
+    ReferenceRange,
+    ScreeningRecord,
+)
+from screening.records import rules
+from screening.records.kinds import KINDS, RecordKind, kind_of
+from trial.audit import with_reason
+from trial.models import Role, Site
+from trial.protocol_versions import current_protocol
+from trial.selectors import has_role
+
+
+def protocol_for(site: Site, on: date | None = None) -> Protocol:
+    """The protocol in force for the site's trial; without one nothing can be validated or evaluated."""
+    protocol = current_protocol(site.trial, on)
+    if protocol is None:
+        raise ValidationError("No protocol is loaded for this trial: run `manage.py load_protocol` first.",
+                              code="no_protocol")
+    return protocol
+
+
+def _lock_patient(patient: Patient) -> Patient:
+    return Patient.objects.select_for_update().select_related("site__trial").get(pk=patient.pk)
+
+
+def _ensure_consented(patient: Patient) -> None:
+    ensure_open_for_entry(patient)
+    if first_consent(patient) is None:
+        raise ValidationError("No consent recorded: record the signed consent before any screening data.",
+                              code="no_consent")
+
+
+def _raise(problems: dict[str, str]) -> None:
+    if problems:
+        raise ValidationError(problems)
+
+
+# -- per-kind validation: values in, complete field values out (or ValidationError by field) ---------------
+
+
+def _lab_values(patient: Patient, protocol: Protocol, values: dict[str, Any]) -> dict[str, Any]:
+    test, unit, value = values["test"], values["unit"], values["value"]
+    spec = protocol.lab_tests.get(test)
+    if problem := rules.unit_problem(test, unit, spec):
+        raise ValidationError({"unit": problem})
+    problems = {}
+    if value is None or value <= 0:
+        problems["value"] = "The value must be greater than 0."
+    elif problem := rules.plausibility_problem(test, value, unit, spec):
+        problems["value"] = problem
+    low, high = values.get("reference_low"), values.get("reference_high")
+    if high is None and low is None:
+        low, high = _default_reference(patient, test, unit, spec)
+    problems.update(rules.reference_problems(test, low, high, unit, spec))
+    _raise(problems)
+    return {
+        "test": test, "value": value, "unit": unit,
+        "value_canonical": rules.to_canonical(value, unit, spec), "canonical_unit": spec.canonical_unit,
+        "reference_low": low, "reference_high": high, "collected_on": values["collected_on"],
+    }
+
+
+def _default_reference(patient: Patient, test: str, unit: str, spec) -> tuple[Decimal | None, Decimal]:
+    """The site's default range for the test and the candidate's sex, converted to the entered unit."""
+    default = ReferenceRange.objects.filter(site=patient.site, test=test, sex=patient.sex).first()
+    if default is None:
+        raise ValidationError({"reference_high": (
+            f"Site {patient.site.code} has no default reference range for {rules.lab_label(test)} "
+            f"({patient.get_sex_display().lower()}): enter the reference range of this result."
+        )})
+    if default.unit == unit:
+        return default.low, default.high
+    low = None if default.low is None else rules.convert_unit(default.low, default.unit, unit, spec)
+    return low, rules.convert_unit(default.high, default.unit, unit, spec)
+
+
+def _serology_values(patient: Patient, protocol: Protocol, values: dict[str, Any]) -> dict[str, Any]:
+    titer, pattern = values.get("titer"), values.get("pattern") or ""
+    if values["test"] != "ana" and (titer is not None or pattern):
+        raise ValidationError({"titer": "Titer and pattern are recorded for ANA only."})
+    if problem := rules.ana_titer_problem(titer):
+        raise ValidationError({"titer": problem})
+    return {**values, "titer": titer, "pattern": pattern}
+
+
+def _echo_values(patient: Patient, protocol: Protocol, values: dict[str, Any]) -> dict[str, Any]:
+    if problem := rules.percent_problem(values["lvef_percent"], rules.LVEF_PLAUSIBLE, "LVEF"):
+        raise ValidationError({"lvef_percent": problem})
+    return values
+
+
+def _spo2_values(patient: Patient, protocol: Protocol, values: dict[str, Any]) -> dict[str, Any]:
+    if problem := rules.percent_problem(values["percent"], rules.SPO2_PLAUSIBLE, "SpO2"):
+        raise ValidationError({"percent": problem})
+    return values
+
+
+def _pregnancy_values(patient: Patient, protocol: Protocol, values: dict[str, Any]) -> dict[str, Any]:
+    if patient.sex != "female":
+        raise ValidationError("A pregnancy test is recorded for female candidates only.")
+    return values
+
+
+def _sledai_values(patient: Patient, protocol: Protocol, values: dict[str, Any]) -> dict[str, Any]:
+    if unknown := rules.unknown_codes(values["descriptors"], SLEDAI_2K_WEIGHTS):
+        raise ValidationError({"descriptors": f"Unknown SLEDAI-2K descriptor(s): {', '.join(unknown)}."})
+    return {**values, "descriptors": list(dict.fromkeys(values["descriptors"]))}
+
+
+def _eular_values(patient: Patient, protocol: Protocol, values: dict[str, Any]) -> dict[str, Any]:
+    if unknown := rules.unknown_codes(values["criteria"], EULAR_ACR_2019_CRITERIA):
+        raise ValidationError({"criteria": f"Unknown 2019 EULAR/ACR criterion/criteria: {', '.join(unknown)}."})
+    return {**values, "criteria": list(dict.fromkeys(values["criteria"]))}
+
+
+def _treatment_values(patient: Patient, protocol: Protocol, values: dict[str, Any]) -> dict[str, Any]:
+    drug = values["drug"].strip().lower()
+    _raise(rules.treatment_problems(
+        drug=drug, started_on=values["started_on"], stopped_on=values.get("stopped_on"),
+        dose_mg_per_day=values.get("dose_mg_per_day"), today=site_today(patient.site), protocol=protocol,
+    ))
+    return {**values, "drug": drug, "drug_class": rules.drug_class_of(drug, protocol)}
+
+
+_PREPARE = {
+    "labs": _lab_values, "serology": _serology_values, "echo": _echo_values, "spo2": _spo2_values,
+    "pregnancy": _pregnancy_values, "sledai": _sledai_values, "eular": _eular_values,
+    "treatments": _treatment_values,
+}
+
+
+def _checked_values(kind: RecordKind, patient: Patient, values: dict[str, Any]) -> dict[str, Any]:
+    """Validate ``values`` for a record of ``patient`` (whose row the caller has locked)."""
+    unknown = set(values) - set(kind.fields)
+    if unknown:
+        raise TypeError(f"not fields of {kind.slug}: {', '.join(sorted(unknown))}")
+    on = values[kind.date_field]
+    if problem := rules.future_problem(on, site_today(patient.site)):
+        raise ValidationError({kind.date_field: problem})
+    if kind.history:
+        _ensure_consented(patient)
+    else:
+        ensure_dated_on_or_after_consent(patient, on, kind.date_field)
+    return _PREPARE[kind.slug](patient, protocol_for(patient.site), dict(values))
+
+
+def _ensure_may_enter(user, patient: Patient) -> None:
+    if not can_enter_data(user, patient.site):
+        raise PermissionDenied
+
+
+def screening_record_create(*, acting_user, kind: str, patient: Patient, values: dict[str, Any]) -> ScreeningRecord:
+    """Record a new screening record of ``kind`` (a ``KINDS`` slug) for ``patient``."""
+    record_kind = KINDS[kind]
+    _ensure_may_enter(acting_user, patient)
+    with transaction.atomic(), pghistory.context(user=acting_user.pk), with_reason(f"{kind} entered"):
+        patient = _lock_patient(patient)
+        checked = _checked_values(record_kind, patient, values)
+        return record_kind.model.objects.create(patient=patient, entered_by=acting_user, **checked)
+
+
+def _locked_record(record: ScreeningRecord) -> ScreeningRecord:
+    return type(record).objects.select_for_update().get(pk=record.pk)
+
+
+def screening_record_update(
+    *, acting_user, record: ScreeningRecord, version: int, reason: str, values: dict[str, Any]
+) -> ScreeningRecord:
+    """Correct a saved record. ``version`` is the one the form showed: a newer one raises ``StaleVersion``
+    describing the other change; ``reason`` goes on the audit event."""
+    kind = kind_of(record)
+    if not reason.strip():
+        raise ValidationError({"reason": "Give the reason for the correction."})
+    _ensure_may_enter(acting_user, record.patient)
+    with transaction.atomic(), pghistory.context(user=acting_user.pk), with_reason(reason.strip()):
+        patient = _lock_patient(record.patient)
+        record = _locked_record(record)
+        ensure_version(record, version, [*kind.fields, "status"])
+        if record.in_error:
+            raise ValidationError("This record was marked entered in error; enter a new record instead.")
+        checked = _checked_values(kind, patient, values)
+        for name, value in checked.items():
+            setattr(record, name, value)
+        record.save()
+        record.refresh_from_db(fields=["version"])  # bumped by the database trigger
+    return record
+
+
+def screening_record_mark_in_error(*, acting_user, record: ScreeningRecord, version: int, reason: str) -> ScreeningRecord:
+    """Withdraw a record from the facts as entered in error; the row and its history stay."""
+    kind = kind_of(record)
+    if not reason.strip():
+        raise ValidationError({"reason": "Give the reason why this record was entered in error."})
+    _ensure_may_enter(acting_user, record.patient)
+    with transaction.atomic(), pghistory.context(user=acting_user.pk), with_reason(f"entered in error: {reason.strip()}"):
+        _lock_patient(record.patient)
+        record = _locked_record(record)
+        ensure_version(record, version, [*kind.fields, "status"])
+        ensure_open_for_entry(record.patient)
+        if record.in_error:
+            raise ValidationError("This record is already marked entered in error.")
+        record.status = RecordStatus.ENTERED_IN_ERROR
+        record.error_reason = reason.strip()
+        record.save(update_fields=["status", "error_reason"])
+        record.refresh_from_db(fields=["version"])
+    return record
+
+
+# -- investigator attestations ---------------------------------------------------------------------------
+
+
+def can_attest(user, site: Site) -> bool:
+    """Attestations are the investigator's decisions: investigators of the candidate's site only."""
+    return has_role(user, Role.INVESTIGATOR, site)
+
+
+def attestation_record(
+    *, acting_user, patient: Patient, question: str, answer: bool, contraception_method: str = "", comment: str = ""
+) -> Attestation:
+    """Record an investigator's answer; it replaces the previous answer to the question (kept as history)."""
+    if not can_attest(acting_user, patient.site):
+        raise PermissionDenied
+    if question not in AttestationQuestion.values:
+        raise ValidationError({"question": f"Unknown question {question!r}."})
+    method = contraception_method.strip()
+    with transaction.atomic(), pghistory.context(user=acting_user.pk), with_reason(f"attestation {question}"):
+        patient = _lock_patient(patient)
+        _ensure_consented(patient)
+        if question == AttestationQuestion.CONTRACEPTION_AGREED and answer:
+            if not method:
+                raise ValidationError({"contraception_method": "Choose the contraception method agreed."})
+            if problem := rules.contraception_method_problem(method, protocol_for(patient.site)):
+                raise ValidationError({"contraception_method": problem})
+        elif method:
+            raise ValidationError({"contraception_method": "A method is recorded only with agreement to contraception."})
+        return Attestation.objects.create(
+            patient=patient, question=question, answer=answer, contraception_method=method,
+            comment=comment.strip(), recorded_by=acting_user,
+        )
+
+
+# -- site reference ranges -------------------------------------------------------------------------------
+
+
+def can_manage_reference_ranges(user, site: Site) -> bool:
+    return user.is_superuser or can_enter_data(user, site)
+
+
+def reference_range_save(
+    *,
+    acting_user,
+    site: Site,
+    test: str,
+    sex: str,
+    low: Decimal | None,
+    high: Decimal,
+    unit: str,
+    version: int | None = None,
+    reason: str = "",
+) -> ReferenceRange:
+    """Set a site's default range for a test and sex. Changing an existing one needs its ``version`` and a
+    reason; results already entered keep the range copied onto them."""
+    if not can_manage_reference_ranges(acting_user, site):
+        raise PermissionDenied
+    protocol = protocol_for(site)
+    spec = protocol.lab_tests.get(test)
+    if problem := rules.unit_problem(test, unit, spec):
+        raise ValidationError({"unit": problem})
+    problems = rules.reference_problems(test, low, high, unit, spec)
+    _raise({{"reference_low": "low", "reference_high": "high"}[k]: v for k, v in problems.items()})
+    with transaction.atomic(), pghistory.context(user=acting_user.pk):
+        Site.objects.select_for_update().get(pk=site.pk)
+        existing = ReferenceRange.objects.select_for_update().filter(site=site, test=test, sex=sex).first()
+        if existing is None:
+            with with_reason("reference range added"):
+                return ReferenceRange.objects.create(site=site, test=test, sex=sex, low=low, high=high, unit=unit)
+        if version is None:
+            raise ValidationError(f"Site {site.code} already has a range for this test and sex: correct that one.")
+        if not reason.strip():
+            raise ValidationError({"reason": "Give the reason for the change."})
+        ensure_version(existing, version, ["low", "high", "unit"])
+        with with_reason(reason.strip()):
+            existing.low, existing.high, existing.unit = low, high, unit
+            existing.save()
+        existing.refresh_from_db(fields=["version"])
+        return existing

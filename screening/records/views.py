@@ -1,0 +1,310 @@
+"""Entry pages for screening records, attestations and reference ranges.
+
+Every page works without JavaScript (plain POST, redirect to the candidate page); with htmx the forms post
+in place and the response is the refreshed panel with ``HX-Trigger: facts-changed``, on which the
+eligibility checklist reloads itself. Candidates come through ``patients.views.patient_for_entry`` (another
+site: 404, not a coordinator there: 403); records through the user's visible candidates.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from patients.clock import site_today
+from patients.models import Patient
+from patients.selectors import can_enter_data
+from patients.versioning import StaleVersion
+from patients.views import patient_for_entry
+from screening.eligibility import Protocol
+from screening.models import ReferenceRange, ScreeningRecord
+from screening.records import previews, rules, selectors, services
+from screening.records.forms import FORMS, AttestationForm, MarkInErrorForm, RecordForm, ReferenceRangeForm
+from screening.records.kinds import KINDS
+from trial.access import role_required
+from trial.models import Role
+from trial.selectors import sites_of
+
+FACTS_CHANGED = "facts-changed"
+
+
+def needs_protocol(view):
+    """Entry pages validate against the protocol in force: without one, say so instead of failing."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except ValidationError as error:
+            if error.code != "no_protocol":
+                raise
+            return render(request, "screening/records/no_protocol.html", {"message": error.message}, status=503)
+
+    return wrapper
+
+
+def _kind(slug: str):
+    if slug not in KINDS:
+        raise Http404
+    return KINDS[slug]
+
+
+def _record_form(slug: str, patient: Patient, data=None, protocol: Protocol | None = None, **kwargs) -> RecordForm:
+    protocol = protocol or services.protocol_for(patient.site)
+    return FORMS[slug](data, patient=patient, protocol=protocol, today=site_today(patient.site), **kwargs)
+
+
+def panel_context(patient: Patient, slug: str, *, can_enter: bool, form: RecordForm | None = None,
+                  editing: ScreeningRecord | None = None, marking: ScreeningRecord | None = None,
+                  side_form=None, open_form: bool = False, protocol: Protocol | None = None) -> dict:
+    """Everything ``screening/records/_panel.html`` needs for one kind's panel."""
+    kind = KINDS[slug]
+    protocol = protocol or services.protocol_for(patient.site)
+    if can_enter and form is None and editing is None and marking is None:
+        form = _record_form(slug, patient, protocol=protocol)
+    shown = form if form is not None else None
+    preview = None
+    if shown is not None:
+        data = shown.data if shown.is_bound else shown.initial
+        preview = previews.preview_for(slug, data, protocol, patient)
+    records = list(selectors.records_of(patient, slug))
+    if slug == "treatments":
+        for record in records:  # shown beside each glucocorticoid: the live prednisone-equivalent mg/kg/day
+            record.exposure = (rules.steroid_exposure(record.drug, record.dose_mg_per_day, patient.weight_kg, protocol)
+                               if record.dose_mg_per_day else None)
+    return {
+        "patient": patient, "kind": kind, "records": records,
+        "can_enter": can_enter, "form": form, "editing": editing, "marking": marking, "side_form": side_form,
+        "preview": preview, "open_form": open_form or bool(form is not None and form.is_bound),
+        "protocol": protocol,
+    }
+
+
+def _panel_response(request: HttpRequest, context: dict, *, changed: bool = False) -> HttpResponse:
+    response = render(request, "screening/records/_panel.html", {"panel": context, "patient": context["patient"]})
+    if changed:
+        response["HX-Trigger"] = FACTS_CHANGED
+    return response
+
+
+def _back_to_patient(patient: Patient, slug: str) -> HttpResponse:
+    return redirect(f"{reverse('patient_detail', args=[patient.pk])}#panel-{slug}")
+
+
+def _visible_record(request: HttpRequest, slug: str, pk: int) -> ScreeningRecord:
+    record = selectors.visible_record(request.user, slug, pk)
+    if record is None:
+        raise Http404
+    if not can_enter_data(request.user, record.patient.site):
+        raise PermissionDenied
+    return record
+
+
+@require_GET
+@login_required
+@needs_protocol
+def screening_record_panel(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
+    """One kind's panel (htmx: after "cancel" of an inline correction)."""
+    _kind(slug)
+    patient = get_object_or_404(Patient.objects.visible_to(request.user).select_related("site__trial"), pk=pk)
+    return _panel_response(request, panel_context(patient, slug, can_enter=can_enter_data(request.user, patient.site)))
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(Role.COORDINATOR)
+@needs_protocol
+def screening_record_new(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
+    kind = _kind(slug)
+    patient = patient_for_entry(request, pk)
+    form = _record_form(slug, patient, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.screening_record_create(acting_user=request.user, kind=slug, patient=patient, values=form.values())
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            if request.htmx:
+                return _panel_response(request, panel_context(patient, slug, can_enter=True, open_form=True, protocol=form.protocol),
+                                       changed=True)
+            return _back_to_patient(patient, slug)
+    if request.htmx:
+        return _panel_response(request, panel_context(patient, slug, can_enter=True, form=form, protocol=form.protocol))
+    return render(request, "screening/records/form_page.html", {
+        "patient": patient, "kind": kind, "form": form, "action": request.path,
+        "preview": previews.preview_for(slug, form.data if form.is_bound else {}, form.protocol, patient),
+    })
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(Role.COORDINATOR)
+@needs_protocol
+def screening_record_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """Correct a record: reason required, and a version check against a concurrent change."""
+    kind = _kind(slug)
+    record = _visible_record(request, slug, pk)
+    patient = patient_for_entry(request, record.patient_id)
+    form = _record_form(slug, patient, request.POST or None, correction=True,
+                        initial=FORMS[slug].initial_of(record))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.screening_record_update(
+                acting_user=request.user, record=record, version=form.cleaned_data["version"],
+                reason=form.cleaned_data["reason"], values=form.values(),
+            )
+        except StaleVersion as error:
+            form.add_error(None, error)
+            # The message shows the other change; saving again now is a decision made knowing it.
+            form.data = form.data.copy()
+            form.data["version"] = error.current_version
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            if request.htmx:
+                return _panel_response(request, panel_context(patient, slug, can_enter=True, protocol=form.protocol),
+                                       changed=True)
+            return _back_to_patient(patient, slug)
+    if request.htmx:
+        return _panel_response(request, panel_context(patient, slug, can_enter=True, form=form, editing=record,
+                                                      protocol=form.protocol))
+    return render(request, "screening/records/form_page.html", {
+        "patient": patient, "kind": kind, "form": form, "record": record, "action": request.path,
+        "preview": previews.preview_for(slug, form.data if form.is_bound else form.initial, form.protocol, patient),
+    })
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(Role.COORDINATOR)
+@needs_protocol
+def screening_record_mark_in_error(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """Take a record out of the facts as entered in error (never deleted), with a reason."""
+    kind = _kind(slug)
+    record = _visible_record(request, slug, pk)
+    patient = patient_for_entry(request, record.patient_id)
+    form = MarkInErrorForm(request.POST or None, initial={"version": record.version},
+                           auto_id=f"id_{slug}_error_%s")
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.screening_record_mark_in_error(
+                acting_user=request.user, record=record, version=form.cleaned_data["version"],
+                reason=form.cleaned_data["reason"],
+            )
+        except StaleVersion as error:
+            form.add_error(None, error)
+            form.data = form.data.copy()
+            form.data["version"] = error.current_version
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            if request.htmx:
+                return _panel_response(request, panel_context(patient, slug, can_enter=True), changed=True)
+            return _back_to_patient(patient, slug)
+    if request.htmx:
+        return _panel_response(request, panel_context(patient, slug, can_enter=True, marking=record, side_form=form))
+    return render(request, "screening/records/in_error_page.html",
+                  {"patient": patient, "kind": kind, "form": form, "record": record, "action": request.path})
+
+
+@require_POST
+@login_required
+@needs_protocol
+def screening_record_preview(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
+    """The live score / conversion of a form being filled in; reads only."""
+    _kind(slug)
+    patient = get_object_or_404(Patient.objects.visible_to(request.user).select_related("site__trial"), pk=pk)
+    protocol = services.protocol_for(patient.site)
+    preview = previews.preview_for(slug, request.POST, protocol, patient)
+    if preview is None:
+        raise Http404
+    return render(request, f"screening/records/_preview_{slug}.html", {"preview": preview})
+
+
+# -- attestations ---------------------------------------------------------------------------------------
+
+
+def attestation_context(patient: Patient, *, can_attest: bool, form: AttestationForm | None = None,
+                        protocol: Protocol | None = None) -> dict:
+    protocol = protocol or services.protocol_for(patient.site)
+    if can_attest and form is None:
+        form = AttestationForm(protocol=protocol, language=get_language() or "en")
+    latest = selectors.latest_attestations(patient)
+    questions = [(code, label, latest.get(code)) for code, label in selectors.attestation_questions()]
+    return {"patient": patient, "form": form, "can_attest": can_attest, "questions": questions,
+            "history": selectors.attestation_history(patient), "protocol": protocol}
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@needs_protocol
+def attestation_new(request: HttpRequest, pk: int) -> HttpResponse:
+    """Investigator decisions: investigators of the candidate's site only (others 403, other sites 404)."""
+    patient = get_object_or_404(Patient.objects.visible_to(request.user).select_related("site__trial"), pk=pk)
+    if not services.can_attest(request.user, patient.site):
+        raise PermissionDenied
+    protocol = services.protocol_for(patient.site)
+    form = AttestationForm(request.POST or None, protocol=protocol, language=get_language() or "en")
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.attestation_record(acting_user=request.user, patient=patient, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            if request.htmx:
+                response = render(request, "screening/records/_attestations.html",
+                                  {"att": attestation_context(patient, can_attest=True), "patient": patient})
+                response["HX-Trigger"] = FACTS_CHANGED
+                return response
+            return redirect(f"{reverse('patient_detail', args=[patient.pk])}#attestations")
+    context = attestation_context(patient, can_attest=True, form=form)
+    if request.htmx:
+        return render(request, "screening/records/_attestations.html", {"att": context, "patient": patient})
+    return render(request, "screening/records/attestation_page.html", {"att": context, "patient": patient})
+
+
+# -- reference ranges ----------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(Role.COORDINATOR)
+def reference_ranges(request: HttpRequest) -> HttpResponse:
+    """The default reference ranges of the coordinator's sites, and a form to add one."""
+    sites = sites_of(request.user, roles=[Role.COORDINATOR])
+    form = ReferenceRangeForm(request.POST or None, sites=sites)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.reference_range_save(acting_user=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            return redirect("reference_ranges")
+    return render(request, "screening/records/reference_ranges.html", {
+        "form": form, "ranges": selectors.reference_ranges_of(sites),
+    })
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(Role.COORDINATOR)
+def reference_range_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    sites = sites_of(request.user, roles=[Role.COORDINATOR])
+    reference = get_object_or_404(ReferenceRange.objects.filter(site__in=sites), pk=pk)
+    initial = {"site": reference.site, "test": reference.test, "sex": reference.sex, "low": reference.low,
+               "high": reference.high, "unit": reference.unit, "version": reference.version}
+    form = ReferenceRangeForm(request.POST or None, sites=sites, correction=True, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.reference_range_save(acting_user=request.user, **form.cleaned_data)
+        except StaleVersion as error:
+            form.add_error(None, error)
+            form.data = form.data.copy()
+            form.data["version"] = error.current_version
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            return redirect("reference_ranges")
+    return render(request, "screening/records/reference_range_edit.html", {"form": form, "reference": reference})

@@ -1,0 +1,31 @@
+"""``{% screening_panels patient %}``: the live eligibility checklist and the screening data panels, for the
+candidate page (``templates/patients/detail.html``)."""
+
+from __future__ import annotations
+
+from django import template
+from django.core.exceptions import ValidationError
+from django.utils.translation import get_language
+
+from patients.selectors import can_enter_data
+from screening.checklist import checklist_for
+from screening.records.kinds import KINDS
+from screening.records.services import can_attest, protocol_for
+from screening.records.views import attestation_context, panel_context
+
+register = template.Library()
+
+
+@register.inclusion_tag("screening/_candidate_panels.html", takes_context=True)
+def screening_panels(context, patient) -> dict:
+    user = context["request"].user
+    language = "zh-hans" if (get_language() or "").startswith("zh") else "en"
+    result = {"patient": patient, "checklist": checklist_for(patient, language=language)}
+    entering = can_enter_data(user, patient.site)
+    try:
+        protocol = protocol_for(patient.site)
+        result["panels"] = [panel_context(patient, slug, can_enter=entering, protocol=protocol) for slug in KINDS]
+        result["att"] = attestation_context(patient, can_attest=can_attest(user, patient.site), protocol=protocol)
+    except ValidationError as error:  # no protocol loaded: nothing can be validated
+        result["problem"] = " ".join(error.messages)
+    return result
