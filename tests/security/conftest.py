@@ -1,0 +1,109 @@
+"""Fixtures of the security tests: one site-A "world" holding an object of every kind a URL can name,
+and test clients of the five viewers the access matrix checks."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
+
+from tests import factories
+from trial.two_factor import requires_two_factor
+
+# The direct identifiers of the world's candidate: the minimum-necessary tests look for them everywhere.
+FULL_NAME = "Zhangsan Qiuyue-Identifiable"
+RECORD_NUMBER = "HRN-7730041-X"
+VIEWERS = ("anonymous", "coordinator_a", "investigator_a", "monitor_a", "coordinator_b")
+
+
+@dataclass
+class World:
+    """Site-A objects of every kind a URL names, plus the viewers. Attributes are looked up by name from
+    the access matrix (``Access.objects``)."""
+
+    users: dict[str, Any]
+    patient: Any
+    icf_version: Any
+    consent: Any
+    lab: Any
+    reference_range: Any
+    reminder: Any
+    alert: Any
+    data_query: Any
+    audit_entry: Any
+    calendar_token: str
+
+
+def client_as(user) -> Client:
+    """A fresh test client logged in as ``user`` (past the second factor when the role needs one);
+    ``None``: anonymous."""
+    client = Client()
+    if user is None:
+        return client
+    client.force_login(user)
+    if requires_two_factor(user):
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = factories.create_totp_device(user).persistent_id
+        session.save()
+    return client
+
+
+@pytest.fixture
+def media_in_tmp(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def world(site_a, site_b, coordinator_a, investigator_a, monitor_a, coordinator_b, protocol_version,
+          media_in_tmp) -> World:
+    """A consented, enrolled site-A candidate with direct identifiers set, and one of everything."""
+    from followup import services as followup_services
+    from followup.models import AlertKind, UrgentAlert
+    from followup.selectors import site_today
+    from screening.models import LabResult, ReferenceRange
+    from trial import services_review
+    from trial.ledger import AuditEntry
+
+    (media_in_tmp / "icf").mkdir(parents=True)
+    (media_in_tmp / "icf" / "test.pdf").write_bytes(b"%PDF-1.4\n%test\n")
+    patient = factories.create_patient(
+        site_a, registered_by=coordinator_a, full_name=FULL_NAME, hospital_record_number=RECORD_NUMBER,
+        status="eligible",
+    )
+    icf_version = factories.create_icf_version(site_a, coordinator_a)
+    consent = factories.create_consent(patient, icf_version, coordinator_a)
+    lab = LabResult.objects.create(
+        patient=patient, entered_by=coordinator_a, test="creatinine", value=Decimal("70"), unit="umol/L",
+        value_canonical=Decimal("70"), canonical_unit="umol/L", reference_low=Decimal("45"),
+        reference_high=Decimal("84"), collected_on=dt.date(2024, 3, 5),
+    )
+    reference_range = ReferenceRange.objects.create(
+        site=site_a, test="creatinine", sex="female", low=Decimal("45"), high=Decimal("84"), unit="umol/L"
+    )
+    today = site_today(site_a)
+    followup_services.enrollment_record(
+        acting_user=coordinator_a, patient=patient, dose_level=Decimal("1.0"),
+        planned_lymphodepletion_on=today + dt.timedelta(days=5), planned_infusion_on=today + dt.timedelta(days=7),
+    )
+    reminder = patient.reminders.order_by("due_date", "pk").first()
+    assert reminder is not None, "enrollment scheduled no reminder"
+    alert = UrgentAlert.objects.create(patient=patient, reminder=reminder, kind=AlertKind.choices[0][0])
+    data_query = services_review.query_raise(
+        acting_user=monitor_a, patient=patient, record_type="patients.Patient", object_id=str(patient.pk),
+        field="weight_kg", text="Please confirm the weight.",
+    )
+    audit_entry = AuditEntry.objects.filter(patient=patient).order_by("pk").first()
+    calendar_token = followup_services.calendar_token_issue(acting_user=coordinator_a)
+    return World(
+        users={"anonymous": None, "coordinator_a": coordinator_a, "investigator_a": investigator_a,
+               "monitor_a": monitor_a, "coordinator_b": coordinator_b},
+        patient=patient, icf_version=icf_version, consent=consent, lab=lab, reference_range=reference_range,
+        reminder=reminder, alert=alert, data_query=data_query, audit_entry=audit_entry,
+        calendar_token=calendar_token,
+    )
