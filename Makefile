@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test bench browser-deps clean-data
+.PHONY: run test bench browser-deps clean-data backup restore
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,3 +35,12 @@ test: $(INSTALLED) .data/secret_key browser-deps
 
 bench: $(INSTALLED) .data/secret_key
 	$(PY) bench/bench_eligibility.py
+
+# pg_dump of the configured database into backups/<UTC timestamp>.dump (git-ignored).
+backup: $(INSTALLED)
+	$(PY) -m trial.backup backup
+
+# make restore FILE=backups/<timestamp>.dump: refuses a database that holds tables unless FORCE=1.
+restore: $(INSTALLED)
+	@test -n "$(FILE)" || { echo "usage: make restore FILE=backups/<timestamp>.dump [FORCE=1]"; exit 2; }
+	$(PY) -m trial.backup restore "$(FILE)" $(if $(filter 1 yes true,$(FORCE)),--force)
