@@ -120,9 +120,8 @@ def reconsent_counts(sites: Iterable[Site] | QuerySet[Site]) -> dict[Site, int]:
 def timeline_entries(patient: Patient) -> Iterable[TimelineEntry]:
     """Consents and the withdrawal, for the candidate's timeline."""
     for consent in patient.consents.select_related("icf_version", "obtained_by"):
-        signer = "the candidate" if consent.signer == "patient" else (
-            f"guardian {consent.guardian_name} ({consent.guardian_relationship})"
-        )
+        # No names here: the timeline is shown to monitors as well.
+        signer = "the candidate" if consent.signer == "patient" else f"a guardian ({consent.guardian_relationship})"
         yield TimelineEntry(
             consent.signed_on,
             "consent",

@@ -96,6 +96,10 @@ class Consent(models.Model):
     recorded_at = models.DateTimeField(auto_now_add=True)
     version = models.PositiveIntegerField(default=1, editable=False)
 
+    # Names of people around the candidate identify the candidate too: the audit ledger hides their values,
+    # and pages show them only to the site's clinical staff (as the candidate's own identifiers).
+    identifier_fields = ("guardian_name", "witness_name")
+
     class Meta:
         constraints = [
             models.CheckConstraint(

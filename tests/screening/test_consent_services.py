@@ -323,3 +323,15 @@ def test_re_consent_does_not_invalidate_records_made_under_the_first_consent(pat
     v2 = add_version(coordinator_a, patient_a.site, "2.0", days_ago(patient_a.site, 2))
     record(coordinator_a, patient_a, v2, days_ago(patient_a.site, 1))
     ensure_dated_on_or_after_consent(patient_a, first + dt.timedelta(days=1), "collected_on")
+
+
+def test_audit_ledger_hides_the_names_of_guardian_and_witness(patient_a, coordinator_a, icf_v1):
+    from trial.ledger import AuditEntry
+
+    consent = record(coordinator_a, patient_a, icf_v1, days_ago(patient_a.site, 1), signer="guardian",
+                     guardian_name="Li Hua", guardian_relationship="mother", subject_can_read=False,
+                     witness_name="Zhao Min")
+    entry = AuditEntry.objects.get(record_type=consent._meta.label, object_id=str(consent.pk))
+    assert entry.changes["guardian_name"] == [None, "[hidden]"]
+    assert entry.changes["witness_name"] == [None, "[hidden]"]
+    assert entry.changes["guardian_relationship"] == [None, "mother"]
