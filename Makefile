@@ -35,6 +35,7 @@ test: $(INSTALLED) .data/secret_key browser-deps
 
 bench: $(INSTALLED) .data/secret_key
 	$(PY) bench/bench_eligibility.py
+	$(PY) bench/bench_audit.py --events 1000000
 
 # pg_dump of the configured database into backups/<UTC timestamp>.dump (git-ignored).
 backup: $(INSTALLED)

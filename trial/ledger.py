@@ -91,6 +91,8 @@ class AuditEntry(models.Model):
             models.Index(
                 models.F("record_type"), models.F("object_id"), models.F("id").desc(), name="ledger_record_id_idx"
             ),
+            # User + date range: the range narrows within one user's entries (then a small sort by id).
+            models.Index(fields=["user", "occurred_at"], name="ledger_user_occurred_idx"),
             models.Index(fields=["occurred_at"], name="ledger_occurred_at_idx"),
         ]
         ordering = ["-id"]
