@@ -61,7 +61,9 @@ class ReminderKind(models.TextChoices):
     PREGNANCY_TEST_PRE_LD = str(rules.Kind.PREGNANCY_TEST_PRE_LD), _("Serum pregnancy test before lymphodepletion")
     PREGNANCY_TEST_MONTHLY = str(rules.Kind.PREGNANCY_TEST_MONTHLY), _("Monthly serum pregnancy test")
     CONTRACEPTION_CHECKIN = str(rules.Kind.CONTRACEPTION_CHECKIN), _("Contraception check-in")
-    CONTRACEPTION_END_NOTICE = str(rules.Kind.CONTRACEPTION_END_NOTICE), _("End of the one-year contraception requirement")
+    CONTRACEPTION_END_NOTICE = (
+        str(rules.Kind.CONTRACEPTION_END_NOTICE), _("End of the one-year contraception requirement")
+    )
 
 
 class ReminderStatus(models.TextChoices):

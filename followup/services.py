@@ -72,7 +72,9 @@ def _check_dates(
         if infused_on > site_today(site):
             errors["infused_on"] = "The infusion date cannot be in the future; record it once it has happened."
         elif infused_on < planned_lymphodepletion_on:
-            errors["infused_on"] = "The infusion cannot precede lymphodepletion; correct the lymphodepletion date first."
+            errors["infused_on"] = (
+                "The infusion cannot precede lymphodepletion; correct the lymphodepletion date first."
+            )
     if errors:
         raise ValidationError(errors)
 
@@ -245,7 +247,8 @@ def _lock_open(acting_user: AbstractBaseUser, reminder: Reminder) -> Reminder:
     reminder = Reminder.objects.select_for_update(of=("self",)).select_related("patient__site").get(pk=reminder.pk)
     _require_role(acting_user, reminder.patient.site, Role.COORDINATOR)
     if reminder.status == ReminderStatus.DONE:
-        raise ValidationError(f"This reminder was already completed on {timezone.localtime(reminder.completed_at):%Y-%m-%d %H:%M}.")
+        completed = timezone.localtime(reminder.completed_at)
+        raise ValidationError(f"This reminder was already completed on {completed:%Y-%m-%d %H:%M}.")
     if reminder.status == ReminderStatus.CANCELLED:
         raise ValidationError(f"This reminder was cancelled ({reminder.cancel_reason}).")
     return reminder
@@ -351,7 +354,7 @@ def _revoke_tokens(user: AbstractBaseUser) -> int:
     return CalendarFeedToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
 
 
-# -- the sweep -----------------------------------------------------------------------------------------------------------
+# -- the sweep ----------------------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -387,7 +390,9 @@ def reminders_sweep(*, now: dt.datetime | None = None) -> SweepResult:
     return SweepResult(sent, overdue, alerts)
 
 
-def _announce_one(site: Site, statuses: list[str], due_on_or_before: dt.date, new_status: str, now: dt.datetime) -> bool:
+def _announce_one(
+    site: Site, statuses: list[str], due_on_or_before: dt.date, new_status: str, now: dt.datetime
+) -> bool:
     """Claim one reminder, mark it, email it, all in one transaction. False when nothing is left to claim."""
     reason = "reminder overdue: investigators told" if new_status == ReminderStatus.OVERDUE else "reminder sent"
     with transaction.atomic(), with_reason(reason):
