@@ -63,3 +63,7 @@ class ConsentAdmin(ReadOnlyAdmin):
 @admin.register(Withdrawal)
 class WithdrawalAdmin(ReadOnlyAdmin):
     list_display = ["patient", "withdrawn_on", "reason"]
+
+
+# Reference ranges and the screening records: their own module, registered with the app's admin here.
+from screening import admin_records  # noqa: E402,F401

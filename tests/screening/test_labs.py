@@ -213,3 +213,20 @@ def test_reference_range_with_an_implausible_uln_is_refused(client_of, coordinat
         "unit": "umol/L",
     })
     assert "outside the plausible range" in response.context["form"].errors["high"][0]
+
+
+def test_sponsor_admin_sets_a_reference_range_in_the_admin(client_of, sponsor_admin, consented):
+    client = client_of(sponsor_admin)
+    response = client.post(reverse("admin:screening_referencerange_add"), {
+        "site": consented.site.pk, "test": "creatinine", "sex": "male", "low": "59", "high": "104", "unit": "umol/L",
+    })
+    assert response.status_code == 302
+    reference = ReferenceRange.objects.get(sex="male", test="creatinine")
+    change = reverse("admin:screening_referencerange_change", args=[reference.pk])
+    response = client.post(change, {"low": "59", "high": "9999", "unit": "umol/L", "reason": "typo"})
+    assert "outside the plausible range" in response.content.decode()
+    response = client.post(change, {"low": "60", "high": "110", "unit": "umol/L", "reason": ""})
+    assert "Give the reason for the change." in response.content.decode()
+    assert client.post(change, {"low": "60", "high": "110", "unit": "umol/L", "reason": "new analyser"}).status_code == 302
+    reference.refresh_from_db()
+    assert (reference.low, reference.high) == (Decimal("60"), Decimal("110"))
