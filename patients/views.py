@@ -37,7 +37,10 @@ def patient_register(request: HttpRequest) -> HttpResponse:
     form = PatientRegistrationForm(request.POST or None, sites=sites)
     duplicates = []
     if request.method == "POST":
-        site = sites.filter(pk=request.POST.get("site")).first()
+        try:  # the site's date judges the date of birth; a malformed site id is the form's error to report
+            site = form.fields["site"].clean(request.POST.get("site"))
+        except ValidationError:
+            site = None
         form.today = site_today(site) if site else None
         if form.is_valid():
             try:

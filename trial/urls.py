@@ -3,10 +3,11 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from trial import two_factor, views
+from trial.forms_auth import LoginForm
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("login/", auth_views.LoginView.as_view(authentication_form=LoginForm), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("dashboard/coordinator/", views.dashboard_coordinator, name="dashboard_coordinator"),
     path("dashboard/investigator/", views.dashboard_investigator, name="dashboard_investigator"),
