@@ -66,6 +66,17 @@ class StaffRole(models.Model):
         return f"{self.user} — {self.get_role_display()} at {self.site}"
 
 
+@audited
+class StaffPreference(models.Model):
+    """A staff member's own settings; for now the interface language (else the site's default)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="preference")
+    language = models.CharField(max_length=10, choices=settings.LANGUAGES)
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.language}"
+
+
 class ProtocolVersion(models.Model):
     """One loaded version of the protocol data file. Never changed once stored: a changed file is a
     new version, so a signature can always name exactly the criteria it was evaluated against."""

@@ -74,6 +74,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "trial.two_factor.RequireTwoFactorMiddleware",
+    "trial.language.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "trial.session_limits.SessionLifetimeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from trial import two_factor, views
+from trial import language, two_factor, views
 from trial.forms_auth import LoginForm
 
 urlpatterns = [
@@ -14,6 +14,7 @@ urlpatterns = [
     path("dashboard/monitor/", views.dashboard_monitor, name="dashboard_monitor"),
     path("account/2fa/setup/", two_factor.setup, name="two_factor_setup"),
     path("account/2fa/verify/", two_factor.verify, name="two_factor_verify"),
+    path("language/", language.language_switch, name="language_switch"),
     path("healthz", views.healthz, name="healthz"),
     path("patients/", include("patients.urls")),
     path("screening/", include("screening.urls")),

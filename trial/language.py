@@ -1,0 +1,72 @@
+"""The interface language: the user's own choice, else the default language of their first site.
+
+Coordinators and investigators at the Hefei and Hangzhou sites work in Simplified Chinese by default;
+the sponsor's monitors may pick English. Anonymous visitors get the browser's language (LocaleMiddleware).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from trial.audit import with_reason
+from trial.models import StaffPreference
+from trial.selectors import sites_of
+
+LANGUAGE_CODES = {code for code, _name in settings.LANGUAGES}
+
+
+def language_for(user) -> str | None:
+    """The language a signed-in user works in, or None to let the browser decide."""
+    preference = StaffPreference.objects.filter(user=user).values_list("language", flat=True).first()
+    if preference:
+        return preference
+    site = sites_of(user).order_by("number").first()
+    return site.default_language if site else None
+
+
+def preference_set(*, acting_user, language: str) -> StaffPreference:
+    """Store the user's interface language (audited like any change)."""
+    if language not in LANGUAGE_CODES:
+        raise ValueError(f"unknown language {language!r}")
+    with transaction.atomic(), with_reason("interface language changed"):
+        preference, _ = StaffPreference.objects.update_or_create(user=acting_user, defaults={"language": language})
+    return preference
+
+
+class UserLanguageMiddleware:
+    """After authentication: activate the signed-in user's language for this request."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.user.is_authenticated:
+            language = language_for(request.user)
+            if language:
+                translation.activate(language)
+                request.LANGUAGE_CODE = translation.get_language()
+        return self.get_response(request)
+
+
+@require_POST
+def language_switch(request: HttpRequest) -> HttpResponse:
+    """The language switcher: remembered on the account when signed in, in a cookie otherwise."""
+    language = request.POST.get("language", "")
+    target = request.POST.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = "/"
+    response = HttpResponseRedirect(target)
+    if language not in LANGUAGE_CODES:
+        return response
+    if request.user.is_authenticated:
+        preference_set(acting_user=request.user, language=language)
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME, language, max_age=365 * 24 * 3600, samesite="Lax",
+        secure=settings.SESSION_COOKIE_SECURE, httponly=True,
+    )
+    return response
