@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from django.apps import apps
-from django.db.models import Max, Q, QuerySet
+from django.db.models import BooleanField, Max, Q, QuerySet
+from django.db.models.expressions import RawSQL
 
 from trial.ledger import HIDDEN, IDENTIFIER_FIELDS, AuditEntry, VerificationRun
 from trial.models import Role, Site
@@ -71,6 +72,11 @@ class AuditFilters:
             conditions &= Q(occurred_at__lt=self.until)
         if self.reason:
             conditions &= Q(reason__icontains=self.reason)
+        if len(self.reason) >= 2:
+            # Served by ledger_reason_bigrams_idx (migration 0006); ILIKE above checks the exact text.
+            entries = entries.filter(
+                RawSQL("trial_bigrams(reason) @> trial_bigrams(%s)", [self.reason], output_field=BooleanField())
+            )
         return entries.filter(conditions)
 
 
