@@ -53,6 +53,22 @@ def client_as(user) -> Client:
     return client
 
 
+def enrolled_with_a_pregnancy_test(patient, coordinator):
+    """An enrollment and its pre-lymphodepletion pregnancy-test reminder, written directly: the way there
+    (eligibility sign-off, then the enrollment service) is tested where it is built."""
+    from followup.models import Enrollment, Reminder, ReminderKind
+    from followup.selectors import site_today
+
+    today = site_today(patient.site)
+    Enrollment.objects.create(
+        patient=patient, dose_level=Decimal("1.0"), dose_unit="x10^6 CAR+ T cells/kg",
+        planned_lymphodepletion_on=today + dt.timedelta(days=5), planned_infusion_on=today + dt.timedelta(days=7),
+        recorded_by=coordinator,
+    )
+    return Reminder.objects.create(patient=patient, kind=ReminderKind.PREGNANCY_TEST_PRE_LD, sequence=0,
+                                   due_date=today + dt.timedelta(days=2))
+
+
 @pytest.fixture
 def media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
@@ -65,7 +81,6 @@ def world(site_a, site_b, coordinator_a, investigator_a, monitor_a, coordinator_
     """A consented, enrolled site-A candidate with direct identifiers set, and one of everything."""
     from followup import services as followup_services
     from followup.models import AlertKind, UrgentAlert
-    from followup.selectors import site_today
     from screening.models import LabResult, ReferenceRange
     from trial import services_review
     from trial.ledger import AuditEntry
@@ -74,7 +89,7 @@ def world(site_a, site_b, coordinator_a, investigator_a, monitor_a, coordinator_
     (media_in_tmp / "icf" / "test.pdf").write_bytes(b"%PDF-1.4\n%test\n")
     patient = factories.create_patient(
         site_a, registered_by=coordinator_a, full_name=FULL_NAME, hospital_record_number=RECORD_NUMBER,
-        status="eligible",
+        status="enrolled",
     )
     icf_version = factories.create_icf_version(site_a, coordinator_a)
     consent = factories.create_consent(patient, icf_version, coordinator_a)
@@ -86,13 +101,7 @@ def world(site_a, site_b, coordinator_a, investigator_a, monitor_a, coordinator_
     reference_range = ReferenceRange.objects.create(
         site=site_a, test="creatinine", sex="female", low=Decimal("45"), high=Decimal("84"), unit="umol/L"
     )
-    today = site_today(site_a)
-    followup_services.enrollment_record(
-        acting_user=coordinator_a, patient=patient, dose_level=Decimal("1.0"),
-        planned_lymphodepletion_on=today + dt.timedelta(days=5), planned_infusion_on=today + dt.timedelta(days=7),
-    )
-    reminder = patient.reminders.order_by("due_date", "pk").first()
-    assert reminder is not None, "enrollment scheduled no reminder"
+    reminder = enrolled_with_a_pregnancy_test(patient, coordinator_a)
     alert = UrgentAlert.objects.create(patient=patient, reminder=reminder, kind=AlertKind.choices[0][0])
     data_query = services_review.query_raise(
         acting_user=monitor_a, patient=patient, record_type="patients.Patient", object_id=str(patient.pk),
