@@ -13,8 +13,9 @@ from django.utils import timezone
 
 from followup import rules
 from followup.models import Reminder, ReminderStatus, UrgentAlert
-from patients.models import Patient, PatientStatus
+from patients.models import Patient
 from screening.eligibility import Protocol
+from screening.models import EligibilitySignature, SignatureOutcome, SignatureStatus
 from trial.models import Role, Site, Trial
 from trial.protocol_versions import current_protocol
 from trial.selectors import sites_of
@@ -34,13 +35,12 @@ def protocol_for(trial: Trial, on: dt.date | None = None) -> Protocol:
 
 
 def enrollment_allowed(patient: Patient) -> bool:
-    """Precondition of recording an enrollment.
-
-    Placeholder until the eligibility sign-off (issue 6) exists: it must become "the patient has a current,
-    non-void `eligible` signature". For now the patient's status must say signed eligible (or already
-    enrolled, so an existing enrollment can be corrected).
-    """
-    return patient.status in {PatientStatus.ELIGIBLE, PatientStatus.ENROLLED}
+    """Precondition of recording or changing an enrollment: the patient has a current (valid, not void)
+    `eligible` signature. A signature voided by a data change blocks further steps until an investigator
+    signs again; what was already recorded (an infusion) stands."""
+    return EligibilitySignature.objects.filter(
+        patient=patient, status=SignatureStatus.VALID, outcome=SignatureOutcome.ELIGIBLE
+    ).exists()
 
 
 def site_today(site: Site, now: dt.datetime | None = None) -> dt.date:

@@ -154,6 +154,12 @@ def enrollment_update(
             raise ValidationError("The enrollment was discontinued; its dates can no longer change.")
         if enrollment.patient.status == PatientStatus.WITHDRAWN:
             raise ValidationError("The patient has withdrawn; the enrollment can no longer change.")
+        if not enrollment_allowed(enrollment.patient):
+            # A void signature stops further steps; what is recorded (an infusion) stands and is flagged.
+            raise ValidationError(
+                "The eligibility signature is void (data changed after signing): the enrollment can change "
+                "again once an investigator has signed anew."
+            )
         enrollment.dose_level = dose
         enrollment.planned_lymphodepletion_on = planned_lymphodepletion_on
         enrollment.planned_infusion_on = planned_infusion_on
@@ -380,27 +386,48 @@ def reminders_sweep(*, now: dt.datetime | None = None) -> SweepResult:
         today = site_today(site, now)
         overdue_cutoff = today - dt.timedelta(days=protocol.reminders.overdue_after_days)
         open_statuses = [ReminderStatus.PENDING, ReminderStatus.SENT]
-        while _announce_one(site, open_statuses, overdue_cutoff, ReminderStatus.OVERDUE, now):
-            overdue += 1
-        while _announce_one(site, [ReminderStatus.PENDING], today, ReminderStatus.SENT, now):
-            sent += 1
+        overdue += _announce_due(site, open_statuses, overdue_cutoff, ReminderStatus.OVERDUE, now)
+        sent += _announce_due(site, [ReminderStatus.PENDING], today, ReminderStatus.SENT, now)
     alerts = 0
     while _email_one_alert(now):
         alerts += 1
     return SweepResult(sent, overdue, alerts)
 
 
-def _announce_one(
+def _announce_due(
     site: Site, statuses: list[str], due_on_or_before: dt.date, new_status: str, now: dt.datetime
+) -> int:
+    """Announce every reminder of ``site`` due by then, one transaction each; returns how many.
+
+    The due ids are listed by one index scan per round, then each is claimed by id. (Claiming "the site's
+    first due row" each time rescanned every other site's due rows: 17 ms a claim at 100,000 due reminders,
+    see the README's Benchmarks.) A claim still skips locked rows and re-checks the status, so concurrent
+    sweeps share the work and never announce a row twice. Rounds repeat until one claims nothing: a row
+    another sweep rolled back is picked up, one that stays locked is left to the next sweep."""
+    announced = 0
+    while True:
+        due = list(
+            Reminder.objects.filter(patient__site=site, status__in=statuses, due_date__lte=due_on_or_before)
+            .order_by("due_date", "pk")
+            .values_list("pk", flat=True)
+        )
+        claimed = sum(_announce_one(pk, statuses, due_on_or_before, new_status, site, now) for pk in due)
+        announced += claimed
+        if not claimed:
+            return announced
+
+
+def _announce_one(
+    pk: int, statuses: list[str], due_on_or_before: dt.date, new_status: str, site: Site, now: dt.datetime
 ) -> bool:
-    """Claim one reminder, mark it, email it, all in one transaction. False when nothing is left to claim."""
+    """Claim reminder ``pk``, mark it, email it, all in one transaction. False when it is locked by another
+    sweep or no longer due in ``statuses``."""
     reason = "reminder overdue: investigators told" if new_status == ReminderStatus.OVERDUE else "reminder sent"
     with transaction.atomic(), with_reason(reason):
         reminder = (
             Reminder.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("patient")
-            .filter(patient__site=site, status__in=statuses, due_date__lte=due_on_or_before)
-            .order_by("due_date", "pk")
+            .filter(pk=pk, status__in=statuses, due_date__lte=due_on_or_before)
             .first()
         )
         if reminder is None:

@@ -12,4 +12,6 @@ urlpatterns = [
     path("reconsent/", views_consent.reconsent, name="reconsent"),
     # Labs, assessments, treatments, attestations, reference ranges and the eligibility checklist.
     path("", include("screening.records.urls")),
+    # Eligibility sign-off (decisions, signature, checklist PDF) and the screening log.
+    path("", include("screening.signoff.urls")),
 ]

@@ -49,7 +49,36 @@ def create_patient(site: Site, registered_by, **fields) -> Patient:
         "childbearing_potential": True,
         "registered_by": registered_by,
     }
-    return Patient.objects.create(**{**defaults, **fields})
+    patient = Patient.objects.create(**{**defaults, **fields})
+    if patient.status in ("eligible", "enrolled"):
+        # "Signed eligible" is a valid eligible signature (enrollment requires one), not just the status.
+        create_signature(patient, registered_by)
+    return patient
+
+
+def create_signature(patient: Patient, signer, outcome: str = "eligible", **fields):
+    """A valid eligibility signature row under the trial's latest loaded protocol version (load one first),
+    for tests that need "signed" without going through the data and the signing page. Its document is a
+    stub: a real one comes from ``screening.signoff.services.signature_sign``."""
+    from django.utils import timezone
+
+    from screening.models import EligibilitySignature
+    from screening.signoff import rules
+    from trial.models import ProtocolVersion
+
+    version = ProtocolVersion.objects.filter(trial=patient.site.trial).order_by("-number").first()
+    if version is None:
+        raise AssertionError("create_signature needs a loaded protocol version (the protocol_version fixture)")
+    result = {"protocol": patient.site.trial.code, "protocol_version": version.label,
+              "evaluated_on": timezone.localdate().isoformat(), "overall": outcome, "criteria": [], "missing": []}
+    document = {"facts": {}, "result": result, "decisions": [], "records": {}}
+    defaults = {
+        "patient": patient, "signer": signer, "printed_name": signer.get_full_name() or signer.get_username(),
+        "signed_at": timezone.now(), "outcome": outcome, "meaning": rules.meaning_of(outcome),
+        "protocol_version": version, "evaluated_on": timezone.localdate(), "document": document,
+        "sha256": rules.sha256_of(document), "screen_failure_reasons": [] if outcome == "eligible" else ["I06b"],
+    }
+    return EligibilitySignature.objects.create(**{**defaults, **fields})
 
 
 def create_icf_version(site: Site, added_by, **fields):

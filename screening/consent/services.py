@@ -26,6 +26,7 @@ from screening.consent import rules
 from screening.consent.guards import ensure_open_for_entry
 from screening.consent.selectors import version_dates
 from screening.models import Consent, ICFVersion, Signer, Withdrawal
+from screening.signoff.services import signature_void_if_changed
 from trial.audit import with_reason
 from trial.models import Site
 
@@ -163,10 +164,13 @@ def consent_record(
         problems = _consent_problems(patient=patient, **fields)
         if problems:
             raise ValidationError(problems)
-        return Consent.objects.create(
+        consent = Consent.objects.create(
             patient=patient, recorded_by=acting_user, copy_given=copy_given,
             **_consent_values(patient=patient, **fields),
         )
+        # A re-consent changes the signer or ICF version in the facts: a signature that used them is void.
+        signature_void_if_changed(patient=patient, acting_user=acting_user)
+        return consent
 
 
 def consent_update(
@@ -207,6 +211,7 @@ def consent_update(
             setattr(consent, name, value)
         consent.save()
         consent.refresh_from_db(fields=["version"])  # bumped by the database trigger
+        signature_void_if_changed(patient=consent.patient, acting_user=acting_user)
     return consent
 
 
@@ -236,4 +241,6 @@ def patient_withdraw(*, acting_user, patient: Patient, withdrawn_on: date, reaso
         patient.save(update_fields=["status"])
         # The follow-up reminders end with the withdrawal, in the same transaction.
         reminders_cancel_for_patient(acting_user=acting_user, patient=patient, reason=f"withdrawal: {reason.strip()}")
+        # The facts now carry the withdrawal date (I01): the signature, if any, is void, kept as history.
+        signature_void_if_changed(patient=patient, acting_user=acting_user)
     return withdrawal

@@ -8,10 +8,14 @@ from screening.models.labs import (
 from screening.models.assessments import EularAcrAssessment, SledaiAssessment
 from screening.models.treatments import DrugClass, Treatment
 from screening.models.attestations import Attestation, AttestationQuestion
+from screening.models.signoff import (
+    DecisionVerdict, EligibilityDecision, EligibilitySignature, SignatureOutcome, SignatureStatus,
+)
 
 __all__ = [
     "Consent", "ICFVersion", "Signer", "Withdrawal",
     "RecordStatus", "ScreeningRecord", "EchoResult", "LabResult", "PregnancyTest", "ReferenceRange",
     "SerologyResult", "Spo2Reading", "EularAcrAssessment", "SledaiAssessment", "DrugClass", "Treatment",
     "Attestation", "AttestationQuestion",
+    "DecisionVerdict", "EligibilityDecision", "EligibilitySignature", "SignatureOutcome", "SignatureStatus",
 ]

@@ -34,6 +34,7 @@ from screening.models import (
 )
 from screening.records import rules
 from screening.records.kinds import KINDS, RecordKind, kind_of
+from screening.signoff.services import signature_void_if_changed
 from trial.audit import with_reason
 from trial.models import Role, Site
 from trial.protocol_versions import current_protocol
@@ -186,7 +187,10 @@ def screening_record_create(*, acting_user, kind: str, patient: Patient, values:
     with transaction.atomic(), pghistory.context(user=acting_user.pk), with_reason(f"{kind} entered"):
         patient = _lock_patient(patient)
         checked = _checked_values(record_kind, patient, values)
-        return record_kind.model.objects.create(patient=patient, entered_by=acting_user, **checked)
+        record = record_kind.model.objects.create(patient=patient, entered_by=acting_user, **checked)
+        # In the same transaction: a change the signed evaluation used voids the signature with it.
+        signature_void_if_changed(patient=patient, acting_user=acting_user)
+        return record
 
 
 def _locked_record(record: ScreeningRecord) -> ScreeningRecord:
@@ -213,6 +217,7 @@ def screening_record_update(
             setattr(record, name, value)
         record.save()
         record.refresh_from_db(fields=["version"])  # bumped by the database trigger
+        signature_void_if_changed(patient=patient, acting_user=acting_user)
     return record
 
 
@@ -233,6 +238,7 @@ def screening_record_mark_in_error(*, acting_user, record: ScreeningRecord, vers
         record.error_reason = reason.strip()
         record.save(update_fields=["status", "error_reason"])
         record.refresh_from_db(fields=["version"])
+        signature_void_if_changed(patient=record.patient, acting_user=acting_user)
     return record
 
 
@@ -263,10 +269,12 @@ def attestation_record(
                 raise ValidationError({"contraception_method": problem})
         elif method:
             raise ValidationError({"contraception_method": "A method is recorded only with agreement to contraception."})
-        return Attestation.objects.create(
+        attestation = Attestation.objects.create(
             patient=patient, question=question, answer=answer, contraception_method=method,
             comment=comment.strip(), recorded_by=acting_user,
         )
+        signature_void_if_changed(patient=patient, acting_user=acting_user)
+        return attestation
 
 
 # -- site reference ranges -------------------------------------------------------------------------------

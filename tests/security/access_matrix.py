@@ -115,6 +115,15 @@ MATRIX: dict[str, Access] = {
     "eligibility_checklist": Access(get=READ, post=REFUSED, pk="patient"),
     "reference_ranges": Access(get=COORDINATOR_GET, post=COORDINATOR_POST),
     "reference_range_edit": Access(get=ENTRY_GET, post=ENTRY_POST, pk="reference_range"),
+    # -- eligibility sign-off and the screening log ---------------------------------------------------------
+    # Investigators of the candidate's site only; coordinator_b holds no investigator role anywhere: 403.
+    "signoff_sign": Access(get=row(LOGIN, FORBIDDEN, OK, FORBIDDEN, FORBIDDEN),
+                           post=row(LOGIN, FORBIDDEN, PROCESSED, FORBIDDEN, FORBIDDEN), pk="patient"),
+    "signoff_decision": Access(get=REFUSED, post=row(LOGIN, FORBIDDEN, PROCESSED, FORBIDDEN, FORBIDDEN),
+                               pk="patient"),
+    "signoff_checklist_pdf": Access(get=READ, post=REFUSED, pk="patient"),
+    "screening_log": Access(get=STAFF_GET, post=REFUSED),
+    "screening_log_export": Access(get=STAFF_GET, post=REFUSED),
     # -- follow-up -------------------------------------------------------------------------------------------
     "followup_patient": Access(get=READ, post=REFUSED),
     "followup_enrollment": Access(get=ENTRY_GET, post=ENTRY_POST),

@@ -1,0 +1,319 @@
+"""Pure rules of the eligibility sign-off: decisions applied on top of the engine, what is signed and its
+hash, when signing is refused, and which changes void a signature.
+
+No database, no clock: the services pass everything in.
+
+The signed document is plain JSON::
+
+    {"facts": <the facts document>, "result": <evaluation after decisions>,
+     "decisions": [<the decisions applied>], "records": {<engine ref>: "<model label>:<pk>"}}
+
+``records`` names the database row behind each reference, so a comparison made later follows a lab to its
+new list position when an older lab was added before it, and sees when a record was withdrawn.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from screening.eligibility import Evaluation, Status
+from screening.eligibility.engine import overall_status
+
+MEANINGS = {
+    "eligible": "I confirm that this subject meets all eligibility criteria",
+    "not_eligible": "I confirm that this subject does not meet all eligibility criteria",
+}
+SIGNABLE = frozenset(MEANINGS)
+VOID_REASON = "signature void: data changed after signing"
+
+
+def meaning_of(outcome: str) -> str:
+    """The exact meaning text an ``eligible`` / ``not_eligible`` signature carries."""
+    return MEANINGS[outcome]
+
+
+def canonical_json(document: Any) -> bytes:
+    """One byte string per JSON value: sorted keys, no whitespace, UTF-8. Python's float repr is the
+    shortest round-trip form, so a document read back from the database serialises to the same bytes."""
+    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
+
+
+def sha256_of(document: Any) -> str:
+    return hashlib.sha256(canonical_json(document)).hexdigest()
+
+
+# -- decisions on review items -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Decision:
+    """An investigator's decision on a ``needs_review`` criterion, as it enters the signed document."""
+
+    code: str
+    verdict: str  # "met" | "not_met"
+    comment: str
+    decided_by: str  # the investigator's name
+    decided_at: str  # ISO 8601, UTC
+
+    def to_dict(self) -> dict[str, str]:
+        return {"code": self.code, "verdict": self.verdict, "comment": self.comment,
+                "decided_by": self.decided_by, "decided_at": self.decided_at}
+
+
+@dataclass(frozen=True)
+class DecidedCriterion:
+    code: str
+    engine_status: str
+    status: str  # after the decision, if one applies
+    evidence: str
+    uses: tuple[str, ...]
+    missing: tuple[str, ...]
+    decision: Decision | None = None  # the decision applied
+    ignored_decision: Decision | None = None  # a decision that no longer matches (criterion not needs_review)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code, "engine_status": self.engine_status, "status": self.status,
+            "evidence": self.evidence, "uses": list(self.uses), "missing": list(self.missing),
+            "decision": self.decision.verdict if self.decision else None,
+        }
+
+
+@dataclass(frozen=True)
+class DecidedEvaluation:
+    """The engine's evaluation with the investigator's decisions applied on top (the engine stays pure)."""
+
+    evaluation: Evaluation
+    criteria: tuple[DecidedCriterion, ...]
+    overall: str
+
+    @property
+    def missing(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(
+            f"{c.code}: {item}" for c in self.criteria if c.status in (Status.MISSING, Status.NEEDS_REVIEW)
+            for item in (c.missing or ("investigator decision",))
+        ))
+
+    @property
+    def failed_codes(self) -> list[str]:
+        return [c.code for c in self.criteria if c.status == Status.NOT_MET]
+
+    @property
+    def decisions(self) -> list[Decision]:
+        return [c.decision for c in self.criteria if c.decision is not None]
+
+    @property
+    def ignored_decisions(self) -> list[Decision]:
+        return [c.ignored_decision for c in self.criteria if c.ignored_decision is not None]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "protocol": self.evaluation.protocol_id,
+            "protocol_version": self.evaluation.protocol_version,
+            "evaluated_on": self.evaluation.evaluated_on.isoformat(),
+            "overall": self.overall,
+            "criteria": [c.to_dict() for c in self.criteria],
+            "missing": list(self.missing),
+        }
+
+
+def apply_decisions(evaluation: Evaluation, decisions: Mapping[str, Decision]) -> DecidedEvaluation:
+    """A decision counts only on a criterion the engine left ``needs_review``; on any other status (the data
+    now decides it, or it is missing or failed) it is kept aside as ignored and shown as such."""
+    criteria = []
+    for result in evaluation.criteria:
+        decision = decisions.get(result.code)
+        applies = decision is not None and result.status is Status.NEEDS_REVIEW
+        criteria.append(DecidedCriterion(
+            code=result.code,
+            engine_status=result.status.value,
+            status=decision.verdict if applies else result.status.value,
+            evidence=result.evidence,
+            uses=result.uses,
+            missing=() if applies else result.missing,
+            decision=decision if applies else None,
+            ignored_decision=decision if decision is not None and not applies else None,
+        ))
+    overall = overall_status([Status(c.status) for c in criteria]).value
+    return DecidedEvaluation(evaluation, tuple(criteria), overall)
+
+
+def signed_document(
+    facts: Mapping[str, Any], decided: DecidedEvaluation, records: Mapping[str, str]
+) -> dict[str, Any]:
+    """What a signature covers (module docstring); plain JSON."""
+    return {
+        "facts": facts,
+        "result": decided.to_dict(),
+        "decisions": [d.to_dict() for d in decided.decisions],
+        "records": dict(records),
+    }
+
+
+# -- when signing is refused -------------------------------------------------------------------------------
+
+
+def signing_problems(
+    *, overall: str, missing: Iterable[str], consent_current: bool, reconsent_reasons: Iterable[str],
+    open_queries: int,
+) -> list[str]:
+    """Why the result cannot be signed now (empty: it can)."""
+    problems = []
+    if overall not in SIGNABLE:
+        items = list(missing)
+        problems.append("The result is incomplete; still missing: " + "; ".join(items) + "." if items
+                        else "The result is incomplete.")
+    if not consent_current:
+        problems.append("There is no current consent (none recorded, or consent was withdrawn).")
+    reasons = list(reconsent_reasons)
+    if reasons:
+        problems.append("Re-consent is needed first: " + "; ".join(reasons) + ".")
+    if open_queries:
+        problems.append(f"{open_queries} open data quer{'y' if open_queries == 1 else 'ies'} must be closed first.")
+    return problems
+
+
+# -- void on change ----------------------------------------------------------------------------------------
+
+_ABSENT = object()
+_PART = re.compile(r"^(?P<name>[a-z0-9_]+)(?:\[(?P<index>\d+)\])?$")
+_LIST_ITEM = re.compile(r"^(?P<name>[a-z0-9_]+)\[(?P<index>\d+)\]")
+
+
+def value_at(facts: Mapping[str, Any], ref: str) -> Any:
+    """The value an engine reference names (``labs[0]``, ``labs[0].value``, ``patient.weight_kg``)."""
+    value: Any = facts
+    for part in ref.split("."):
+        match = _PART.match(part)
+        if match is None or not isinstance(value, Mapping) or match["name"] not in value:
+            return _ABSENT
+        value = value[match["name"]]
+        if match["index"] is not None:
+            index = int(match["index"])
+            if not isinstance(value, list) or index >= len(value):
+                return _ABSENT
+            value = value[index]
+    return value
+
+
+def _record_ref(records: Mapping[str, str], ref: str) -> str | None:
+    """The longest prefix of ``ref`` that names a record (``labs[0].value`` -> ``labs[0]``)."""
+    while True:
+        if ref in records:
+            return ref
+        if "." not in ref:
+            return None
+        ref = ref.rsplit(".", 1)[0]
+
+
+def _follow(ref: str, signed_records: Mapping[str, str], current_records: Mapping[str, str]) -> str | None:
+    """Where the record ``ref`` read at signing sits in the current facts: the same list item may have moved
+    (an older record inserted before it); None when the record is no longer in the facts."""
+    prefix = _record_ref(signed_records, ref)
+    item = _LIST_ITEM.match(prefix) if prefix else None
+    if prefix is None or item is None:
+        return ref
+    identity, name = signed_records[prefix], item["name"]
+    for candidate, other in current_records.items():
+        if other == identity and _LIST_ITEM.fullmatch(candidate) and candidate.startswith(f"{name}["):
+            return candidate + ref[len(prefix):]
+    return None
+
+
+def _shown(value: Any) -> str:
+    if value is _ABSENT or value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, list):
+        return ", ".join(_shown(v) for v in value) or "—"
+    return str(value)
+
+
+def _label(value: Any) -> str:
+    """A record's short name for a change line: the lab test, the drug."""
+    if isinstance(value, Mapping):
+        for key in ("test", "drug"):
+            if key in value:
+                return f" {value[key]}"
+    return ""
+
+
+def describe_change(ref: str, old: Any, new: Any) -> list[str]:
+    """Human-readable lines for one reference whose value changed, e.g. ``labs[0] creatinine 70 → 150 umol/L``."""
+    if new is _ABSENT:
+        return [f"{ref}{_label(old)} no longer in the data (was {_describe_record(old)})"]
+    if old is _ABSENT:
+        return [f"{ref}{_label(new)} added ({_describe_record(new)})"]
+    if isinstance(old, Mapping) and isinstance(new, Mapping):
+        keys = [k for k in dict.fromkeys([*old, *new]) if old.get(k, _ABSENT) != new.get(k, _ABSENT)]
+        if keys == ["value"] and "unit" in new and old.get("unit") == new.get("unit"):
+            return [f"{ref}{_label(new)} {_shown(old['value'])} → {_shown(new['value'])} {new['unit']}"]
+        return [f"{ref}{_label(new)} {key} {_shown(old.get(key, _ABSENT))} → {_shown(new.get(key, _ABSENT))}"
+                for key in keys]
+    return [f"{ref} {_shown(old)} → {_shown(new)}"]
+
+
+def _describe_record(value: Any) -> str:
+    if isinstance(value, Mapping):
+        return ", ".join(f"{k} {_shown(v)}" for k, v in value.items())
+    return _shown(value)
+
+
+def changes_between(signed: Mapping[str, Any], current: Mapping[str, Any]) -> list[str]:
+    """What differs, in what the signed evaluation used, between the signed document and the same document
+    rebuilt now (as of the signing date, under the signed protocol version). Empty: the signature stands.
+
+    Compared, criterion by criterion: the value of every reference the signed result used (followed to the
+    same database record), the records the current result rests on that the signed one did not, the
+    status after decisions, and the decisions themselves. Data no
+    criterion used is not compared."""
+    changes: list[str] = []
+    signed_facts, current_facts = signed["facts"], current["facts"]
+    signed_records, current_records = signed.get("records", {}), current.get("records", {})
+    current_criteria = {c["code"]: c for c in current["result"]["criteria"]}
+    for criterion in signed["result"]["criteria"]:
+        code = criterion["code"]
+        now = current_criteria.get(code)
+        used_then = set()
+        for ref in criterion["uses"]:
+            record = _record_ref(signed_records, ref)
+            used_then.add(signed_records[record] if record else ref)
+            moved = _follow(ref, signed_records, current_records)
+            old = value_at(signed_facts, ref)
+            new = _ABSENT if moved is None else value_at(current_facts, moved)
+            if old != new:
+                changes.extend(describe_change(ref, old, new))
+        if now is None:
+            changes.append(f"{code} is no longer evaluated")
+            continue
+        status_changed = now["status"] != criterion["status"]
+        for ref in now["uses"]:
+            record = _record_ref(current_records, ref)
+            if (current_records[record] if record else ref) in used_then:
+                continue
+            # A whole record the criterion now rests on (a late-entered lab dated before signing) counts. A
+            # single field of one more record (I01 checks every record's date against consent) counts only
+            # if the check's outcome changed.
+            if record is not None and record != ref and not status_changed:
+                continue
+            changes.append(f"{code} now uses {ref}{_label(value_at(current_facts, ref))} "
+                           f"({_describe_record(value_at(current_facts, ref))})")
+        if status_changed:
+            changes.append(f"{code} {criterion['status']} → {now['status']}")
+    decisions_then = {d["code"]: d for d in signed.get("decisions", [])}
+    decisions_now = {d["code"]: d for d in current.get("decisions", [])}
+    for code in dict.fromkeys([*decisions_then, *decisions_now]):
+        then, now = decisions_then.get(code), decisions_now.get(code)
+        if then is None or now is None:
+            changes.append(f"decision on {code} {'withdrawn' if now is None else 'added'}")
+        elif (then["verdict"], then["comment"]) != (now["verdict"], now["comment"]):
+            changes.append(f"decision on {code} {then['verdict']} → {now['verdict']} ({now['comment']})")
+    return list(dict.fromkeys(changes))

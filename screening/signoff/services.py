@@ -1,0 +1,266 @@
+"""Writes of the eligibility sign-off: decisions on review items, the signature, and voiding it when the
+data it rests on changes.
+
+``signature_void_if_changed`` is called by every service that writes data the evaluation reads (screening
+records, attestations, consent, withdrawal, candidate corrections, decisions) directly at the end of its
+atomic block, not in ``transaction.on_commit``: the void then commits with the change or not at all, so
+there is no moment where changed data is committed under a signature that still reads valid (an
+enrollment could slip into that gap), and the candidate row those services lock already serialises the
+check with signing. Only the email to the investigators waits for the commit.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import pghistory
+from django.contrib.auth import authenticate
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone
+from django_otp import match_token, user_has_device
+
+from patients.clock import site_today
+from patients.models import Patient, PatientStatus
+from screening.consent.guards import ensure_open_for_entry
+from screening.consent.selectors import current_consent, reconsent_reasons
+from screening.eligibility import Status
+from screening.models import (
+    DecisionVerdict,
+    EligibilityDecision,
+    EligibilitySignature,
+    SignatureOutcome,
+    SignatureStatus,
+)
+from screening.signoff import rules
+from screening.signoff.selectors import assess
+from trial.audit import with_reason
+from trial.models import Role
+from trial.selectors import has_role
+from trial.two_factor import requires_two_factor
+
+logger = logging.getLogger(__name__)
+
+# Statuses the sign-off sets and a void takes back; an enrolled or withdrawn candidate keeps their status.
+_DECIDED = {PatientStatus.SCREENING, PatientStatus.ELIGIBLE, PatientStatus.SCREEN_FAILED}
+
+
+class AlreadySigned(ValidationError):
+    """A valid signature exists (a double submission, or another investigator was quicker)."""
+
+    def __init__(self, signature: EligibilitySignature) -> None:
+        super().__init__(
+            f"{signature.patient.screening_number} is already signed ({signature.outcome}, "
+            f"{signature.signed_at:%Y-%m-%d %H:%M} UTC by {signature.printed_name}).", code="already_signed",
+        )
+        self.signature = signature
+
+
+def can_sign(user, patient: Patient) -> bool:
+    """Signing and decisions are the investigator's: investigators of the candidate's own site only."""
+    return has_role(user, Role.INVESTIGATOR, patient.site)
+
+
+def _lock(patient: Patient) -> Patient:
+    return Patient.objects.select_for_update().select_related("site__trial").get(pk=patient.pk)
+
+
+# -- decisions ---------------------------------------------------------------------------------------------
+
+
+def decision_record(
+    *, acting_user, patient: Patient, criterion_code: str, verdict: str, comment: str
+) -> EligibilityDecision:
+    """Decide a ``needs_review`` criterion met or not met, with a comment. A later decision on the same
+    criterion replaces it (the audit trail keeps the earlier one); on a signed candidate a changed decision
+    voids the signature."""
+    if not can_sign(acting_user, patient):
+        raise PermissionDenied
+    comment = comment.strip()
+    problems = {}
+    if verdict not in DecisionVerdict.values:
+        problems["verdict"] = "Choose met or not met."
+    if not comment:
+        problems["comment"] = "Give the reason for the decision."
+    if problems:
+        raise ValidationError(problems)
+    with transaction.atomic(), pghistory.context(user=acting_user.pk), \
+            with_reason(f"eligibility decision {criterion_code}: {verdict}"):
+        patient = _lock(patient)
+        ensure_open_for_entry(patient)
+        assessment = assess(patient)
+        if assessment is None:
+            raise ValidationError("No protocol is loaded for this trial: the criteria cannot be evaluated.")
+        criterion = next((c for c in assessment.decided.criteria if c.code == criterion_code), None)
+        if criterion is None:
+            raise ValidationError({"criterion_code": f"{criterion_code} is not a criterion of the protocol."})
+        if criterion.engine_status != Status.NEEDS_REVIEW:
+            raise ValidationError(
+                f"{criterion_code} is not awaiting an investigator's decision (its status is "
+                f"{criterion.engine_status})."
+            )
+        decision, _ = EligibilityDecision.objects.update_or_create(
+            patient=patient, criterion_code=criterion_code,
+            defaults={"verdict": verdict, "comment": comment, "decided_by": acting_user,
+                      "decided_at": timezone.now()},
+        )
+        signature_void_if_changed(patient=patient, acting_user=acting_user)
+    return decision
+
+
+# -- signing -----------------------------------------------------------------------------------------------
+
+
+def _check_credentials(user, *, password: str, otp_token: str, request: HttpRequest) -> None:
+    """The signer proves again who they are at the moment of signing: password, then the one-time code.
+
+    ``authenticate`` (with the request) runs the whole login machinery: a wrong password sends
+    ``user_login_failed`` (an AuthEvent ``login_failed``) and counts toward the django-axes lockout. Runs
+    outside any transaction the caller might roll back, so the failure stays recorded."""
+    if authenticate(request, username=user.get_username(), password=password) is None:
+        raise ValidationError({"password": "The password is not correct; nothing was signed."}, code="password")
+    if user_has_device(user) or requires_two_factor(user):
+        if not otp_token.strip() or match_token(user, otp_token.strip()) is None:
+            raise ValidationError({"otp_token": "The authentication code is not valid; nothing was signed."},
+                                  code="otp")
+
+
+def _check_printed_name(user, printed_name: str) -> str:
+    printed = " ".join(printed_name.split())
+    if not printed:
+        raise ValidationError({"printed_name": "Type your name as it should appear on the signature."})
+    full = " ".join(user.get_full_name().split())
+    if full and printed.casefold() != full.casefold():
+        raise ValidationError({"printed_name": f"Type your name as on your account: {full}."})
+    return printed
+
+
+def signature_sign(
+    *,
+    acting_user,
+    patient: Patient,
+    printed_name: str,
+    password: str,
+    otp_token: str,
+    request: HttpRequest,
+    shown_sha256: str = "",
+) -> EligibilitySignature:
+    """Sign the candidate's eligibility result as it stands today (decisions applied).
+
+    Refused unless the signer is an investigator of the site, re-enters password and one-time code, the
+    result is ``eligible`` or ``not_eligible``, consent is current and no data query is open. With
+    ``shown_sha256`` (the hash of what the signing page showed) a result that changed in between is refused.
+    A second submission raises ``AlreadySigned``: one candidate holds at most one valid signature."""
+    if not can_sign(acting_user, patient):
+        raise PermissionDenied
+    existing = EligibilitySignature.objects.filter(patient=patient, status=SignatureStatus.VALID).first()
+    if existing is not None:
+        raise AlreadySigned(existing)
+    printed = _check_printed_name(acting_user, printed_name)
+    _check_credentials(acting_user, password=password, otp_token=otp_token, request=request)
+    try:
+        with transaction.atomic(), pghistory.context(user=acting_user.pk), with_reason("eligibility signed"):
+            return _sign_locked(acting_user, patient, printed, shown_sha256)
+    except IntegrityError:
+        # The partial unique index caught a concurrent signature the lock did not (belt and braces).
+        existing = EligibilitySignature.objects.filter(patient=patient, status=SignatureStatus.VALID).first()
+        if existing is None:
+            raise
+        raise AlreadySigned(existing) from None
+
+
+def _sign_locked(acting_user, patient: Patient, printed: str, shown_sha256: str) -> EligibilitySignature:
+    from trial.audit_search import open_queries  # the monitor side imports screening models
+
+    patient = _lock(patient)
+    existing = EligibilitySignature.objects.filter(patient=patient, status=SignatureStatus.VALID).first()
+    if existing is not None:
+        raise AlreadySigned(existing)
+    today = site_today(patient.site)
+    assessment = assess(patient, today)
+    if assessment is None:
+        raise ValidationError("No protocol is loaded for this trial: the criteria cannot be evaluated.")
+    decided = assessment.decided
+    problems = rules.signing_problems(
+        overall=decided.overall, missing=decided.missing, consent_current=current_consent(patient) is not None,
+        reconsent_reasons=reconsent_reasons(patient, today), open_queries=open_queries(patient).count(),
+    )
+    if problems:
+        raise ValidationError(problems, code="not_signable")
+    if shown_sha256 and shown_sha256 != assessment.sha256:
+        raise ValidationError("The result changed since this page was opened: review it again before signing.",
+                              code="changed")
+    outcome = decided.overall
+    signature = EligibilitySignature.objects.create(
+        patient=patient, signer=acting_user, printed_name=printed, signed_at=timezone.now(), outcome=outcome,
+        meaning=rules.meaning_of(outcome), protocol_version=assessment.protocol_version, evaluated_on=today,
+        document=assessment.document, sha256=assessment.sha256,
+        screen_failure_reasons=decided.failed_codes if outcome == SignatureOutcome.NOT_ELIGIBLE else [],
+    )
+    if patient.status in _DECIDED:
+        patient.status = PatientStatus.ELIGIBLE if outcome == SignatureOutcome.ELIGIBLE else PatientStatus.SCREEN_FAILED
+        patient.save(update_fields=["status"])
+    return signature
+
+
+# -- void on change ----------------------------------------------------------------------------------------
+
+
+def signature_void_if_changed(*, patient: Patient, acting_user) -> EligibilitySignature | None:
+    """Void the candidate's valid signature if anything the signed evaluation used now reads differently.
+
+    Call inside the writing service's transaction, after its save (module docstring). The facts are rebuilt
+    as of the signing date under the signed protocol version (the validity window counts back from that
+    date) and compared with the signed document (``rules.changes_between``). Returns the voided signature,
+    or None when there was none or nothing that matters changed. The void row keeps the signed content;
+    the investigators of the site are alerted on their dashboard and by email."""
+    signature = (EligibilitySignature.objects.select_for_update()
+                 .filter(patient=patient, status=SignatureStatus.VALID).select_related("protocol_version").first())
+    if signature is None:
+        return None
+    patient = Patient.objects.select_related("site__trial").get(pk=patient.pk)
+    assessment = assess(patient, signature.evaluated_on, signature.protocol_version)
+    changes = rules.changes_between(signature.document, assessment.document)
+    if not changes:
+        return None
+    signature.status = SignatureStatus.VOID
+    signature.void_reason = rules.VOID_REASON
+    signature.void_changes = changes
+    signature.voided_at = timezone.now()
+    signature.voided_by = acting_user if getattr(acting_user, "pk", None) else None
+    signature.save(update_fields=["status", "void_reason", "void_changes", "voided_at", "voided_by"])
+    if patient.status in (PatientStatus.ELIGIBLE, PatientStatus.SCREEN_FAILED):
+        patient.status = PatientStatus.SCREENING
+        patient.save(update_fields=["status"])
+    signature_pk = signature.pk
+    transaction.on_commit(lambda: _email_void(signature_pk))
+    return signature
+
+
+def _email_void(signature_pk: int) -> None:
+    """Tell the site's investigators; the dashboard alert is the record, so a mail failure is logged only."""
+    from followup.selectors import staff_emails
+
+    signature = EligibilitySignature.objects.select_related("patient__site").get(pk=signature_pk)
+    patient = signature.patient
+    recipients = staff_emails(patient.site, [Role.INVESTIGATOR])
+    if not recipients:
+        return
+    # Screening number only: email leaves the portal, direct identifiers never do.
+    lines = [
+        f"The eligibility signature of {patient.screening_number} (site {patient.site.code}), "
+        f"{signature.outcome} signed {signature.signed_at:%Y-%m-%d %H:%M} UTC by {signature.printed_name}, "
+        f"is void: data changed after signing.",
+        "",
+        "What changed:",
+        *(f"- {change}" for change in signature.void_changes),
+        "",
+        f"Review and sign again: {reverse('signoff_sign', args=[patient.pk])}",
+    ]
+    try:
+        send_mail(f"[MC-1-50] Signature void: {patient.screening_number}", "\n".join(lines), None, recipients)
+    except Exception:  # noqa: BLE001 - the alert stands on the dashboard; the mail server is not ours
+        logger.exception("could not email the void of signature %s", signature_pk)

@@ -1,0 +1,160 @@
+"""Sign-off pages: the investigator's review-and-sign page, decisions on review items, the checklist PDF.
+
+Candidates come through ``Patient.objects.visible_to`` (another site: 404); signing and decisions are for
+investigators of the candidate's site (anyone else: 403)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from patients.models import Patient
+from screening.consent.selectors import current_consent, reconsent_reasons
+from screening.facts_builder import Source
+from screening.signoff import pdf, rules, selectors, services
+from screening.signoff.forms import DecisionForm, SignatureForm
+from trial.access import role_required
+from trial.models import Role
+
+
+def _patient(request: HttpRequest, pk: int) -> Patient:
+    return get_object_or_404(Patient.objects.visible_to(request.user).select_related("site__trial"), pk=pk)
+
+
+def _investigator_patient(request: HttpRequest, pk: int) -> Patient:
+    patient = _patient(request, pk)
+    if not services.can_sign(request.user, patient):
+        raise PermissionDenied
+    return patient
+
+
+def _add_errors(form: forms.Form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages)
+
+
+@dataclass(frozen=True)
+class Row:
+    code: str
+    name: str
+    criterion: rules.DecidedCriterion
+    sources: list[tuple[str, Source]]
+    form: DecisionForm | None  # for a criterion awaiting the investigator's decision
+
+
+def _page(request: HttpRequest, patient: Patient, *, form: SignatureForm | None = None,
+          decision_form: DecisionForm | None = None, status: int = 200) -> HttpResponse:
+    from trial.audit_search import open_queries
+
+    assessment = selectors.assess(patient)
+    signature = selectors.valid_signature(patient)
+    context = {"patient": patient, "assessment": assessment, "signature": signature,
+               "history": selectors.signatures_of(patient)}
+    if signature is not None:
+        context["manifestation"] = selectors.manifestation_of(signature)
+    if assessment is not None:
+        names = {c.code: c.names for c in (*assessment.protocol.criteria, *assessment.protocol.exclusion_criteria)}
+        rows = []
+        for criterion in assessment.decided.criteria:
+            row_form = None
+            if criterion.engine_status == "needs_review" and signature is None:
+                if decision_form is not None and decision_form.data.get("criterion_code") == criterion.code:
+                    row_form = decision_form
+                else:
+                    initial = {"criterion_code": criterion.code}
+                    if criterion.decision:
+                        initial |= {"verdict": criterion.decision.verdict, "comment": criterion.decision.comment}
+                    row_form = DecisionForm(initial=initial, prefix=None, auto_id=f"id_{criterion.code}_%s")
+            rows.append(Row(criterion.code, (names.get(criterion.code) or {}).get("en", ""), criterion,
+                            assessment.built.sources_for(criterion.uses), row_form))
+        today_problems = rules.signing_problems(
+            overall=assessment.decided.overall, missing=assessment.decided.missing,
+            consent_current=current_consent(patient) is not None, reconsent_reasons=reconsent_reasons(patient),
+            open_queries=open_queries(patient).count(),
+        )
+        context |= {"rows": rows, "problems": today_problems,
+                    "meaning": rules.MEANINGS.get(assessment.decided.overall, "")}
+        if signature is None and not today_problems:
+            user = request.user
+            context["form"] = form or SignatureForm(initial={
+                "printed_name": user.get_full_name(), "shown_sha256": assessment.sha256,
+            })
+    return render(request, "screening/signoff/sign.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(Role.INVESTIGATOR)
+def signoff_sign(request: HttpRequest, pk: int) -> HttpResponse:
+    """Review the checklist with decisions applied, decide review items, and sign."""
+    patient = _investigator_patient(request, pk)
+    if request.method == "GET":
+        return _page(request, patient)
+    form = SignatureForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.signature_sign(
+                acting_user=request.user, patient=patient, printed_name=data["printed_name"],
+                password=data["password"], otp_token=data["otp_token"], request=request,
+                shown_sha256=data["shown_sha256"],
+            )
+        except services.AlreadySigned as error:
+            messages.info(request, error.messages[0])
+            return redirect(reverse("patient_detail", args=[patient.pk]) + "#signoff")
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            # A new session id at the moment of signing: whatever knew the old one cannot act as the signer.
+            request.session.cycle_key()
+            messages.success(request, "Signed. The signature is recorded with the result it covers.")
+            return redirect(reverse("patient_detail", args=[patient.pk]) + "#signoff")
+    return _page(request, patient, form=form, status=400)
+
+
+@require_POST
+@role_required(Role.INVESTIGATOR)
+def signoff_decision(request: HttpRequest, pk: int) -> HttpResponse:
+    """Decide one ``needs_review`` criterion met or not met, with a comment."""
+    patient = _investigator_patient(request, pk)
+    form = DecisionForm(request.POST, auto_id=f"id_{request.POST.get('criterion_code', '')[:16]}_%s")
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.decision_record(acting_user=request.user, patient=patient,
+                                     criterion_code=data["criterion_code"], verdict=data["verdict"],
+                                     comment=data["comment"])
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, f"Decision on {data['criterion_code']} recorded.")
+            return redirect("signoff_sign", pk=patient.pk)
+    if not form.non_field_errors() and not form.errors:
+        form.add_error(None, "The decision could not be recorded.")
+    messages.error(request, " ".join(
+        [*form.non_field_errors(), *(f"{field}: {' '.join(errors)}" for field, errors in form.errors.items()
+                                      if field != "__all__")]
+    ))
+    return _page(request, patient, decision_form=form, status=400)
+
+
+@require_GET
+@login_required
+def signoff_checklist_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """The eligibility checklist for the investigator site file: the signed result when a valid signature
+    exists, the live one otherwise (marked not signed)."""
+    patient = _patient(request, pk)
+    content = pdf.checklist_pdf(patient)
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="eligibility-checklist-{patient.screening_number}.pdf"'
+    return response

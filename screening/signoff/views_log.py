@@ -1,0 +1,61 @@
+"""The screening log pages: the table with funnel and failure-reason charts, and the streamed CSV export.
+
+Anyone holding a role sees the candidates of the sites where they hold it (monitors their monitored sites,
+coordinators and investigators their own); ``?site=`` narrows to one of those sites."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from screening.signoff import log
+from trial.models import Site
+from trial.selectors import sites_of
+
+
+class SiteFilterForm(forms.Form):
+    site = forms.ModelChoiceField(queryset=Site.objects.none(), required=False, empty_label="All my sites")
+
+    def __init__(self, *args, sites: QuerySet[Site], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["site"].queryset = sites
+
+
+def _scope(request: HttpRequest) -> tuple[SiteFilterForm, QuerySet[Site]]:
+    sites = sites_of(request.user).order_by("number")
+    if not sites.exists():
+        raise PermissionDenied
+    form = SiteFilterForm(request.GET or None, sites=sites)
+    if form.is_bound and form.is_valid() and form.cleaned_data["site"] is not None:
+        return form, sites.filter(pk=form.cleaned_data["site"].pk)
+    return form, sites
+
+
+@require_GET
+@login_required
+def screening_log(request: HttpRequest) -> HttpResponse:
+    form, sites = _scope(request)
+    rows = list(log.log_rows(sites))
+    return render(request, "screening/signoff/log.html", {
+        "form": form, "rows": rows, "sites": sites,
+        "funnel": log.bar_chart(log.funnel(rows)),
+        "reasons": log.bar_chart(log.failure_reasons(rows)),
+        "query": request.GET.urlencode(),
+    }, status=400 if form.is_bound and not form.is_valid() else 200)
+
+
+@require_GET
+@login_required
+def screening_log_export(request: HttpRequest) -> StreamingHttpResponse:
+    """The log as CSV, streamed row by row (no direct identifiers)."""
+    _, sites = _scope(request)
+    response = StreamingHttpResponse(log.csv_lines(log.log_rows(sites)), content_type="text/csv; charset=utf-8")
+    stamp = timezone.now().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="screening-log-{stamp}.csv"'
+    return response
