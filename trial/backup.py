@@ -20,6 +20,7 @@ import os
 import shutil
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 from trial import embedded
@@ -35,7 +36,9 @@ class BackupError(Exception):
 def postgres_binary(name: str) -> str:
     """``pg_dump`` / ``pg_restore``: pgserver's copy (matches the embedded server), else the one on PATH."""
     try:
-        import pgserver
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # platformdirs warns about XDG_RUNTIME_DIR on servers
+            import pgserver
 
         bundled = Path(pgserver.__file__).resolve().parent / "pginstall" / "bin" / name
         if bundled.exists():
