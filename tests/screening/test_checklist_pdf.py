@@ -1,0 +1,57 @@
+"""The eligibility checklist PDF: every criterion, the decision and the signature manifestation, read back
+with pypdf; "not signed" without a signature; non-Latin text does not break it."""
+
+from __future__ import annotations
+
+import io
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.urls import reverse
+from pypdf import PdfReader
+
+from screening.signoff.pdf import latin1
+from tests.screening.signoff_setup import enter_eligible, sign
+
+pytestmark = pytest.mark.django_db
+
+
+def pdf_text(response) -> str:
+    assert response["Content-Type"] == "application/pdf"
+    reader = PdfReader(io.BytesIO(response.content))
+    return "\n".join(page.extract_text() for page in reader.pages)
+
+
+@pytest.fixture
+def candidate(protocol_version, patient_a, coordinator_a, investigator_a):
+    enter_eligible(patient_a, coordinator_a, investigator_a)
+    return patient_a
+
+
+def test_signed_pdf_shows_name_time_and_meaning(candidate, investigator_a, client_of, coordinator_a):
+    signature = sign(candidate, investigator_a)
+    text = pdf_text(client_of(coordinator_a).get(reverse("signoff_checklist_pdf", args=[candidate.pk])))
+    local = signature.signed_at.astimezone(ZoneInfo(candidate.site.time_zone))
+    assert "Inv_A Tester" in text
+    assert f"{local:%Y-%m-%d %H:%M}" in text
+    assert "I confirm that this subject meets all eligibility criteria" in text
+    for code in ("I01", "I06b"):
+        assert code in text
+    assert "Evidence:" in text
+    assert signature.sha256 in text.replace("\n", "")
+
+
+def test_unsigned_pdf_says_not_signed(candidate, client_of, monitor_a):
+    text = pdf_text(client_of(monitor_a).get(reverse("signoff_checklist_pdf", args=[candidate.pk])))
+    assert "NOT SIGNED" in text
+    assert "I confirm" not in text
+
+
+def test_non_latin_text_does_not_break_the_pdf(candidate, investigator_a, client_of, coordinator_a):
+    investigator_a.first_name, investigator_a.last_name = "张", "伟"
+    investigator_a.save(update_fields=["first_name", "last_name"])
+    sign(candidate, investigator_a)  # printed name "张 伟"
+    response = client_of(coordinator_a).get(reverse("signoff_checklist_pdf", args=[candidate.pk]))
+    assert response.status_code == 200
+    assert "I confirm that this subject meets all eligibility criteria" in pdf_text(response)
+    assert latin1("张伟 → ok") == "?? -> ok"
