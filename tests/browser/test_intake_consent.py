@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 
 from patients.clock import site_today
 from screening.consent.services import icf_version_add
+from trial.language import preference_set
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -30,6 +31,7 @@ def test_register_consent_and_reconsent_after_new_icf(page, log_in, coordinator_
         ethics_approved_on=today - dt.timedelta(days=120), effective_on=today - dt.timedelta(days=100),
         pdf=SimpleUploadedFile("icf.pdf", PDF),
     )
+    preference_set(acting_user=coordinator_a, language="en")  # the test reads the English interface
     log_in(coordinator_a)
 
     page.get_by_role("link", name="Register candidate").click()
@@ -63,7 +65,7 @@ def test_register_consent_and_reconsent_after_new_icf(page, log_in, coordinator_
     page.get_by_role("link", name="Coordinator").first.click()
     page.get_by_role("link", name="ICF versions").click()
     page.get_by_role("link", name="Add a new version").click()
-    page.locator('[name="language"]').select_option("en")
+    page.locator("#id_language").select_option("en")  # not the navigation's language switcher
     page.locator('[name="label"]').fill("2.0")
     page.locator('[name="ethics_approved_on"]').fill((today - dt.timedelta(days=3)).isoformat())
     page.locator('[name="effective_on"]').fill(today.isoformat())

@@ -39,7 +39,8 @@ def days_ago(site, days: int) -> dt.date:
 
 def record(user, patient, version, signed_on, **fields):
     values = {"signer": "patient", "obtained_by": user, "copy_given": True,
-              "signed_at": site_datetime(patient.site, signed_on, dt.time(9, 30)), **fields}
+              # Midnight: never in the future, even when signed_on is the site's today.
+              "signed_at": site_datetime(patient.site, signed_on, dt.time(0, 0)), **fields}
     return services.consent_record(acting_user=user, patient=patient, icf_version=version, **values)
 
 

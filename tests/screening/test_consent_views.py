@@ -13,6 +13,7 @@ from patients.models import PatientStatus
 from screening.consent import services
 from screening.models import Consent, ICFVersion, Withdrawal
 from tests import factories
+from trial.language import preference_set
 
 PDF = b"%PDF-1.4\nthe form\n%%EOF\n"
 
@@ -27,9 +28,20 @@ def icf(site_a, coordinator_a):
     )
 
 
+@pytest.fixture
+def client_of(client_of):
+    """The shared ``client_of``, with the interface in English: these tests read the English messages."""
+
+    def login(user):
+        preference_set(acting_user=user, language="en")
+        return client_of(user)
+
+    return login
+
+
 def consent_form(icf, user, on, **changes):
     return {"icf_version": icf.pk, "signer": "patient", "guardian_name": "", "guardian_relationship": "",
-            "signed_on": on.isoformat(), "signed_time": "09:30", "obtained_by": user.pk,
+            "signed_on": on.isoformat(), "signed_time": "00:00", "obtained_by": user.pk,
             "subject_can_read": "yes", "witness_name": "", "copy_given": "yes", **changes}
 
 
