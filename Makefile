@@ -33,9 +33,10 @@ run: $(INSTALLED) .data/secret_key
 test: $(INSTALLED) .data/secret_key browser-deps
 	$(PY) -m pytest -n 2
 
+# Generates (or reuses, by fingerprint) the data set in its own database, measures, prints one table and
+# writes bench/results.json. The two scripts it builds on still run alone: bench_eligibility.py, bench_audit.py.
 bench: $(INSTALLED) .data/secret_key
-	$(PY) bench/bench_eligibility.py
-	$(PY) bench/bench_audit.py --events 1000000
+	$(PY) bench/run.py
 
 # pg_dump of the configured database into backups/<UTC timestamp>.dump (git-ignored).
 backup: $(INSTALLED)

@@ -1,0 +1,24 @@
+"""The e-mail backend of the benchmark: renders every message like Django's locmem backend does, then keeps
+only what the count of duplicates needs (the reminder's idempotency key and the delivery), not the message.
+So the sweep is measured doing all of its own work, without an SMTP server or 100,000 messages in memory."""
+
+from __future__ import annotations
+
+from django.core.mail.backends.base import BaseEmailBackend
+
+
+class FileCountingBackend(BaseEmailBackend):
+    """One line per message (reminder key or alert, delivery) appended to the file ``BENCH_MAIL_KEYS`` names,
+    flushed at once, so a sweep stopped at the time cap leaves an exact count."""
+
+    def send_messages(self, messages) -> int:
+        import os
+
+        with open(os.environ["BENCH_MAIL_KEYS"], "a", encoding="utf-8") as keys:
+            for message in messages:
+                message.message()
+                headers = message.extra_headers
+                key = headers.get("X-MC150-Reminder") or f"alert:{headers.get('X-MC150-Alert', '')}"
+                keys.write(f"{key}\t{headers.get('X-MC150-Delivery', '')}\n")
+                keys.flush()
+        return len(messages)

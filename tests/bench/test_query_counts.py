@@ -1,0 +1,97 @@
+"""Query counts of the key pages, pinned, and checked not to grow with the data (no N+1).
+
+Each page is counted on a small benchmark data set, then again after more candidates (with all their
+records and reminders), more ledger entries and more records of the viewed candidate were added: the count
+must not move. The pins are the counts as measured; a change that adds queries must say why here.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from bench import generate
+from patients.models import Patient
+from screening.models import LabResult
+
+pytestmark = pytest.mark.django_db
+
+SMALL = generate.Scale(sites=2, candidates=4, audit_events=0, reminders=8)
+
+# page -> (role, the most queries it may make)
+PINNED = {
+    "candidate_page": ("coordinator", 47),
+    "checklist_refresh": ("coordinator", 21),
+    "dashboard_coordinator": ("coordinator", 16),
+    "dashboard_investigator": ("investigator", 12),
+    "dashboard_monitor": ("monitor", 12),
+    "audit_log": ("monitor", 13),
+}
+
+
+@pytest.fixture
+def dataset():
+    return generate.populate(SMALL, log=lambda line: None)
+
+
+def _url(page: str, candidate: Patient) -> str:
+    return {
+        "candidate_page": reverse("patient_detail", args=[candidate.pk]),
+        "checklist_refresh": reverse("eligibility_checklist", args=[candidate.pk]),
+        "dashboard_coordinator": reverse("dashboard_coordinator"),
+        "dashboard_investigator": reverse("dashboard_investigator"),
+        "dashboard_monitor": reverse("dashboard_monitor"),
+        "audit_log": reverse("audit_log"),
+    }[page]
+
+
+def _count(client, url: str) -> int:
+    client.get(url)  # warm: the session, the protocol cache
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(queries)
+
+
+def _more_data(candidate: Patient) -> None:
+    generate.add_candidates(per_site=5)
+    generate._audit_top_up(generate.Scale(audit_events=connection_count() + 300))
+    for lab in LabResult.objects.filter(patient=candidate):  # the viewed candidate's own records, doubled
+        lab.pk = None
+        lab.save()
+
+
+def connection_count() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM trial_auditentry")
+        return cursor.fetchone()[0]
+
+
+def test_key_pages_query_counts_are_pinned_and_do_not_grow_with_the_data(dataset, client, client_of,
+                                                                         django_assert_max_num_queries):
+    """One data set for all six pages (generating it is most of the time)."""
+    candidate = Patient.objects.filter(site_id=dataset.sites[0]).exclude(full_name__startswith="Prototype").first()
+    users = {"coordinator": dataset.coordinators[0], "investigator": dataset.investigators[0],
+             "monitor": dataset.monitors[0]}
+
+    def counts() -> dict[str, int]:
+        found = {}
+        for page, (role, _pinned) in PINNED.items():
+            client.logout()
+            found[page] = _count(client_of(get_user_model().objects.get(username=users[role])), _url(page, candidate))
+        return found
+
+    before = counts()
+    _more_data(candidate)
+    after = counts()
+    grown = {page: (before[page], after[page]) for page in PINNED if after[page] > before[page]}
+    assert not grown, f"queries per page (before, after more data): {grown} - a query per row?"
+    for page, (role, pinned) in PINNED.items():
+        client.logout()
+        logged_in = client_of(get_user_model().objects.get(username=users[role]))
+        logged_in.get(_url(page, candidate))
+        with django_assert_max_num_queries(pinned, info=f"{page} (counted {after[page]})"):
+            assert logged_in.get(_url(page, candidate)).status_code == 200

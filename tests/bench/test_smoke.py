@@ -1,0 +1,61 @@
+"""`make bench` at a tiny scale, so the benchmark code cannot rot: the generator, then every measurement
+(the page load against the live test server instead of gunicorn), each checked for a sane result."""
+
+from __future__ import annotations
+
+import os
+from urllib.parse import urlsplit
+
+import pytest
+
+from bench import generate, pages, run
+from bench.bench_audit import database_url
+from followup.models import Reminder
+from patients.models import Patient
+from trial import embedded
+from trial.ledger import AuditEntry
+
+pytestmark = pytest.mark.django_db(transaction=True)  # the live server's threads must see the data
+
+
+def test_generator_and_every_measurement_run_at_a_tiny_scale(live_server, settings):
+    scale = generate.SMOKE
+    dataset = generate.populate(scale, log=lambda line: None)
+    assert Patient.objects.count() == scale.candidates + 2  # and the two prototypes
+    assert Reminder.objects.filter(status="pending").count() == scale.reminders
+    assert AuditEntry.objects.count() >= scale.audit_events
+
+    results = {
+        "eligibility": run.measure_eligibility(1, 20),
+        "evaluation_from_database": run.measure_evaluation_from_database(2),
+        "audit_cost": run.measure_audit_cost(2),
+        "audit_search": run.measure_audit_search(dataset, 2),
+    }
+    assert results["eligibility"]["evaluate_per_second"] > 0
+    assert results["audit_cost"]["ratio"] > 0  # and the audited saves wrote their ledger entries (checked inside)
+    assert set(results["audit_search"]) >= {"filter_candidate", "filter_user_date_range", "filter_reason_text",
+                                            "unfiltered_page_1000"}
+
+    users = run.simulated_users(dataset, 3)
+    assert {user.role for user in users} == {"coordinator", "investigator", "monitor"}
+    load = pages.run_load(urlsplit(live_server.url).port, users, dataset.password, seconds=8, max_requests=12,
+                          think=(0.0, 0.05))
+    assert load.errors == [] and load.requests == 12
+
+    from django.db import connection
+
+    test_database = database_url(os.environ.get("DATABASE_URL") or embedded.postgres_url(),
+                                 connection.settings_dict["NAME"])
+    sweep = run.measure_sweep(test_database, 60)
+    assert sweep["finished"] and sweep["second_sweep_finished"]
+    assert sweep["due"] == scale.reminders == sweep["announced"] == sweep["messages"]
+    assert sweep["sent_twice"] == 0 and sweep["messages_second_sweep"] == 0
+
+    verified = run.verify_ledger()
+    assert verified["ok"], verified["message"]
+
+    results.update(pages={"users": 3, "requests": load.requests, "requests_per_second": 1.0, "errors": 0,
+                          "pages": load.summary(), "web_worker_peak_rss_mb": None, "web_workers": 0},
+                   reminder_sweep=sweep, verify_audit=verified)
+    printed = run.table(results)
+    assert "audit cost: lab correction" in printed and "reminders sent twice" in printed
