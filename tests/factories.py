@@ -18,7 +18,9 @@ def create_trial(**fields) -> Trial:
 
 
 def create_site(trial: Trial, **fields) -> Site:
-    return Site.objects.create(**{"trial": trial, "number": 1, "name": "Site", "city": "Hefei", **fields})
+    # English unless a test asks otherwise: assertions read English text; Chinese has its own tests.
+    defaults = {"trial": trial, "number": 1, "name": "Site", "city": "Hefei", "default_language": "en"}
+    return Site.objects.create(**{**defaults, **fields})
 
 
 def create_user(username: str, **fields):
