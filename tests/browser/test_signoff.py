@@ -8,8 +8,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 
 from tests.factories import PASSWORD, current_totp_code
-from tests.screening.signoff_setup import enter_eligible
-from tests.screening.test_signoff import correct_lab
+from tests.screening.signoff_setup import correct_lab, enter_eligible
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

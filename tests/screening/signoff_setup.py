@@ -9,7 +9,7 @@ from decimal import Decimal
 from django.test import RequestFactory
 
 from patients.clock import site_today
-from screening.records.services import attestation_record, screening_record_create
+from screening.records.services import attestation_record, screening_record_create, screening_record_update
 from screening.signoff.services import signature_sign
 from tests import factories
 from tests.screening.records_setup import consent, reference_ranges
@@ -25,6 +25,15 @@ def lab(patient, coordinator, test: str, value: str, unit: str, collected_on: dt
     return screening_record_create(acting_user=coordinator, kind="labs", patient=patient, values={
         "test": test, "value": Decimal(value), "unit": unit, "reference_low": None, "reference_high": None,
         "collected_on": collected_on,
+    })
+
+
+def correct_lab(record, user, value: str, reason: str = "transcription error"):
+    """A coordinator's correction of a lab's value, through the service."""
+    record.refresh_from_db()
+    return screening_record_update(acting_user=user, record=record, version=record.version, reason=reason, values={
+        "test": record.test, "value": Decimal(value), "unit": record.unit, "reference_low": record.reference_low,
+        "reference_high": record.reference_high, "collected_on": record.collected_on,
     })
 
 

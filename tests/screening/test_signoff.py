@@ -21,7 +21,7 @@ from screening.records.services import screening_record_mark_in_error, screening
 from screening.signoff import rules
 from screening.signoff.services import AlreadySigned, decision_record
 from tests import factories
-from tests.screening.signoff_setup import enter_eligible, lab, sign
+from tests.screening.signoff_setup import correct_lab, enter_eligible, lab, sign
 from trial.models import AuthEvent
 
 pytestmark = pytest.mark.django_db
@@ -33,14 +33,6 @@ def candidate(protocol_version, patient_a, coordinator_a, investigator_a):
     investigator_a.save(update_fields=["email"])
     patient_a.records = enter_eligible(patient_a, coordinator_a, investigator_a)
     return patient_a
-
-
-def correct_lab(record, user, value: str, reason: str = "transcription error"):
-    record.refresh_from_db()
-    return screening_record_update(acting_user=user, record=record, version=record.version, reason=reason, values={
-        "test": record.test, "value": Decimal(value), "unit": record.unit, "reference_low": record.reference_low,
-        "reference_high": record.reference_high, "collected_on": record.collected_on,
-    })
 
 
 def test_an_investigator_signs_an_eligible_candidate(candidate, investigator_a):

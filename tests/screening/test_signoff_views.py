@@ -3,13 +3,14 @@ showing the manifestation and a void signature, and query counts."""
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 import pytest
 from django.urls import reverse
 
 from screening.models import EligibilitySignature
 from tests import factories
-from tests.screening.signoff_setup import enter_eligible, sign
-from tests.screening.test_signoff import correct_lab
+from tests.screening.signoff_setup import correct_lab, enter_eligible, sign
 from trial.models import AuthEvent
 
 pytestmark = pytest.mark.django_db
@@ -62,7 +63,7 @@ def test_the_sign_page_shows_the_meaning_and_signing_cycles_the_session(candidat
     assert "I confirm that this subject meets all eligibility criteria" in detail
     assert 'data-status="valid"' in detail
     # Shown in the site's time zone (Asia/Shanghai by default), the UTC instant stored.
-    local = signature.signed_at.astimezone(__import__("zoneinfo").ZoneInfo(candidate.site.time_zone))
+    local = signature.signed_at.astimezone(ZoneInfo(candidate.site.time_zone))
     assert f"{local:%Y-%m-%d %H:%M}" in detail
 
 
