@@ -81,6 +81,8 @@ MATRIX: dict[str, Access] = {
     "two_factor_verify": Access(get=row(LOGIN, REDIRECT, OK, OK, REDIRECT),
                                 post=row(LOGIN, REDIRECT, PROCESSED, PROCESSED, REDIRECT)),
     "healthz": Access(get=everyone(OK), post=REFUSED),
+    # The language switcher: a cookie for everyone, remembered on the account when signed in.
+    "language_switch": Access(get=REFUSED, post=row(REDIRECT, PROCESSED, PROCESSED, PROCESSED, PROCESSED)),
     # -- monitor review: audit log, history, verification, data queries -------------------------------------
     "audit_log": Access(get=MONITOR_GET, post=REFUSED),
     "audit_export": Access(get=MONITOR_GET, post=REFUSED),
@@ -142,7 +144,7 @@ MATRIX: dict[str, Access] = {
 # Entries whose POST changes trial data (fuzzed by test_fuzzing, refused to monitors). Derived, not listed:
 # every entry a coordinator or investigator of site A may POST to, except the login machinery.
 NOT_DATA_ENTRY = {"login", "logout", "two_factor_setup", "two_factor_verify", "screening_record_preview",
-                  "followup_calendar_issue", "followup_calendar_revoke"}
+                  "followup_calendar_issue", "followup_calendar_revoke", "language_switch"}
 
 
 def data_entry_urls() -> list[str]:
