@@ -19,7 +19,7 @@ sys.path.insert(0, str(CHECKOUT))
 
 from screening.eligibility import evaluate, load_protocol_file, parse_facts  # noqa: E402
 
-EXAMPLE = CHECKOUT.parent / "shared/protocol/examples/eligible-female.json"
+EXAMPLE = CHECKOUT / "tests/data/eligible-female.json"  # a copy of ../shared/protocol/examples/
 PROTOCOL = CHECKOUT / "trial/protocols/mc-1-50.toml"
 TARGET_PER_SECOND = 500
 

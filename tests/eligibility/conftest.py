@@ -14,9 +14,10 @@ from typing import Any
 import pytest
 
 from screening.eligibility import CriterionResult, Evaluation, Protocol, evaluate, load_protocol_file, parse_facts
+from tests.examples import ELIGIBLE_FEMALE
 
 CHECKOUT = Path(__file__).resolve().parents[2]
-EXAMPLE_PATH = Path(__file__).resolve().parents[3] / "shared/protocol/examples/eligible-female.json"
+EXAMPLE_PATH = ELIGIBLE_FEMALE
 PROTOCOL_PATH = CHECKOUT / "trial/protocols/mc-1-50.toml"
 
 FactsDoc = dict[str, Any]

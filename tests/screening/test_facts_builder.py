@@ -18,8 +18,9 @@ from screening.evaluation import evaluate_eligibility
 from screening.facts_builder import build_facts
 from screening.models import LabResult, RecordStatus, Treatment
 from tests.screening.records_setup import consent, post_ok, reference_ranges
+from tests.examples import ELIGIBLE_FEMALE
 
-EXAMPLE = "/work/shared/protocol/examples/eligible-female.json"
+EXAMPLE = ELIGIBLE_FEMALE
 EVALUATED_ON = dt.date(2026, 11, 20)
 
 pytestmark = pytest.mark.django_db

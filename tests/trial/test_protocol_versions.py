@@ -15,10 +15,11 @@ from django.db import DatabaseError, transaction
 
 from trial.models import ProtocolVersion
 from trial.protocol_versions import current_protocol
+from tests.examples import ELIGIBLE_FEMALE
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 DEMO_PROTOCOL = BASE_DIR / "trial" / "protocols" / "mc-1-50.toml"
-EXAMPLE = BASE_DIR.parent / "shared" / "protocol" / "examples" / "eligible-female.json"
+EXAMPLE = ELIGIBLE_FEMALE
 
 
 @pytest.fixture
