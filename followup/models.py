@@ -18,20 +18,28 @@ from trial.audit import audited
 class Enrollment(models.Model):
     """A subject's place in the treatment: dose level and the dates the reminders are computed from."""
 
-    patient = models.OneToOneField(Patient, on_delete=models.PROTECT, related_name="enrollment")
+    patient = models.OneToOneField(
+        Patient, verbose_name=_("patient"), on_delete=models.PROTECT, related_name="enrollment",
+    )
     # A value of the protocol's [dose_levels]; the form offers only those, the unit is stored beside it
     # so the record stays readable if an amendment changes the unit.
-    dose_level = models.DecimalField(max_digits=6, decimal_places=2)
-    dose_unit = models.CharField(max_length=40)
-    planned_lymphodepletion_on = models.DateField()
-    planned_infusion_on = models.DateField()
-    infused_on = models.DateField(null=True, blank=True)  # recording it starts the post-infusion reminders
-    discontinued_on = models.DateField(null=True, blank=True)
-    discontinuation_reason = models.TextField(blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    recorded_at = models.DateTimeField(auto_now_add=True)
+    dose_level = models.DecimalField(_("dose level"), max_digits=6, decimal_places=2)
+    dose_unit = models.CharField(_("dose unit"), max_length=40)
+    planned_lymphodepletion_on = models.DateField(_("planned lymphodepletion on"))
+    planned_infusion_on = models.DateField(_("planned infusion on"))
+    # recording it starts the post-infusion reminders
+    infused_on = models.DateField(
+        _("infused on"), null=True, blank=True,
+    )
+    discontinued_on = models.DateField(_("discontinued on"), null=True, blank=True)
+    discontinuation_reason = models.TextField(_("discontinuation reason"), blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT, related_name="+",
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("enrollment")
         constraints = [
             models.CheckConstraint(condition=Q(dose_level__gt=0), name="enrollment_dose_positive"),
             models.CheckConstraint(
@@ -92,30 +100,38 @@ class Reminder(models.Model):
     """One follow-up a subject needs on a date. (patient, kind, sequence) is the idempotency key: however
     often the schedule is regenerated or a sweep delivered, there is one row, announced once per due date."""
 
-    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="reminders")
-    kind = models.CharField(max_length=32, choices=ReminderKind.choices)
-    sequence = models.PositiveSmallIntegerField()  # month after infusion; 0 before lymphodepletion
-    due_date = models.DateField()
-    status = models.CharField(max_length=16, choices=ReminderStatus.choices, default=ReminderStatus.PENDING)
-    created_at = models.DateTimeField(auto_now_add=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    overdue_at = models.DateTimeField(null=True, blank=True)
-    completed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    patient = models.ForeignKey(
+        Patient, verbose_name=_("patient"), on_delete=models.PROTECT, related_name="reminders",
     )
-    completed_at = models.DateTimeField(null=True, blank=True)
-    cancelled_at = models.DateTimeField(null=True, blank=True)
-    cancel_reason = models.TextField(blank=True)
+    kind = models.CharField(_("kind"), max_length=32, choices=ReminderKind.choices)
+    sequence = models.PositiveSmallIntegerField(_("sequence"))  # month after infusion; 0 before lymphodepletion
+    due_date = models.DateField(_("due date"))
+    status = models.CharField(
+        _("status"), max_length=16, choices=ReminderStatus.choices, default=ReminderStatus.PENDING,
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    overdue_at = models.DateTimeField(_("overdue at"), null=True, blank=True)
+    completed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("completed by"),
+        null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    cancel_reason = models.TextField(_("cancel reason"), blank=True)
     # The linked result. Pregnancy tests: the serum result and the day the blood was drawn.
-    pregnancy_test_result = models.CharField(max_length=10, choices=PregnancyTestResult.choices, blank=True)
-    pregnancy_test_on = models.DateField(null=True, blank=True)
+    pregnancy_test_result = models.CharField(
+        _("pregnancy test result"), max_length=10, choices=PregnancyTestResult.choices, blank=True,
+    )
+    pregnancy_test_on = models.DateField(_("pregnancy test on"), null=True, blank=True)
     # Contraception check-ins: still in use, and the method (a code of the protocol's accepted list).
-    contraception_in_use = models.BooleanField(null=True, blank=True)
-    contraception_method = models.CharField(max_length=32, blank=True)
+    contraception_in_use = models.BooleanField(_("contraception in use"), null=True, blank=True)
+    contraception_method = models.CharField(_("contraception method"), max_length=32, blank=True)
 
     objects = ReminderQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("reminder")
         ordering = ["due_date", "kind", "sequence"]
         indexes = [models.Index(fields=["status", "due_date"], name="reminder_status_due")]
         constraints = [
@@ -188,17 +204,23 @@ class UrgentAlert(models.Model):
     """A result the investigator must see now. Shown on the investigator dashboard until acknowledged,
     and emailed to the site's investigators by the sweep (``emailed_at`` null = not yet emailed)."""
 
-    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="urgent_alerts")
-    reminder = models.OneToOneField(Reminder, on_delete=models.PROTECT, related_name="urgent_alert")
-    kind = models.CharField(max_length=32, choices=AlertKind.choices)
-    raised_at = models.DateTimeField(auto_now_add=True)
-    emailed_at = models.DateTimeField(null=True, blank=True)
-    acknowledged_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    patient = models.ForeignKey(
+        Patient, verbose_name=_("patient"), on_delete=models.PROTECT, related_name="urgent_alerts",
     )
-    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    reminder = models.OneToOneField(
+        Reminder, verbose_name=_("reminder"), on_delete=models.PROTECT, related_name="urgent_alert",
+    )
+    kind = models.CharField(_("kind"), max_length=32, choices=AlertKind.choices)
+    raised_at = models.DateTimeField(_("raised at"), auto_now_add=True)
+    emailed_at = models.DateTimeField(_("emailed at"), null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("acknowledged by"),
+        null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("urgent alert")
         ordering = ["-raised_at"]
         constraints = [
             models.CheckConstraint(

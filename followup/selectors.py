@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from followup import rules
 from followup.models import Reminder, ReminderStatus, UrgentAlert
@@ -30,7 +31,9 @@ class NoProtocolLoaded(LookupError):
 def protocol_for(trial: Trial, on: dt.date | None = None) -> Protocol:
     protocol = current_protocol(trial, on)
     if protocol is None:
-        raise NoProtocolLoaded(f"no protocol version of {trial.code} is loaded (manage.py load_protocol)")
+        raise NoProtocolLoaded(_("no protocol version of %(trial)s is loaded (manage.py load_protocol)") % {
+            "trial": trial.code,
+        })
     return protocol
 
 

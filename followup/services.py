@@ -23,7 +23,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMessage
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from followup import rules
 from followup.models import (
@@ -59,7 +60,9 @@ def _dose_level(value: Decimal, protocol: Protocol) -> Decimal:
         if Decimal(str(level)) == value:
             return Decimal(str(level))
     allowed = ", ".join(f"{level:g}" for level in protocol.dose_levels.levels)
-    raise ValidationError({"dose_level": f"Not a dose level of the protocol ({allowed} {protocol.dose_levels.unit})."})
+    raise ValidationError({"dose_level": _("Not a dose level of the protocol (%(allowed)s %(unit)s).") % {
+        "allowed": allowed, "unit": protocol.dose_levels.unit,
+    }})
 
 
 def _check_dates(
@@ -67,12 +70,12 @@ def _check_dates(
 ) -> None:
     errors = {}
     if planned_infusion_on < planned_lymphodepletion_on:
-        errors["planned_infusion_on"] = "The infusion cannot be planned before lymphodepletion."
+        errors["planned_infusion_on"] = _("The infusion cannot be planned before lymphodepletion.")
     if infused_on is not None:
         if infused_on > site_today(site):
-            errors["infused_on"] = "The infusion date cannot be in the future; record it once it has happened."
+            errors["infused_on"] = _("The infusion date cannot be in the future; record it once it has happened.")
         elif infused_on < planned_lymphodepletion_on:
-            errors["infused_on"] = (
+            errors["infused_on"] = _(
                 "The infusion cannot precede lymphodepletion; correct the lymphodepletion date first."
             )
     if errors:
@@ -108,11 +111,11 @@ def enrollment_record(
         # Locking the patient serialises a double submission: the second one finds the enrollment.
         patient = Patient.objects.select_for_update().select_related("site").get(pk=patient.pk)
         if Enrollment.objects.filter(patient=patient).exists():
-            raise ValidationError("This patient is already enrolled; change the enrollment instead.")
+            raise ValidationError(_("This patient is already enrolled; change the enrollment instead."))
         if not enrollment_allowed(patient):
-            raise ValidationError(
-                f"Only a patient signed eligible can be enrolled (status: {patient.get_status_display()})."
-            )
+            raise ValidationError(_("Only a patient signed eligible can be enrolled (status: %(status)s).") % {
+                "status": patient.get_status_display(),
+            })
         enrollment = Enrollment.objects.create(
             patient=patient,
             dose_level=dose,
@@ -143,7 +146,7 @@ def enrollment_update(
     patient = enrollment.patient
     _require_role(acting_user, patient.site, Role.COORDINATOR)
     if not reason.strip():
-        raise ValidationError({"reason": "Give the reason for the change."})
+        raise ValidationError({"reason": _("Give the reason for the change.")})
     protocol = protocol_for(patient.site.trial)
     dose = _dose_level(dose_level, protocol)
     _check_dates(site=patient.site, planned_lymphodepletion_on=planned_lymphodepletion_on,
@@ -151,15 +154,15 @@ def enrollment_update(
     with transaction.atomic(), with_reason(reason.strip()):
         enrollment = Enrollment.objects.select_for_update().select_related("patient__site").get(pk=enrollment.pk)
         if not enrollment.is_active:
-            raise ValidationError("The enrollment was discontinued; its dates can no longer change.")
+            raise ValidationError(_("The enrollment was discontinued; its dates can no longer change."))
         if enrollment.patient.status == PatientStatus.WITHDRAWN:
-            raise ValidationError("The patient has withdrawn; the enrollment can no longer change.")
+            raise ValidationError(_("The patient has withdrawn; the enrollment can no longer change."))
         if not enrollment_allowed(enrollment.patient):
             # A void signature stops further steps; what is recorded (an infusion) stands and is flagged.
-            raise ValidationError(
+            raise ValidationError(_(
                 "The eligibility signature is void (data changed after signing): the enrollment can change "
                 "again once an investigator has signed anew."
-            )
+            ))
         enrollment.dose_level = dose
         enrollment.planned_lymphodepletion_on = planned_lymphodepletion_on
         enrollment.planned_infusion_on = planned_infusion_on
@@ -177,13 +180,15 @@ def enrollment_discontinue(
     patient = enrollment.patient
     _require_role(acting_user, patient.site, Role.COORDINATOR, Role.INVESTIGATOR)
     if not reason.strip():
-        raise ValidationError({"reason": "Give the reason for the discontinuation."})
+        raise ValidationError({"reason": _("Give the reason for the discontinuation.")})
     if discontinued_on > site_today(patient.site):
-        raise ValidationError({"discontinued_on": "The discontinuation date cannot be in the future."})
+        raise ValidationError({"discontinued_on": _("The discontinuation date cannot be in the future.")})
     with transaction.atomic(), with_reason(f"discontinued: {reason.strip()}"):
         enrollment = Enrollment.objects.select_for_update().select_related("patient__site").get(pk=enrollment.pk)
         if not enrollment.is_active:
-            raise ValidationError(f"Already discontinued on {enrollment.discontinued_on:%Y-%m-%d}.")
+            raise ValidationError(_("Already discontinued on %(date)s.") % {
+                "date": f"{enrollment.discontinued_on:%Y-%m-%d}",
+            })
         enrollment.discontinued_on = discontinued_on
         enrollment.discontinuation_reason = reason.strip()
         enrollment.save(update_fields=["discontinued_on", "discontinuation_reason"])
@@ -198,7 +203,7 @@ def reminders_cancel_for_patient(*, acting_user: AbstractBaseUser, patient: Pati
     """
     _require_role(acting_user, patient.site, Role.COORDINATOR, Role.INVESTIGATOR)
     if not reason.strip():
-        raise ValidationError({"reason": "Give the reason for cancelling the reminders."})
+        raise ValidationError({"reason": _("Give the reason for cancelling the reminders.")})
     with transaction.atomic(), with_reason(reason.strip()):
         return _cancel_open(patient, reason.strip())
 
@@ -254,9 +259,11 @@ def _lock_open(acting_user: AbstractBaseUser, reminder: Reminder) -> Reminder:
     _require_role(acting_user, reminder.patient.site, Role.COORDINATOR)
     if reminder.status == ReminderStatus.DONE:
         completed = timezone.localtime(reminder.completed_at)
-        raise ValidationError(f"This reminder was already completed on {completed:%Y-%m-%d %H:%M}.")
+        raise ValidationError(_("This reminder was already completed on %(when)s.") % {
+            "when": f"{completed:%Y-%m-%d %H:%M}",
+        })
     if reminder.status == ReminderStatus.CANCELLED:
-        raise ValidationError(f"This reminder was cancelled ({reminder.cancel_reason}).")
+        raise ValidationError(_("This reminder was cancelled (%(reason)s).") % {"reason": reminder.cancel_reason})
     return reminder
 
 
@@ -281,9 +288,9 @@ def reminder_complete_pregnancy_test(
     with transaction.atomic(), with_reason(f"pregnancy test recorded: {result.label}"):
         reminder = _lock_open(acting_user, reminder)
         if not reminder.is_pregnancy_test:
-            raise ValidationError("This reminder is not a pregnancy test.")
+            raise ValidationError(_("This reminder is not a pregnancy test."))
         if tested_on > site_today(reminder.patient.site):
-            raise ValidationError({"tested_on": "The test date cannot be in the future."})
+            raise ValidationError({"tested_on": _("The test date cannot be in the future.")})
         reminder.pregnancy_test_result = result
         reminder.pregnancy_test_on = tested_on
         _finish(reminder, acting_user, ["pregnancy_test_result", "pregnancy_test_on"])
@@ -299,12 +306,12 @@ def reminder_complete_contraception_checkin(
     with transaction.atomic(), with_reason(f"contraception check-in: {'in use' if method_in_use else 'NOT in use'}"):
         reminder = _lock_open(acting_user, reminder)
         if reminder.kind != ReminderKind.CONTRACEPTION_CHECKIN:
-            raise ValidationError("This reminder is not a contraception check-in.")
+            raise ValidationError(_("This reminder is not a contraception check-in."))
         protocol = protocol_for(reminder.patient.site.trial)
         if method and method not in protocol.contraception_methods:
-            raise ValidationError({"method": "Not a contraception method the protocol accepts."})
+            raise ValidationError({"method": _("Not a contraception method the protocol accepts.")})
         if method_in_use and not method:
-            raise ValidationError({"method": "Name the method in use."})
+            raise ValidationError({"method": _("Name the method in use.")})
         reminder.contraception_in_use = method_in_use
         reminder.contraception_method = method
         _finish(reminder, acting_user, ["contraception_in_use", "contraception_method"])
@@ -318,7 +325,7 @@ def reminder_complete_notice(*, acting_user: AbstractBaseUser, reminder: Reminde
     with transaction.atomic(), with_reason("end of the contraception requirement told to the subject"):
         reminder = _lock_open(acting_user, reminder)
         if reminder.kind != ReminderKind.CONTRACEPTION_END_NOTICE:
-            raise ValidationError("This reminder needs a result; use its own form.")
+            raise ValidationError(_("This reminder needs a result; use its own form."))
         _finish(reminder, acting_user, [])
     return reminder
 
@@ -481,17 +488,11 @@ def _patient_label(patient: Patient) -> str:
 
 
 def _reminder_email(reminder: Reminder, site: Site, status: str, recipients: list[str]) -> EmailMessage:
-    label = _patient_label(reminder.patient)
-    what = reminder.get_kind_display()
-    if reminder.sequence and reminder.kind != ReminderKind.PREGNANCY_TEST_PRE_LD:
-        what = f"{what} (month {reminder.sequence})"
-    prefix = "OVERDUE: " if status == ReminderStatus.OVERDUE else ""
-    body = (
-        f"{prefix}{what} for subject {label} at site {site.code} was due on {reminder.due_date:%Y-%m-%d}.\n\n"
-        "Record the result on the coordinator dashboard of the MC-1-50 screening portal.\n"
-    )
+    # In the site's language: the recipients are the site's staff (one message for all of them).
+    with translation.override(site.default_language):
+        subject, body = _reminder_text(reminder, site, status)
     return EmailMessage(
-        subject=f"[MC-1-50] {prefix}{label}: {what} due {reminder.due_date:%Y-%m-%d}",
+        subject=subject,
         body=body,
         to=recipients,
         headers={
@@ -503,15 +504,37 @@ def _reminder_email(reminder: Reminder, site: Site, status: str, recipients: lis
     )
 
 
+def _reminder_text(reminder: Reminder, site: Site, status: str) -> tuple[str, str]:
+    label = _patient_label(reminder.patient)
+    what = str(reminder.get_kind_display())
+    if reminder.sequence and reminder.kind != ReminderKind.PREGNANCY_TEST_PRE_LD:
+        what = _("%(what)s (month %(month)s)") % {"what": what, "month": reminder.sequence}
+    values = {"what": what, "label": label, "site": site.code, "due": f"{reminder.due_date:%Y-%m-%d}"}
+    if status == ReminderStatus.OVERDUE:
+        subject = _("[MC-1-50] OVERDUE: %(label)s: %(what)s due %(due)s") % values
+        first = _("OVERDUE: %(what)s for subject %(label)s at site %(site)s was due on %(due)s.") % values
+    else:
+        subject = _("[MC-1-50] %(label)s: %(what)s due %(due)s") % values
+        first = _("%(what)s for subject %(label)s at site %(site)s was due on %(due)s.") % values
+    body = first + "\n\n" + _("Record the result on the coordinator dashboard of the MC-1-50 screening portal.") + "\n"
+    return subject, body
+
+
 def _alert_email(alert: UrgentAlert, recipients: list[str]) -> EmailMessage:
-    label = _patient_label(alert.patient)
+    site = alert.patient.site
+    values = {
+        "label": _patient_label(alert.patient), "site": site.code, "due": f"{alert.reminder.due_date:%Y-%m-%d}",
+    }
+    with translation.override(site.default_language):
+        values.update(kind=str(alert.get_kind_display()), reminder=str(alert.reminder.get_kind_display()))
+        subject = _("[MC-1-50] URGENT %(label)s: %(kind)s") % values
+        body = (
+            _("URGENT: %(kind)s recorded for subject %(label)s at site %(site)s (%(reminder)s, due %(due)s).") % values
+            + "\n\n" + _("Review it on the investigator dashboard of the MC-1-50 screening portal.") + "\n"
+        )
     return EmailMessage(
-        subject=f"[MC-1-50] URGENT {label}: {alert.get_kind_display()}",
-        body=(
-            f"URGENT: {alert.get_kind_display()} recorded for subject {label} at site {alert.patient.site.code} "
-            f"({alert.reminder.get_kind_display()}, due {alert.reminder.due_date:%Y-%m-%d}).\n\n"
-            "Review it on the investigator dashboard of the MC-1-50 screening portal.\n"
-        ),
+        subject=subject,
+        body=body,
         to=recipients,
         headers={"Message-ID": f"<alert.{alert.pk}@mc-1-50-portal>", "X-MC150-Alert": str(alert.pk)},
     )

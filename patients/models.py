@@ -42,28 +42,35 @@ class PatientStatus(models.TextChoices):
 class Patient(models.Model):
     """A screening candidate at one site, known to the sponsor by screening number and initials only."""
 
-    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="patients")
-    sequence = models.PositiveIntegerField()  # the site's running number; never reused
-    screening_number = models.CharField(max_length=16, unique=True)  # e.g. 01-0007
-    initials = models.CharField(max_length=4)
-    date_of_birth = models.DateField()
-    sex = models.CharField(max_length=10, choices=Sex.choices)
-    weight_kg = models.DecimalField(max_digits=5, decimal_places=1)
-    childbearing_potential = models.BooleanField()
-    non_childbearing_reason = models.CharField(max_length=32, choices=NonChildbearingReason.choices, blank=True)
-    gilbert_syndrome = models.BooleanField(default=False)
+    site = models.ForeignKey(Site, verbose_name=_("site"), on_delete=models.PROTECT, related_name="patients")
+    sequence = models.PositiveIntegerField(_("sequence"))  # the site's running number; never reused
+    screening_number = models.CharField(_("screening number"), max_length=16, unique=True)  # e.g. 01-0007
+    initials = models.CharField(_("initials"), max_length=4)
+    date_of_birth = models.DateField(_("date of birth"))
+    sex = models.CharField(_("sex"), max_length=10, choices=Sex.choices)
+    weight_kg = models.DecimalField(_("weight kg"), max_digits=5, decimal_places=1)
+    childbearing_potential = models.BooleanField(_("childbearing potential"))
+    non_childbearing_reason = models.CharField(
+        _("non childbearing reason"), max_length=32, choices=NonChildbearingReason.choices, blank=True,
+    )
+    gilbert_syndrome = models.BooleanField(_("gilbert syndrome"), default=False)
     # Direct identifiers: optional, shown only to staff of the patient's own site, never exported.
-    full_name = models.CharField(max_length=200, blank=True)
-    hospital_record_number = models.CharField(max_length=64, blank=True)
-    status = models.CharField(max_length=20, choices=PatientStatus.choices, default=PatientStatus.SCREENING)
-    registered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    registered_at = models.DateTimeField(auto_now_add=True)
+    full_name = models.CharField(_("full name"), max_length=200, blank=True)
+    hospital_record_number = models.CharField(_("hospital record number"), max_length=64, blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=PatientStatus.choices, default=PatientStatus.SCREENING,
+    )
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("registered by"), on_delete=models.PROTECT, related_name="+",
+    )
+    registered_at = models.DateTimeField(_("registered at"), auto_now_add=True)
     # Bumped by a database trigger on every change: a correction based on an older version is refused.
-    version = models.PositiveIntegerField(default=1, editable=False)
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
 
     objects = PatientQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("patient")
         constraints = [
             models.UniqueConstraint(fields=["site", "sequence"], name="patient_sequence_unique_per_site"),
             models.CheckConstraint(

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from django.utils.translation import gettext as _
+
 from screening.eligibility.calculators import age_in_years
 
 # Plausibility limits of data entry (typing errors), not eligibility thresholds: those are protocol data.
@@ -21,15 +23,17 @@ def screening_number(site_number: int, sequence: int) -> str:
 def date_of_birth_problem(born: date, today: date) -> str | None:
     """Why a date of birth cannot be right, or None."""
     if born > today:
-        return f"The date of birth {born.isoformat()} is in the future."
+        return _("The date of birth %(date)s is in the future.") % {"date": born.isoformat()}
     if age_in_years(born, today) > MAX_AGE_YEARS:
-        return f"The date of birth {born.isoformat()} means an age over {MAX_AGE_YEARS} years."
+        return _("The date of birth %(date)s means an age over %(years)s years.") % {
+            "date": born.isoformat(), "years": MAX_AGE_YEARS}
     return None
 
 
 def weight_problem(weight_kg: Decimal) -> str | None:
     if not MIN_WEIGHT_KG <= weight_kg <= MAX_WEIGHT_KG:
-        return f"A weight of {weight_kg} kg is outside {MIN_WEIGHT_KG}-{MAX_WEIGHT_KG} kg; check the entry."
+        return _("A weight of %(weight)s kg is outside %(low)s-%(high)s kg; check the entry.") % {
+            "weight": weight_kg, "low": MIN_WEIGHT_KG, "high": MAX_WEIGHT_KG}
     return None
 
 
@@ -38,12 +42,12 @@ def childbearing_problem(sex: str, potential: bool, reason: str) -> dict[str, st
     men are recorded as without childbearing potential (the pregnancy criteria do not apply to them)."""
     if sex == "male":
         if potential:
-            return {"childbearing_potential": "Childbearing potential is recorded for women; choose No for men."}
+            return {"childbearing_potential": _("Childbearing potential is recorded for women; choose No for men.")}
         if reason:
-            return {"non_childbearing_reason": "No reason is recorded for men."}
+            return {"non_childbearing_reason": _("No reason is recorded for men.")}
         return {}
     if not potential and not reason:
-        return {"non_childbearing_reason": "Say why she is not of childbearing potential."}
+        return {"non_childbearing_reason": _("Say why she is not of childbearing potential.")}
     if potential and reason:
-        return {"non_childbearing_reason": "A reason is only recorded without childbearing potential."}
+        return {"non_childbearing_reason": _("A reason is only recorded without childbearing potential.")}
     return {}

@@ -9,6 +9,7 @@ import pghistory
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max, QuerySet
+from django.utils.translation import gettext as _
 
 from patients import rules
 from patients.clock import site_today
@@ -34,8 +35,10 @@ class PossibleDuplicate(ValidationError):
     def __init__(self, duplicates: QuerySet[Patient]) -> None:
         numbers = ", ".join(p.screening_number for p in duplicates)
         super().__init__(
-            {"confirm_duplicate": f"Possible duplicate of {numbers} (same initials and date of birth): "
-                                  "tick the box to confirm this is another person."},
+            {"confirm_duplicate": _(
+                "Possible duplicate of %(numbers)s (same initials and date of birth): tick the box to confirm this "
+                "is another person."
+            ) % {"numbers": numbers}},
             code="possible_duplicate",
         )
         self.duplicates = list(duplicates)
@@ -121,7 +124,7 @@ def patient_update(*, acting_user, patient: Patient, version: int, reason: str, 
     if unknown:
         raise TypeError(f"not editable: {', '.join(sorted(unknown))}")
     if not reason.strip():
-        raise ValidationError({"reason": "Give the reason for the correction."})
+        raise ValidationError({"reason": _("Give the reason for the correction.")})
     if not can_enter_data(acting_user, patient.site):
         raise PermissionDenied
     with transaction.atomic(), pghistory.context(user=acting_user.pk), with_reason(reason.strip()):

@@ -12,6 +12,7 @@ from datetime import date
 from typing import NamedTuple
 
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.utils.module_loading import import_string
 
 from patients.clock import site_date_of
@@ -29,7 +30,10 @@ def registration_entries(patient: Patient) -> Iterable[TimelineEntry]:
     yield TimelineEntry(
         site_date_of(patient.site, patient.registered_at),
         "registration",
-        f"Registered as {patient.screening_number} by {patient.registered_by.get_full_name() or patient.registered_by}",
+        _("Registered as %(number)s by %(name)s") % {
+            "number": patient.screening_number,
+            "name": patient.registered_by.get_full_name() or patient.registered_by,
+        },
         reverse("patient_detail", args=[patient.pk]),
     )
 

@@ -13,6 +13,7 @@ import pgtrigger
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext as _
 
 
 def version_bump() -> pgtrigger.Trigger:
@@ -45,7 +46,7 @@ def changes_since(obj: models.Model, version: int, fields: list[str]) -> str:
     seen = events.filter(version=version).order_by("-pgh_id").first()
     latest = events.order_by("-pgh_id").first()
     if seen is None or latest is None:
-        return f"version {version} is now version {obj.version}"
+        return _("version %(seen)s is now version %(now)s") % {"seen": version, "now": obj.version}
     changed = []
     for name in fields:
         attname = obj._meta.get_field(name).attname  # the event table copies the row, FKs as ids
@@ -58,15 +59,18 @@ def changes_since(obj: models.Model, version: int, fields: list[str]) -> str:
     if user_id is not None:
         user = get_user_model().objects.filter(pk=user_id).first()
         if user is not None:
-            by = f" (by {user.get_full_name() or user.get_username()}, {latest.pgh_created_at:%Y-%m-%d %H:%M} UTC)"
-    return ("; ".join(changed) or f"version {version} is now version {latest.version}") + by
+            by = " " + _("(by %(name)s, %(when)s UTC)") % {
+                "name": user.get_full_name() or user.get_username(), "when": f"{latest.pgh_created_at:%Y-%m-%d %H:%M}",
+            }
+    unchanged = _("version %(seen)s is now version %(now)s") % {"seen": version, "now": latest.version}
+    return ("; ".join(changed) or unchanged) + by
 
 
 def ensure_version(obj: models.Model, version: int, fields: list[str]) -> None:
     """Refuse a save based on an outdated form: ``obj`` must be freshly loaded with ``select_for_update``."""
     if obj.version != version:
         raise StaleVersion(
-            f"changed by someone else meanwhile: {changes_since(obj, version, fields)}. "
-            "Check the values below and save again to keep yours.",
+            _("changed by someone else meanwhile: %(changes)s. Check the values below and save again to keep yours.")
+            % {"changes": changes_since(obj, version, fields)},
             current_version=obj.version,
         )

@@ -10,6 +10,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 from screening.models import (
     Attestation,
@@ -28,7 +29,7 @@ from trial.admin import ReadOnlyAdmin
 
 
 class ReferenceRangeAdminForm(forms.ModelForm):
-    reason = forms.CharField(label="Reason for the change", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(label=_("Reason for the change"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     class Meta:
         model = ReferenceRange
@@ -37,7 +38,7 @@ class ReferenceRangeAdminForm(forms.ModelForm):
     def clean(self) -> dict:
         data = super().clean()
         if self.instance.pk and not data.get("reason", "").strip():
-            self.add_error("reason", "Give the reason for the change.")
+            self.add_error("reason", _("Give the reason for the change."))
         site = data.get("site") or (self.instance.site if self.instance.pk else None)
         test, unit = data.get("test") or self.instance.test, data.get("unit")
         if site is not None and test and unit and data.get("high") is not None:
@@ -75,7 +76,7 @@ class ReferenceRangeAdmin(admin.ModelAdmin):
             )
         except ValidationError as error:
             # The form checked the same rules; only a concurrent change gets here: say so, change nothing.
-            self.message_user(request, "Not saved: " + " ".join(error.messages), level=messages.ERROR)
+            self.message_user(request, _("Not saved: %(errors)s") % {"errors": " ".join(error.messages)}, level=messages.ERROR)
             return
         obj.__dict__.update(saved.__dict__)
 

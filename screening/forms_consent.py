@@ -115,7 +115,9 @@ class WithdrawalForm(forms.Form):
     def clean_withdrawn_on(self):
         withdrawn_on = self.cleaned_data["withdrawn_on"]
         if withdrawn_on > self.today:
-            raise forms.ValidationError(f"The withdrawal date {withdrawn_on.isoformat()} is in the future.")
+            raise forms.ValidationError(_("The withdrawal date %(date)s is in the future.") % {
+                "date": withdrawn_on.isoformat(),
+            })
         return withdrawn_on
 
 

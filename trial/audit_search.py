@@ -15,6 +15,7 @@ from functools import lru_cache
 from django.apps import apps
 from django.db.models import BooleanField, Max, Q, QuerySet
 from django.db.models.expressions import RawSQL
+from django.utils.translation import get_language
 
 from trial.ledger import HIDDEN, IDENTIFIER_FIELDS, AuditEntry, VerificationRun
 from trial.models import Role, Site
@@ -174,7 +175,8 @@ def sites_for_filter(user) -> QuerySet[Site]:
 
 
 @lru_cache(maxsize=256)
-def _field_labels(record_type: str) -> dict[str, str]:
+def _field_labels(record_type: str, language: str | None) -> dict[str, str]:
+    """Labels in ``language``: cached per language, as the verbose names are translated when turned to text."""
     try:
         model = apps.get_model(record_type)
     except (LookupError, ValueError):
@@ -207,7 +209,7 @@ class FieldChange:
 def visible_changes(entry: AuditEntry) -> list[FieldChange]:
     """The entry's field-by-field changes without direct identifiers (never shown to monitors, never
     exported), labelled with the fields' verbose names."""
-    labels = _field_labels(entry.record_type)
+    labels = _field_labels(entry.record_type, get_language())
     return [
         FieldChange(field, labels.get(field, field), old, new)
         for field, (old, new) in sorted(entry.changes.items())

@@ -96,7 +96,8 @@ class AuditEntry(models.Model):
             models.Index(fields=["occurred_at"], name="ledger_occurred_at_idx"),
         ]
         ordering = ["-id"]
-        verbose_name_plural = "audit entries"
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit entries")
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.record_type} {self.object_id} {self.action}"

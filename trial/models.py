@@ -24,14 +24,19 @@ class Trial(models.Model):
 
 @audited
 class Site(models.Model):
-    trial = models.ForeignKey(Trial, on_delete=models.PROTECT, related_name="sites")
-    number = models.PositiveSmallIntegerField(help_text=_("Prefix of the site's screening numbers, e.g. 1 for 01-0007."))
-    name = models.CharField(max_length=200)
-    city = models.CharField(max_length=100)
-    time_zone = models.CharField(max_length=64, default="Asia/Shanghai")
-    default_language = models.CharField(max_length=10, choices=settings.LANGUAGES, default="zh-hans")
+    trial = models.ForeignKey(Trial, verbose_name=_("trial"), on_delete=models.PROTECT, related_name="sites")
+    number = models.PositiveSmallIntegerField(
+        _("number"), help_text=_("Prefix of the site's screening numbers, e.g. 1 for 01-0007."),
+    )
+    name = models.CharField(_("name"), max_length=200)
+    city = models.CharField(_("city"), max_length=100)
+    time_zone = models.CharField(_("time zone"), max_length=64, default="Asia/Shanghai")
+    default_language = models.CharField(
+        _("default language"), max_length=10, choices=settings.LANGUAGES, default="zh-hans",
+    )
 
     class Meta:
+        verbose_name = _("site")
         constraints = [models.UniqueConstraint(fields=["trial", "number"], name="site_number_unique_per_trial")]
         ordering = ["trial", "number"]
 
@@ -53,11 +58,14 @@ class Role(models.TextChoices):
 class StaffRole(models.Model):
     """A staff member's role at one site; one person may hold roles at several sites."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="site_roles")
-    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="staff_roles")
-    role = models.CharField(max_length=20, choices=Role.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.PROTECT, related_name="site_roles",
+    )
+    site = models.ForeignKey(Site, verbose_name=_("site"), on_delete=models.PROTECT, related_name="staff_roles")
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
 
     class Meta:
+        verbose_name = _("staff role")
         constraints = [
             models.UniqueConstraint(fields=["user", "site", "role"], name="staff_role_unique"),
         ]

@@ -85,7 +85,8 @@ class DataQuery(models.Model):
         ]
         indexes = [models.Index(fields=["patient", "status"], name="data_query_patient_status_idx")]
         ordering = ["raised_at"]
-        verbose_name_plural = "data queries"
+        verbose_name = _("data query")
+        verbose_name_plural = _("data queries")
 
     def __str__(self) -> str:
         return f"Query on {self.record_type} {self.object_id}.{self.field} ({self.status})"

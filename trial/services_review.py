@@ -14,6 +14,7 @@ import pghistory
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from trial.audit_search import latest_entry_of_record, queryable_fields
 from trial.models import Role
@@ -35,7 +36,7 @@ def _require_record_of(patient, record_type: str, object_id: str) -> int:
     """The record must have audit history under this candidate; returns its newest ledger entry."""
     latest = latest_entry_of_record(patient, record_type, object_id)
     if latest is None:
-        raise ValidationError("This record has no history under this candidate.")
+        raise ValidationError(_("This record has no history under this candidate."))
     return latest
 
 
@@ -58,9 +59,9 @@ def query_raise(*, acting_user, patient, record_type: str, object_id: str, field
         _require_monitor(acting_user, patient)
         _require_record_of(patient, record_type, object_id)
         if field not in {column for column, _label in queryable_fields(record_type)}:
-            raise ValidationError({"field": "Choose a field of this record."})
+            raise ValidationError({"field": _("Choose a field of this record.")})
         if not text:
-            raise ValidationError({"text": "Write the question."})
+            raise ValidationError({"text": _("Write the question.")})
         with _audit(acting_user, "data query raised"):
             return DataQuery.objects.create(
                 patient=patient, record_type=record_type, object_id=object_id, field=field, text=text,
@@ -79,9 +80,9 @@ def query_answer(*, acting_user, query: DataQuery, answer: str) -> DataQuery:
         ):
             raise PermissionDenied("Only the site's coordinator or investigator answers queries.")
         if query.status != QueryStatus.OPEN:
-            raise ValidationError("This query is not open any more.")
+            raise ValidationError(_("This query is not open any more."))
         if not answer:
-            raise ValidationError({"answer": "Write the answer."})
+            raise ValidationError({"answer": _("Write the answer.")})
         query.answer = answer
         query.answered_by = acting_user
         query.answered_at = timezone.now()
@@ -97,7 +98,7 @@ def query_close(*, acting_user, query: DataQuery) -> DataQuery:
         query = DataQuery.objects.select_for_update().select_related("patient__site").get(pk=query.pk)
         _require_monitor(acting_user, query.patient)
         if query.status == QueryStatus.CLOSED:
-            raise ValidationError("This query is already closed.")
+            raise ValidationError(_("This query is already closed."))
         query.status = QueryStatus.CLOSED
         query.closed_by = acting_user
         query.closed_at = timezone.now()

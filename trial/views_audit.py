@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from patients.models import Patient
@@ -182,14 +183,16 @@ def record_verify(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied
     form = RecordForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Name the record to verify.")
+        messages.error(request, _("Name the record to verify."))
         return redirect(_history_url(patient))
     try:
         services_review.verification_create(acting_user=request.user, patient=patient, **form.cleaned_data)
     except ValidationError as error:
         _report(request, error)
     else:
-        messages.success(request, f"{record_type_label(form.cleaned_data['record_type'])} marked verified.")
+        messages.success(request, _("%(record)s marked verified.") % {
+            "record": record_type_label(form.cleaned_data["record_type"]),
+        })
     return redirect(_history_url(patient))
 
 
@@ -210,7 +213,7 @@ def query_raise(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as error:
         _report(request, error)
     else:
-        messages.success(request, "Query raised.")
+        messages.success(request, _("Query raised."))
     return redirect(_history_url(patient))
 
 
@@ -229,14 +232,14 @@ def query_answer(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied  # monitors never enter data
     form = QueryAnswerForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Write the answer.")
+        messages.error(request, _("Write the answer."))
         return redirect(_history_url(query.patient))
     try:
         services_review.query_answer(acting_user=request.user, query=query, answer=form.cleaned_data["answer"])
     except ValidationError as error:
         _report(request, error)
     else:
-        messages.success(request, "Answer sent to the monitor.")
+        messages.success(request, _("Answer sent to the monitor."))
     return redirect(_history_url(query.patient))
 
 
@@ -251,5 +254,5 @@ def query_close(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as error:
         _report(request, error)
     else:
-        messages.success(request, "Query closed.")
+        messages.success(request, _("Query closed."))
     return redirect(_history_url(query.patient))

@@ -14,6 +14,7 @@ from __future__ import annotations
 from datetime import date
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 from patients.models import Patient
 from screening.consent import rules
@@ -25,7 +26,9 @@ def ensure_open_for_entry(patient: Patient) -> None:
     withdrawal = withdrawal_of(patient)
     if withdrawal is not None:
         raise ValidationError(
-            f"{patient.screening_number} withdrawn on {withdrawal.withdrawn_on.isoformat()}; no further data entry.",
+            _("%(number)s withdrawn on %(date)s; no further data entry.") % {
+                "number": patient.screening_number, "date": withdrawal.withdrawn_on.isoformat(),
+            },
             code="withdrawn",
         )
 
@@ -38,7 +41,7 @@ def ensure_dated_on_or_after_consent(patient: Patient, on_date: date, field_name
     consent = first_consent(patient)
     if consent is None:
         raise ValidationError(
-            {field_name: "No consent recorded: record the signed consent before any screening data."},
+            {field_name: _("No consent recorded: record the signed consent before any screening data.")},
             code="no_consent",
         )
     problem = rules.dated_before_consent_problem(on_date, consent.signed_on)

@@ -16,6 +16,7 @@ from datetime import date
 
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from patients.clock import site_today
 from patients.models import Patient, PatientStatus
@@ -121,13 +122,20 @@ def timeline_entries(patient: Patient) -> Iterable[TimelineEntry]:
     """Consents and the withdrawal, for the candidate's timeline."""
     for consent in patient.consents.select_related("icf_version", "obtained_by"):
         # No names here: the timeline is shown to monitors as well.
-        signer = "the candidate" if consent.signer == "patient" else f"a guardian ({consent.guardian_relationship})"
+        if consent.signer == "patient":
+            signer = _("the candidate")
+        else:
+            signer = _("a guardian (%(relationship)s)") % {"relationship": consent.guardian_relationship}
         yield TimelineEntry(
             consent.signed_on,
             "consent",
-            f"Consent on ICF {consent.icf_version.label} ({consent.icf_version.language}) signed by {signer}",
+            _("Consent on ICF %(label)s (%(language)s) signed by %(signer)s") % {
+                "label": consent.icf_version.label, "language": consent.icf_version.language, "signer": signer,
+            },
             reverse("consent_edit", args=[consent.pk]),
         )
     withdrawal = Withdrawal.objects.filter(patient=patient).first()
     if withdrawal is not None:
-        yield TimelineEntry(withdrawal.withdrawn_on, "withdrawal", f"Withdrawn: {withdrawal.reason}", None)
+        yield TimelineEntry(
+            withdrawal.withdrawn_on, "withdrawal", _("Withdrawn: %(reason)s") % {"reason": withdrawal.reason}, None,
+        )

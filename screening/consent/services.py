@@ -16,6 +16,7 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from followup.services import reminders_cancel_for_patient
 from patients.clock import site_date_of, site_today
@@ -70,7 +71,7 @@ def icf_version_add(
             today=site_today(site),
         )
         if ICFVersion.objects.filter(site=site, language=language, label=label).exists():
-            problems["label"] = f"Version {label} already exists for this site and language."
+            problems["label"] = _("Version %(label)s already exists for this site and language.") % {"label": label}
         if problems:
             raise ValidationError(problems)
         if current is not None:
@@ -98,9 +99,9 @@ def _consent_problems(
 ) -> dict[str, str]:
     problems: dict[str, str] = {}
     if icf_version.site_id != patient.site_id:
-        problems["icf_version"] = "This ICF version belongs to another site."
+        problems["icf_version"] = _("This ICF version belongs to another site.")
     elif signed_at > timezone.now():
-        problems["signed_on"] = "The signing time is in the future."
+        problems["signed_on"] = _("The signing time is in the future.")
     else:
         problem = rules.signing_problem(
             signed_on=site_date_of(patient.site, signed_at), version=version_dates(icf_version),
@@ -110,13 +111,13 @@ def _consent_problems(
             problems["signed_on"] = problem
     if signer == Signer.GUARDIAN:
         if not guardian_name.strip():
-            problems["guardian_name"] = "Give the guardian's name."
+            problems["guardian_name"] = _("Give the guardian's name.")
         if not guardian_relationship.strip():
-            problems["guardian_relationship"] = "Give the guardian's relationship to the candidate."
+            problems["guardian_relationship"] = _("Give the guardian's relationship to the candidate.")
     if not subject_can_read and not witness_name.strip():
-        problems["witness_name"] = "An impartial witness is required when the subject cannot read."
+        problems["witness_name"] = _("An impartial witness is required when the subject cannot read.")
     if not site_staff(patient.site).filter(pk=obtained_by.pk).exists():
-        problems["obtained_by"] = "Consent is obtained by a coordinator or investigator of the candidate's site."
+        problems["obtained_by"] = _("Consent is obtained by a coordinator or investigator of the candidate's site.")
     return problems
 
 
@@ -191,7 +192,7 @@ def consent_update(
 ) -> Consent:
     """Correct a recorded consent; ``version`` is the one the form showed, ``reason`` goes on the audit event."""
     if not reason.strip():
-        raise ValidationError({"reason": "Give the reason for the correction."})
+        raise ValidationError({"reason": _("Give the reason for the correction.")})
     if not can_enter_data(acting_user, consent.patient.site):
         raise PermissionDenied
     fields = dict(
@@ -220,20 +221,21 @@ def patient_withdraw(*, acting_user, patient: Patient, withdrawn_on: date, reaso
 
     Afterwards ``screening.consent.guards.ensure_open_for_entry`` refuses any further data entry."""
     if not reason.strip():
-        raise ValidationError({"reason": "Give the reason for the withdrawal."})
+        raise ValidationError({"reason": _("Give the reason for the withdrawal.")})
     if not can_enter_data(acting_user, patient.site):
         raise PermissionDenied
     with transaction.atomic(), pghistory.context(user=acting_user.pk), with_reason(f"withdrawal: {reason.strip()}"):
         patient = Patient.objects.select_for_update().select_related("site").get(pk=patient.pk)
         ensure_open_for_entry(patient)
         if withdrawn_on > site_today(patient.site):
-            raise ValidationError({"withdrawn_on": f"The withdrawal date {withdrawn_on.isoformat()} is in the future."})
+            raise ValidationError({"withdrawn_on": _("The withdrawal date %(date)s is in the future.") % {
+                "date": withdrawn_on.isoformat(),
+            }})
         first = patient.consents.order_by("signed_at").first()
         if first is not None and withdrawn_on < first.signed_on:
-            raise ValidationError({"withdrawn_on": (
-                f"The withdrawal date {withdrawn_on.isoformat()} is before consent signed on "
-                f"{first.signed_on.isoformat()}."
-            )})
+            raise ValidationError({"withdrawn_on": _(
+                "The withdrawal date %(date)s is before consent signed on %(consent)s."
+            ) % {"date": withdrawn_on.isoformat(), "consent": first.signed_on.isoformat()}})
         withdrawal = Withdrawal.objects.create(
             patient=patient, withdrawn_on=withdrawn_on, reason=reason.strip(), recorded_by=acting_user
         )

@@ -28,7 +28,7 @@ class SledaiAssessment(ScreeningRecord):
         verbose_name = _("SLEDAI-2K assessment")
 
     def __str__(self) -> str:
-        return f"SLEDAI-2K {self.score} on {self.assessed_on.isoformat()}"
+        return str(_("SLEDAI-2K %(score)s on %(date)s") % {"score": self.score, "date": self.assessed_on.isoformat()})
 
     @property
     def score(self) -> int:
@@ -50,7 +50,9 @@ class EularAcrAssessment(ScreeningRecord):
         verbose_name = _("2019 EULAR/ACR assessment")
 
     def __str__(self) -> str:
-        return f"2019 EULAR/ACR {self.score} points on {self.assessed_on.isoformat()}"
+        return str(_("2019 EULAR/ACR %(score)s points on %(date)s") % {
+            "score": self.score, "date": self.assessed_on.isoformat(),
+        })
 
     @property
     def score(self) -> int:

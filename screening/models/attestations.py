@@ -58,4 +58,4 @@ class Attestation(models.Model):
         triggers = [pgtrigger.Protect(name="attestation_append_only", operation=pgtrigger.Update | pgtrigger.Delete)]
 
     def __str__(self) -> str:
-        return f"{self.get_question_display()}: {'yes' if self.answer else 'no'}"
+        return f"{self.get_question_display()}: {_('yes') if self.answer else _('no')}"

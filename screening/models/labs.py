@@ -114,7 +114,10 @@ class LabResult(ScreeningRecord):
         verbose_name = _("laboratory result")
 
     def __str__(self) -> str:
-        return f"{self.get_test_display()} {self.value:g} {self.unit} on {self.collected_on.isoformat()}"
+        return str(_("%(test)s %(value)s %(unit)s on %(date)s") % {
+            "test": self.get_test_display(), "value": f"{self.value:g}", "unit": self.unit,
+            "date": self.collected_on.isoformat(),
+        })
 
     @property
     def flag(self) -> str:
@@ -147,7 +150,10 @@ class SerologyResult(ScreeningRecord):
 
     def __str__(self) -> str:
         titer = f" 1:{self.titer}" if self.titer else ""
-        return f"{self.get_test_display()} {self.get_result_display().lower()}{titer} on {self.collected_on.isoformat()}"
+        return str(_("%(test)s %(result)s%(titer)s on %(date)s") % {
+            "test": self.get_test_display(), "result": self.get_result_display().lower(), "titer": titer,
+            "date": self.collected_on.isoformat(),
+        })
 
 
 @audited
@@ -167,7 +173,9 @@ class EchoResult(ScreeningRecord):
         verbose_name = _("echocardiography")
 
     def __str__(self) -> str:
-        return f"LVEF {self.lvef_percent:g}% on {self.performed_on.isoformat()}"
+        return str(_("LVEF %(percent)s%% on %(date)s") % {
+            "percent": f"{self.lvef_percent:g}", "date": self.performed_on.isoformat(),
+        })
 
 
 @audited
@@ -187,8 +195,10 @@ class Spo2Reading(ScreeningRecord):
         verbose_name = _("SpO2 reading")
 
     def __str__(self) -> str:
-        air = "room air" if self.room_air else "on oxygen"
-        return f"SpO2 {self.percent:g}% ({air}) on {self.measured_on.isoformat()}"
+        air = _("room air") if self.room_air else _("on oxygen")
+        return str(_("SpO2 %(percent)s%% (%(air)s) on %(date)s") % {
+            "percent": f"{self.percent:g}", "air": air, "date": self.measured_on.isoformat(),
+        })
 
 
 @audited
@@ -202,5 +212,7 @@ class PregnancyTest(ScreeningRecord):
         verbose_name = _("pregnancy test")
 
     def __str__(self) -> str:
-        return (f"{self.get_specimen_display()} pregnancy test {self.get_result_display().lower()} "
-                f"on {self.collected_on.isoformat()}")
+        return str(_("%(specimen)s pregnancy test %(result)s on %(date)s") % {
+            "specimen": self.get_specimen_display(), "result": self.get_result_display().lower(),
+            "date": self.collected_on.isoformat(),
+        })

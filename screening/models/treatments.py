@@ -46,5 +46,7 @@ class Treatment(ScreeningRecord):
 
     def __str__(self) -> str:
         dose = f" {self.dose_mg_per_day:g} mg/day" if self.dose_mg_per_day is not None else ""
-        until = self.stopped_on.isoformat() if self.stopped_on else "ongoing"
-        return f"{self.drug}{dose} ({self.started_on.isoformat()} to {until})"
+        until = self.stopped_on.isoformat() if self.stopped_on else _("ongoing")
+        return str(_("%(drug)s%(dose)s (%(start)s to %(until)s)") % {
+            "drug": self.drug, "dose": dose, "start": self.started_on.isoformat(), "until": until,
+        })

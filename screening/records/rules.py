@@ -13,6 +13,10 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.utils.translation import gettext as _
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy
+
 from screening.eligibility import Protocol
 from screening.eligibility.calculators import (
     EULAR_ACR_2019_CRITERIA,
@@ -46,17 +50,18 @@ def number(value: float | Decimal) -> str:
 
 
 def lab_label(test: str) -> str:
-    return {"creatinine": "creatinine", "alt": "ALT", "ast": "AST", "total_bilirubin": "total bilirubin"}.get(
-        test, test
-    )
+    labels = {"creatinine": _("creatinine"), "alt": _("ALT"), "ast": _("AST"), "total_bilirubin": _("total bilirubin")}
+    return labels.get(test, test)
 
 
 def unit_problem(test: str, unit: str, spec: LabSpec | None) -> str | None:
     """A unit the protocol does not accept for this test."""
     if spec is None:
-        return f"The protocol lists no test {test!r}."
+        return _("The protocol lists no test %(test)s.") % {"test": repr(test)}
     if unit not in spec.units:
-        return f"{unit} is not accepted for {lab_label(test)}; use {' or '.join(spec.units)}."
+        return _("%(unit)s is not accepted for %(test)s; use %(units)s.") % {
+            "unit": unit, "test": lab_label(test), "units": _(" or ").join(spec.units),
+        }
     return None
 
 
@@ -88,10 +93,12 @@ def plausibility_problem(test: str, value: float | Decimal, unit: str, spec: Lab
     canonical = convert_to_canonical(float(value), unit, spec)
     if spec.plausible_min <= canonical <= spec.plausible_max:
         return None
-    return (
-        f"{lab_label(test).capitalize()} {number(value)} {unit} is outside the plausible range "
-        f"{plausible_range_text(unit, spec)}: check the value and the unit."
-    )
+    return _(
+        "%(test)s %(value)s %(unit)s is outside the plausible range %(range)s: check the value and the unit."
+    ) % {
+        "test": lab_label(test).capitalize(), "value": number(value), "unit": unit,
+        "range": plausible_range_text(unit, spec),
+    }
 
 
 def reference_problems(
@@ -101,19 +108,22 @@ def reference_problems(
     (a ULN of 840 typed for 84 would make every value look normal)."""
     problems: dict[str, str] = {}
     if high is None:
-        problems["reference_high"] = "The reference high (ULN) is required."
+        problems["reference_high"] = _("The reference high (ULN) is required.")
         return problems
     if high <= 0:
-        problems["reference_high"] = "The reference high (ULN) must be greater than 0."
+        problems["reference_high"] = _("The reference high (ULN) must be greater than 0.")
     elif plausibility_problem(test, high, unit, spec):
-        problems["reference_high"] = (
-            f"A ULN of {number(high)} {unit} is outside the plausible range {plausible_range_text(unit, spec)} "
-            f"for {lab_label(test)}."
-        )
+        problems["reference_high"] = _(
+            "A ULN of %(high)s %(unit)s is outside the plausible range %(range)s for %(test)s."
+        ) % {
+            "high": number(high), "unit": unit, "range": plausible_range_text(unit, spec), "test": lab_label(test),
+        }
     if low is not None and high is not None and low >= high:
-        problems["reference_low"] = f"The reference low ({number(low)}) must be below the high ({number(high)})."
+        problems["reference_low"] = _("The reference low (%(low)s) must be below the high (%(high)s).") % {
+            "low": number(low), "high": number(high),
+        }
     if low is not None and low < 0:
-        problems["reference_low"] = "The reference low cannot be negative."
+        problems["reference_low"] = _("The reference low cannot be negative.")
     return problems
 
 
@@ -128,20 +138,26 @@ def lab_flag(value: Decimal | float, low: Decimal | float | None, high: Decimal 
 
 def future_problem(on: date, today: date) -> str | None:
     if on > today:
-        return f"{on.isoformat()} is in the future (today is {today.isoformat()} at the site)."
+        return _("%(date)s is in the future (today is %(today)s at the site).") % {
+            "date": on.isoformat(), "today": today.isoformat(),
+        }
     return None
 
 
 def percent_problem(value: Decimal, limits: tuple[int, int], label: str) -> str | None:
     low, high = limits
     if not low <= value <= high:
-        return f"{label} {number(value)}% is outside the plausible range {low}-{high}%: check the value."
+        return _("%(label)s %(value)s%% is outside the plausible range %(low)s-%(high)s%%: check the value.") % {
+            "label": label, "value": number(value), "low": low, "high": high,
+        }
     return None
 
 
 def ana_titer_problem(titer: int | None) -> str | None:
     if titer is not None and not 0 < titer <= MAX_ANA_TITER:
-        return f"An ANA titer of 1:{titer} is not plausible (1:1 to 1:{MAX_ANA_TITER})."
+        return _("An ANA titer of 1:%(titer)s is not plausible (1:1 to 1:%(max)s).") % {
+            "titer": titer, "max": MAX_ANA_TITER,
+        }
     return None
 
 
@@ -193,34 +209,36 @@ def treatment_problems(
     problems: dict[str, str] = {}
     drug_class = drug_class_of(drug, protocol)
     if drug_class is None:
-        problems["drug"] = f"{drug!r} is not on the protocol's drug lists."
+        problems["drug"] = _("%(drug)s is not on the protocol's drug lists.") % {"drug": repr(drug)}
     if problem := future_problem(started_on, today):
         problems["started_on"] = problem
     if stopped_on is not None:
         if stopped_on < started_on:
-            problems["stopped_on"] = (
-                f"The stop date {stopped_on.isoformat()} is before the start date {started_on.isoformat()}."
-            )
+            problems["stopped_on"] = _("The stop date %(stop)s is before the start date %(start)s.") % {
+                "stop": stopped_on.isoformat(), "start": started_on.isoformat(),
+            }
         elif problem := future_problem(stopped_on, today):
-            problems["stopped_on"] = problem + " Leave the stop date empty for an ongoing treatment."
+            problems["stopped_on"] = problem + " " + _("Leave the stop date empty for an ongoing treatment.")
     if dose_mg_per_day is None:
         if drug_class == "glucocorticoid":
-            problems["dose_mg_per_day"] = "The daily dose is needed for a glucocorticoid (prednisone equivalent)."
+            problems["dose_mg_per_day"] = _("The daily dose is needed for a glucocorticoid (prednisone equivalent).")
     elif dose_mg_per_day <= 0:
-        problems["dose_mg_per_day"] = "The daily dose must be greater than 0."
+        problems["dose_mg_per_day"] = _("The daily dose must be greater than 0.")
     elif drug_class == "glucocorticoid":
         exposure = steroid_exposure(drug, dose_mg_per_day, None, protocol)
         if exposure and exposure.prednisone_mg_per_day > MAX_PREDNISONE_EQUIVALENT_MG_PER_DAY:
-            problems["dose_mg_per_day"] = (
-                f"{number(dose_mg_per_day)} mg/day of {drug} = {number(round(exposure.prednisone_mg_per_day, 1))} "
-                f"mg prednisone/day, above the plausible maximum of {MAX_PREDNISONE_EQUIVALENT_MG_PER_DAY} mg/day: "
-                "check the dose."
-            )
+            problems["dose_mg_per_day"] = _(
+                "%(dose)s mg/day of %(drug)s = %(prednisone)s mg prednisone/day, above the plausible maximum of "
+                "%(max)s mg/day: check the dose."
+            ) % {
+                "dose": number(dose_mg_per_day), "drug": drug,
+                "prednisone": number(round(exposure.prednisone_mg_per_day, 1)),
+                "max": MAX_PREDNISONE_EQUIVALENT_MG_PER_DAY,
+            }
     elif dose_mg_per_day > MAX_DAILY_DOSE_MG:
-        problems["dose_mg_per_day"] = (
-            f"{number(dose_mg_per_day)} mg/day is above the plausible maximum of {MAX_DAILY_DOSE_MG} mg/day: "
-            "check the dose."
-        )
+        problems["dose_mg_per_day"] = _(
+            "%(dose)s mg/day is above the plausible maximum of %(max)s mg/day: check the dose."
+        ) % {"dose": number(dose_mg_per_day), "max": MAX_DAILY_DOSE_MG}
     return problems
 
 
@@ -248,33 +266,66 @@ def unknown_codes(codes: Iterable[str], known: Mapping[str, object]) -> list[str
 
 
 # Display names of the SLEDAI-2K descriptors (Gladman et al. 2002) and EULAR/ACR criteria (Aringer et al. 2019).
-SLEDAI_LABELS: Mapping[str, str] = {
-    "seizure": "Seizure", "psychosis": "Psychosis", "organic_brain_syndrome": "Organic brain syndrome",
-    "visual_disturbance": "Visual disturbance", "cranial_nerve_disorder": "Cranial nerve disorder",
-    "lupus_headache": "Lupus headache", "cva": "Cerebrovascular accident", "vasculitis": "Vasculitis",
-    "arthritis": "Arthritis", "myositis": "Myositis", "urinary_casts": "Urinary casts", "hematuria": "Hematuria",
-    "proteinuria": "Proteinuria", "pyuria": "Pyuria", "rash": "Rash", "alopecia": "Alopecia",
-    "mucosal_ulcers": "Mucosal ulcers", "pleurisy": "Pleurisy", "pericarditis": "Pericarditis",
-    "low_complement": "Low complement", "increased_dna_binding": "Increased DNA binding", "fever": "Fever",
-    "thrombocytopenia": "Thrombocytopenia", "leukopenia": "Leukopenia",
+SLEDAI_LABELS: Mapping[str, Promise] = {
+    "seizure": gettext_lazy("Seizure"),
+    "psychosis": gettext_lazy("Psychosis"),
+    "organic_brain_syndrome": gettext_lazy("Organic brain syndrome"),
+    "visual_disturbance": gettext_lazy("Visual disturbance"),
+    "cranial_nerve_disorder": gettext_lazy("Cranial nerve disorder"),
+    "lupus_headache": gettext_lazy("Lupus headache"),
+    "cva": gettext_lazy("Cerebrovascular accident"),
+    "vasculitis": gettext_lazy("Vasculitis"),
+    "arthritis": gettext_lazy("Arthritis"),
+    "myositis": gettext_lazy("Myositis"),
+    "urinary_casts": gettext_lazy("Urinary casts"),
+    "hematuria": gettext_lazy("Hematuria"),
+    "proteinuria": gettext_lazy("Proteinuria"),
+    "pyuria": gettext_lazy("Pyuria"),
+    "rash": gettext_lazy("Rash"),
+    "alopecia": gettext_lazy("Alopecia"),
+    "mucosal_ulcers": gettext_lazy("Mucosal ulcers"),
+    "pleurisy": gettext_lazy("Pleurisy"),
+    "pericarditis": gettext_lazy("Pericarditis"),
+    "low_complement": gettext_lazy("Low complement"),
+    "increased_dna_binding": gettext_lazy("Increased DNA binding"),
+    "fever": gettext_lazy("Fever"),
+    "thrombocytopenia": gettext_lazy("Thrombocytopenia"),
+    "leukopenia": gettext_lazy("Leukopenia"),
 }
-EULAR_LABELS: Mapping[str, str] = {
-    "fever": "Fever", "leukopenia": "Leukopenia", "thrombocytopenia": "Thrombocytopenia",
-    "autoimmune_hemolysis": "Autoimmune hemolysis", "delirium": "Delirium", "psychosis": "Psychosis",
-    "seizure": "Seizure", "non_scarring_alopecia": "Non-scarring alopecia", "oral_ulcers": "Oral ulcers",
-    "subacute_cutaneous_or_discoid_lupus": "Subacute cutaneous or discoid lupus",
-    "acute_cutaneous_lupus": "Acute cutaneous lupus", "pleural_or_pericardial_effusion": "Pleural or pericardial effusion",
-    "acute_pericarditis": "Acute pericarditis", "joint_involvement": "Joint involvement",
-    "proteinuria": "Proteinuria > 0.5 g/24 h", "lupus_nephritis_class_ii_or_v": "Lupus nephritis class II or V",
-    "lupus_nephritis_class_iii_or_iv": "Lupus nephritis class III or IV",
-    "antiphospholipid_antibodies": "Antiphospholipid antibodies", "low_c3_or_low_c4": "Low C3 or low C4",
-    "low_c3_and_low_c4": "Low C3 and low C4", "anti_dsdna_or_anti_smith": "Anti-dsDNA or anti-Smith antibody",
+EULAR_LABELS: Mapping[str, Promise] = {
+    "fever": gettext_lazy("Fever"),
+    "leukopenia": gettext_lazy("Leukopenia"),
+    "thrombocytopenia": gettext_lazy("Thrombocytopenia"),
+    "autoimmune_hemolysis": gettext_lazy("Autoimmune hemolysis"),
+    "delirium": gettext_lazy("Delirium"),
+    "psychosis": gettext_lazy("Psychosis"),
+    "seizure": gettext_lazy("Seizure"),
+    "non_scarring_alopecia": gettext_lazy("Non-scarring alopecia"),
+    "oral_ulcers": gettext_lazy("Oral ulcers"),
+    "subacute_cutaneous_or_discoid_lupus": gettext_lazy("Subacute cutaneous or discoid lupus"),
+    "acute_cutaneous_lupus": gettext_lazy("Acute cutaneous lupus"),
+    "pleural_or_pericardial_effusion": gettext_lazy("Pleural or pericardial effusion"),
+    "acute_pericarditis": gettext_lazy("Acute pericarditis"),
+    "joint_involvement": gettext_lazy("Joint involvement"),
+    "proteinuria": gettext_lazy("Proteinuria > 0.5 g/24 h"),
+    "lupus_nephritis_class_ii_or_v": gettext_lazy("Lupus nephritis class II or V"),
+    "lupus_nephritis_class_iii_or_iv": gettext_lazy("Lupus nephritis class III or IV"),
+    "antiphospholipid_antibodies": gettext_lazy("Antiphospholipid antibodies"),
+    "low_c3_or_low_c4": gettext_lazy("Low C3 or low C4"),
+    "low_c3_and_low_c4": gettext_lazy("Low C3 and low C4"),
+    "anti_dsdna_or_anti_smith": gettext_lazy("Anti-dsDNA or anti-Smith antibody"),
 }
-EULAR_DOMAIN_LABELS: Mapping[str, str] = {
-    "constitutional": "Constitutional", "hematologic": "Hematologic", "neuropsychiatric": "Neuropsychiatric",
-    "mucocutaneous": "Mucocutaneous", "serosal": "Serosal", "musculoskeletal": "Musculoskeletal", "renal": "Renal",
-    "antiphospholipid": "Antiphospholipid antibodies", "complement": "Complement proteins",
-    "sle_specific_antibodies": "SLE-specific antibodies",
+EULAR_DOMAIN_LABELS: Mapping[str, Promise] = {
+    "constitutional": gettext_lazy("Constitutional"),
+    "hematologic": gettext_lazy("Hematologic"),
+    "neuropsychiatric": gettext_lazy("Neuropsychiatric"),
+    "mucocutaneous": gettext_lazy("Mucocutaneous"),
+    "serosal": gettext_lazy("Serosal"),
+    "musculoskeletal": gettext_lazy("Musculoskeletal"),
+    "renal": gettext_lazy("Renal"),
+    "antiphospholipid": gettext_lazy("Antiphospholipid antibodies"),
+    "complement": gettext_lazy("Complement proteins"),
+    "sle_specific_antibodies": gettext_lazy("SLE-specific antibodies"),
 }
 
 
@@ -284,7 +335,7 @@ EULAR_DOMAIN_LABELS: Mapping[str, str] = {
 def contraception_method_problem(method: str, protocol: Protocol) -> str | None:
     """The method must be one the protocol accepts; the safe period never is."""
     if method == "safe_period":
-        return "The safe period (calendar) method is never accepted."
+        return _("The safe period (calendar) method is never accepted.")
     if method not in protocol.contraception_methods:
-        return f"{method!r} is not an accepted contraception method in the protocol."
+        return _("%(method)s is not an accepted contraception method in the protocol.") % {"method": repr(method)}
     return None

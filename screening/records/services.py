@@ -16,6 +16,7 @@ from typing import Any
 import pghistory
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from patients.clock import site_today
 from patients.models import Patient
@@ -45,7 +46,7 @@ def protocol_for(site: Site, on: date | None = None) -> Protocol:
     """The protocol in force for the site's trial; without one nothing can be validated or evaluated."""
     protocol = current_protocol(site.trial, on)
     if protocol is None:
-        raise ValidationError("No protocol is loaded for this trial: run `manage.py load_protocol` first.",
+        raise ValidationError(_("No protocol is loaded for this trial: run `manage.py load_protocol` first."),
                               code="no_protocol")
     return protocol
 
@@ -57,7 +58,7 @@ def _lock_patient(patient: Patient) -> Patient:
 def _ensure_consented(patient: Patient) -> None:
     ensure_open_for_entry(patient)
     if first_consent(patient) is None:
-        raise ValidationError("No consent recorded: record the signed consent before any screening data.",
+        raise ValidationError(_("No consent recorded: record the signed consent before any screening data."),
                               code="no_consent")
 
 
@@ -76,7 +77,7 @@ def _lab_values(patient: Patient, protocol: Protocol, values: dict[str, Any]) ->
         raise ValidationError({"unit": problem})
     problems = {}
     if value is None or value <= 0:
-        problems["value"] = "The value must be greater than 0."
+        problems["value"] = _("The value must be greater than 0.")
     elif problem := rules.plausibility_problem(test, value, unit, spec):
         problems["value"] = problem
     low, high = values.get("reference_low"), values.get("reference_high")
@@ -95,10 +96,10 @@ def _default_reference(patient: Patient, test: str, unit: str, spec) -> tuple[De
     """The site's default range for the test and the candidate's sex, converted to the entered unit."""
     default = ReferenceRange.objects.filter(site=patient.site, test=test, sex=patient.sex).first()
     if default is None:
-        raise ValidationError({"reference_high": (
-            f"Site {patient.site.code} has no default reference range for {rules.lab_label(test)} "
-            f"({patient.get_sex_display().lower()}): enter the reference range of this result."
-        )})
+        raise ValidationError({"reference_high": _(
+            "Site %(site)s has no default reference range for %(test)s (%(sex)s): enter the reference range of this "
+            "result."
+        ) % {"site": patient.site.code, "test": rules.lab_label(test), "sex": patient.get_sex_display().lower()}})
     if default.unit == unit:
         return default.low, default.high
     low = None if default.low is None else rules.convert_unit(default.low, default.unit, unit, spec)
@@ -108,7 +109,7 @@ def _default_reference(patient: Patient, test: str, unit: str, spec) -> tuple[De
 def _serology_values(patient: Patient, protocol: Protocol, values: dict[str, Any]) -> dict[str, Any]:
     titer, pattern = values.get("titer"), values.get("pattern") or ""
     if values["test"] != "ana" and (titer is not None or pattern):
-        raise ValidationError({"titer": "Titer and pattern are recorded for ANA only."})
+        raise ValidationError({"titer": _("Titer and pattern are recorded for ANA only.")})
     if problem := rules.ana_titer_problem(titer):
         raise ValidationError({"titer": problem})
     return {**values, "titer": titer, "pattern": pattern}
@@ -128,19 +129,23 @@ def _spo2_values(patient: Patient, protocol: Protocol, values: dict[str, Any]) -
 
 def _pregnancy_values(patient: Patient, protocol: Protocol, values: dict[str, Any]) -> dict[str, Any]:
     if patient.sex != "female":
-        raise ValidationError("A pregnancy test is recorded for female candidates only.")
+        raise ValidationError(_("A pregnancy test is recorded for female candidates only."))
     return values
 
 
 def _sledai_values(patient: Patient, protocol: Protocol, values: dict[str, Any]) -> dict[str, Any]:
     if unknown := rules.unknown_codes(values["descriptors"], SLEDAI_2K_WEIGHTS):
-        raise ValidationError({"descriptors": f"Unknown SLEDAI-2K descriptor(s): {', '.join(unknown)}."})
+        raise ValidationError({
+            "descriptors": _("Unknown SLEDAI-2K descriptor(s): %(codes)s.") % {"codes": ", ".join(unknown)},
+        })
     return {**values, "descriptors": list(dict.fromkeys(values["descriptors"]))}
 
 
 def _eular_values(patient: Patient, protocol: Protocol, values: dict[str, Any]) -> dict[str, Any]:
     if unknown := rules.unknown_codes(values["criteria"], EULAR_ACR_2019_CRITERIA):
-        raise ValidationError({"criteria": f"Unknown 2019 EULAR/ACR criterion/criteria: {', '.join(unknown)}."})
+        raise ValidationError({
+            "criteria": _("Unknown 2019 EULAR/ACR criterion/criteria: %(codes)s.") % {"codes": ", ".join(unknown)},
+        })
     return {**values, "criteria": list(dict.fromkeys(values["criteria"]))}
 
 
@@ -204,14 +209,14 @@ def screening_record_update(
     describing the other change; ``reason`` goes on the audit event."""
     kind = kind_of(record)
     if not reason.strip():
-        raise ValidationError({"reason": "Give the reason for the correction."})
+        raise ValidationError({"reason": _("Give the reason for the correction.")})
     _ensure_may_enter(acting_user, record.patient)
     with transaction.atomic(), pghistory.context(user=acting_user.pk), with_reason(reason.strip()):
         patient = _lock_patient(record.patient)
         record = _locked_record(record)
         ensure_version(record, version, [*kind.fields, "status"])
         if record.in_error:
-            raise ValidationError("This record was marked entered in error; enter a new record instead.")
+            raise ValidationError(_("This record was marked entered in error; enter a new record instead."))
         checked = _checked_values(kind, patient, values)
         for name, value in checked.items():
             setattr(record, name, value)
@@ -225,7 +230,7 @@ def screening_record_mark_in_error(*, acting_user, record: ScreeningRecord, vers
     """Withdraw a record from the facts as entered in error; the row and its history stay."""
     kind = kind_of(record)
     if not reason.strip():
-        raise ValidationError({"reason": "Give the reason why this record was entered in error."})
+        raise ValidationError({"reason": _("Give the reason why this record was entered in error.")})
     _ensure_may_enter(acting_user, record.patient)
     with transaction.atomic(), pghistory.context(user=acting_user.pk), with_reason(f"entered in error: {reason.strip()}"):
         _lock_patient(record.patient)
@@ -233,7 +238,7 @@ def screening_record_mark_in_error(*, acting_user, record: ScreeningRecord, vers
         ensure_version(record, version, [*kind.fields, "status"])
         ensure_open_for_entry(record.patient)
         if record.in_error:
-            raise ValidationError("This record is already marked entered in error.")
+            raise ValidationError(_("This record is already marked entered in error."))
         record.status = RecordStatus.ENTERED_IN_ERROR
         record.error_reason = reason.strip()
         record.save(update_fields=["status", "error_reason"])
@@ -257,18 +262,20 @@ def attestation_record(
     if not can_attest(acting_user, patient.site):
         raise PermissionDenied
     if question not in AttestationQuestion.values:
-        raise ValidationError({"question": f"Unknown question {question!r}."})
+        raise ValidationError({"question": _("Unknown question %(question)s.") % {"question": repr(question)}})
     method = contraception_method.strip()
     with transaction.atomic(), pghistory.context(user=acting_user.pk), with_reason(f"attestation {question}"):
         patient = _lock_patient(patient)
         _ensure_consented(patient)
         if question == AttestationQuestion.CONTRACEPTION_AGREED and answer:
             if not method:
-                raise ValidationError({"contraception_method": "Choose the contraception method agreed."})
+                raise ValidationError({"contraception_method": _("Choose the contraception method agreed.")})
             if problem := rules.contraception_method_problem(method, protocol_for(patient.site)):
                 raise ValidationError({"contraception_method": problem})
         elif method:
-            raise ValidationError({"contraception_method": "A method is recorded only with agreement to contraception."})
+            raise ValidationError({
+                "contraception_method": _("A method is recorded only with agreement to contraception."),
+            })
         attestation = Attestation.objects.create(
             patient=patient, question=question, answer=answer, contraception_method=method,
             comment=comment.strip(), recorded_by=acting_user,
@@ -313,9 +320,11 @@ def reference_range_save(
             with with_reason("reference range added"):
                 return ReferenceRange.objects.create(site=site, test=test, sex=sex, low=low, high=high, unit=unit)
         if version is None:
-            raise ValidationError(f"Site {site.code} already has a range for this test and sex: correct that one.")
+            raise ValidationError(_("Site %(site)s already has a range for this test and sex: correct that one.") % {
+                "site": site.code,
+            })
         if not reason.strip():
-            raise ValidationError({"reason": "Give the reason for the change."})
+            raise ValidationError({"reason": _("Give the reason for the change.")})
         ensure_version(existing, version, ["low", "high", "unit"])
         with with_reason(reason.strip()):
             existing.low, existing.high, existing.unit = low, high, unit
