@@ -10,11 +10,13 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from patients.clock import site_today
 from patients.models import Patient
 from screening.evaluation import evaluate_eligibility
+from screening.evidence_text import protocol_names, status_label, translate_evidence
 from screening.facts_builder import Source
 from trial.protocol_versions import current_protocol
 
@@ -24,9 +26,13 @@ class ChecklistRow:
     code: str
     name: str
     status: str
-    evidence: str
+    evidence: str  # in the page's language (screening.evidence_text)
     sources: list[tuple[str, Source]]
     missing: tuple[str, ...]
+
+    @property
+    def status_label(self) -> str:
+        return status_label(self.status)
 
 
 @dataclass(frozen=True)
@@ -38,27 +44,32 @@ class Checklist:
     missing: tuple[str, ...] = ()
     problem: str = ""  # why there is no evaluation (no protocol loaded)
 
+    @property
+    def overall_label(self) -> str:
+        return status_label(self.overall)
+
 
 def checklist_for(patient: Patient, evaluated_on: date | None = None, language: str = "en") -> Checklist:
     evaluated_on = evaluated_on or site_today(patient.site)
     protocol = current_protocol(patient.site.trial, evaluated_on)
     if protocol is None:
-        return Checklist(problem="No protocol is loaded for this trial: the criteria cannot be evaluated.")
+        return Checklist(problem=_("No protocol is loaded for this trial: the criteria cannot be evaluated."))
     evaluation, built = evaluate_eligibility(patient, evaluated_on, protocol=protocol)
     names = {c.code: c.names for c in (*protocol.criteria, *protocol.exclusion_criteria)}
+    wording = protocol_names(protocol, language)
     rows = [
         ChecklistRow(
             code=result.code,
             name=(names.get(result.code) or {}).get(language) or (names.get(result.code) or {}).get("en", ""),
             status=result.status.value,
-            evidence=result.evidence,
+            evidence=translate_evidence(result.evidence, wording),
             sources=built.sources_for(result.uses),
-            missing=result.missing,
+            missing=tuple(translate_evidence(item, wording) for item in result.missing),
         )
         for result in evaluation.criteria
     ]
     return Checklist(evaluation.evaluated_on, evaluation.overall.value, evaluation.protocol_version, rows,
-                     evaluation.missing)
+                     tuple(translate_evidence(item, wording) for item in evaluation.missing))
 
 
 @require_GET

@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.http import QueryDict
+from django.utils.translation import gettext as _
 
 from patients.models import Patient
 from screening.eligibility import Protocol
@@ -18,6 +19,7 @@ from screening.eligibility.calculators import (
     eular_acr_2019,
     sledai_2k_score,
 )
+from screening.evidence_text import translate_evidence
 from screening.records import rules
 from screening.records.selectors import reference_range_of
 
@@ -68,7 +70,8 @@ def eular_preview(data: QueryDict | dict, protocol: Protocol) -> dict[str, Any]:
         ))
     reasons = list(result.reasons)
     if entry is None:
-        reasons = ["entry criterion not answered", *[r for r in reasons if not r.startswith("entry")]]
+        reasons = [_("entry criterion not answered"), *[r for r in reasons if not r.startswith("entry")]]
+    reasons = [translate_evidence(reason) for reason in reasons]  # the calculator's reasons are English
     return {"score": result.score, "rows": rows, "classified": entry is not None and result.classified,
             "reasons": reasons, "minimum": minimum}
 

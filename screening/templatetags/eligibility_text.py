@@ -1,0 +1,50 @@
+"""Template filters for the eligibility engine's words: statuses and evidence in the page's language."""
+
+from __future__ import annotations
+
+from django import template
+from django.utils.translation import pgettext_lazy
+
+from screening.evidence_text import status_label, translate_evidence
+
+register = template.Library()
+
+
+@register.filter
+def eligibility_status(status: str) -> str:
+    """``not_met`` -> the status as the page's language shows it (the code itself in English)."""
+    return status_label(str(status))
+
+
+@register.filter
+def evidence(text: str) -> str:
+    """An evidence, "what is missing" or void-change text of the engine, in the page's language."""
+    return translate_evidence(str(text))
+
+
+# The screening log's funnel stages (screening.signoff.log.FUNNEL_STAGES); the data keeps the English keys.
+FUNNEL_STAGES = {
+    "registered": pgettext_lazy("screening funnel", "registered"),
+    "consented": pgettext_lazy("screening funnel", "consented"),
+    "evaluated": pgettext_lazy("screening funnel", "evaluated"),
+    "signed eligible": pgettext_lazy("screening funnel", "signed eligible"),
+    "infused": pgettext_lazy("screening funnel", "infused"),
+}
+
+
+@register.filter
+def funnel_stage(label: str) -> str:
+    """A funnel stage (or a criterion code, which stays as it is) in the page's language."""
+    stage = FUNNEL_STAGES.get(str(label))
+    return str(stage) if stage is not None else str(label)
+
+
+@register.filter
+def patient_status(status: str) -> str:
+    """A candidate status code, as its label in the page's language."""
+    from patients.models import PatientStatus
+
+    try:
+        return str(PatientStatus(status).label)
+    except ValueError:
+        return str(status)
