@@ -1,6 +1,8 @@
 FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
 WORKDIR /app
+# The checklist PDF in Chinese needs a CJK TrueType font (settings.PDF_CJK_FONT).
+RUN apt-get update && apt-get install -y --no-install-recommends fonts-wqy-microhei && rm -rf /var/lib/apt/lists/*
 COPY pyproject.toml README.md ./
 COPY trial trial
 COPY patients patients

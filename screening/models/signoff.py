@@ -7,6 +7,9 @@ one valid signature per candidate, held by a partial unique index.
 
 from __future__ import annotations
 
+import operator
+from functools import reduce
+
 import pgtrigger
 from django.conf import settings
 from django.db import models
@@ -20,6 +23,20 @@ from trial.models import ProtocolVersion
 # The exact words of the signature's meaning (21 CFR 11.50): shown on the page, the form and the PDF.
 MEANING_ELIGIBLE = "I confirm that this subject meets all eligibility criteria"
 MEANING_NOT_ELIGIBLE = "I confirm that this subject does not meet all eligibility criteria"
+# A signature stores the words in the language they were shown in. The database holds every wording that
+# may be signed; the Chinese is the catalogue's translation of the English (tests/i18n checks they agree),
+# so a changed translation needs a migration here: the words one signs are not changed in passing.
+MEANINGS_BY_LANGUAGE = {
+    "en": {"eligible": MEANING_ELIGIBLE, "not_eligible": MEANING_NOT_ELIGIBLE},
+    "zh-hans": {"eligible": "我确认该受试者符合全部入选标准", "not_eligible": "我确认该受试者未满足全部入选标准"},
+}
+
+
+def _meaning_matches_outcome() -> Q:
+    """One of the allowed (language, outcome, words)."""
+    allowed = [Q(language=language, outcome=outcome, meaning=meaning)
+               for language, meanings in MEANINGS_BY_LANGUAGE.items() for outcome, meaning in meanings.items()]
+    return reduce(operator.or_, allowed)
 
 
 class DecisionVerdict(models.TextChoices):
@@ -63,7 +80,7 @@ class EligibilityDecision(models.Model):
 
 # The signed content: once written, none of these change (only the status moves valid -> void).
 SIGNED_FIELDS = (
-    "patient_id", "signer_id", "printed_name", "signed_at", "outcome", "meaning", "protocol_version_id",
+    "patient_id", "signer_id", "printed_name", "signed_at", "outcome", "meaning", "language", "protocol_version_id",
     "evaluated_on", "document", "sha256", "screen_failure_reasons",
 )
 
@@ -82,6 +99,8 @@ class EligibilitySignature(models.Model):
     signed_at = models.DateTimeField()  # UTC in the database; shown in the site's time zone
     outcome = models.CharField(max_length=16, choices=SignatureOutcome.choices)
     meaning = models.CharField(max_length=120)
+    # The interface language the meaning was shown and signed in; the checklist PDF is printed in it.
+    language = models.CharField(max_length=10, choices=settings.LANGUAGES, default="en")
     protocol_version = models.ForeignKey(ProtocolVersion, on_delete=models.PROTECT, related_name="+")
     evaluated_on = models.DateField()  # the site's date at signing: facts are rebuilt as of it to compare
     document = models.JSONField()
@@ -101,11 +120,7 @@ class EligibilitySignature(models.Model):
             models.UniqueConstraint(
                 fields=["patient"], condition=Q(status=SignatureStatus.VALID), name="signature_one_valid_per_patient"
             ),
-            models.CheckConstraint(
-                condition=Q(outcome=SignatureOutcome.ELIGIBLE, meaning=MEANING_ELIGIBLE)
-                | Q(outcome=SignatureOutcome.NOT_ELIGIBLE, meaning=MEANING_NOT_ELIGIBLE),
-                name="signature_meaning_matches_outcome",
-            ),
+            models.CheckConstraint(condition=_meaning_matches_outcome(), name="signature_meaning_matches_outcome"),
             models.CheckConstraint(
                 condition=Q(outcome=SignatureOutcome.ELIGIBLE, screen_failure_reasons=[])
                 | (Q(outcome=SignatureOutcome.NOT_ELIGIBLE) & ~Q(screen_failure_reasons=[])),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from screening.models import DecisionVerdict
@@ -35,3 +36,5 @@ class SignatureForm(forms.Form):
     )
     # The hash of the result the page showed: a result that changed meanwhile is not signed unseen.
     shown_sha256 = forms.CharField(max_length=64, required=False, widget=forms.HiddenInput)
+    # The language the page showed the meaning in: the signature stores the meaning in it.
+    language = forms.ChoiceField(choices=settings.LANGUAGES, required=False, widget=forms.HiddenInput)

@@ -2,25 +2,38 @@
 
 It shows what was signed when a valid signature exists (the stored document, not a re-evaluation), and the
 live evaluation marked "NOT SIGNED" otherwise. Only the screening number and initials identify the
-candidate. The built-in PDF fonts cover Latin-1 only: other characters (Chinese names, arrows) are
-transliterated where there is an ASCII form and replaced by "?" otherwise, so a PDF is always produced;
-Chinese text will come with an embedded CJK font.
+candidate.
+
+Language: a signed checklist is printed in the language the signer signed in (the meaning is stored in
+it); an unsigned one in the reader's. Chinese needs a CJK TrueType font (``settings.PDF_CJK_FONT``, Debian's
+fonts-wqy-microhei, installed by ``make``); without it the PDF is printed in English with a logged warning,
+never refused. The English PDF uses the built-in fonts, which cover Latin-1 only: other characters (Chinese
+names, arrows) are transliterated where there is an ASCII form and replaced by "?" otherwise.
 """
 
 from __future__ import annotations
 
+import logging
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext as _
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
 from patients.models import Patient
+from screening.evidence_text import protocol_names, status_label, translate_evidence
 from screening.models import EligibilitySignature, SignatureStatus
 from screening.signoff import selectors
 from trial.protocol_versions import protocol_of
 
+logger = logging.getLogger(__name__)
+
 _ASCII_FORMS = {"→": "->", "←": "<-", "≤": "<=", "≥": ">=", "—": "-", "–": "-", "…": "...", "’": "'", "‘": "'",
                 "“": '"', "”": '"', "•": "-", "\u00a0": " "}
+_CJK_FAMILY = "cjk"
 
 
 def latin1(text: Any) -> str:
@@ -29,25 +42,61 @@ def latin1(text: Any) -> str:
     return value.encode("latin-1", errors="replace").decode("latin-1")
 
 
+def _plain(text: Any) -> str:
+    """``text`` for the CJK font: it has the Chinese and Latin glyphs, the arrows are spelled out anyway."""
+    return "".join(_ASCII_FORMS.get(ch, ch) for ch in str(text))
+
+
 class _Document(FPDF):
-    def __init__(self, footer_text: str) -> None:
+    def __init__(self, footer_text: str, cjk_font: Path | None) -> None:
         super().__init__(format="A4")
         self.footer_text = footer_text
         self.set_auto_page_break(auto=True, margin=15)
         self.set_margins(15, 15, 15)
+        self.family, self.shown = "Helvetica", latin1
+        if cjk_font is not None:
+            # A TrueType collection: its first face (Regular). It has no bold face; bold text uses it too.
+            for style in ("", "B"):
+                self.add_font(_CJK_FAMILY, style, str(cjk_font), collection_font_number=0)
+            self.family, self.shown = _CJK_FAMILY, _plain
 
     def footer(self) -> None:
         self.set_y(-12)
-        self.set_font("Helvetica", size=7)
-        self.cell(0, 5, latin1(f"{self.footer_text} - page {self.page_no()}/{{nb}}"), align="C")
+        self.set_font(self.family, size=7)
+        page = _("page %(number)s/%(total)s") % {"number": self.page_no(), "total": "{nb}"}
+        self.cell(0, 5, self.shown(f"{self.footer_text} - {page}"), align="C")
 
     def line_of(self, text: str, *, size: float = 9, bold: bool = False, height: float = 5) -> None:
-        self.set_font("Helvetica", style="B" if bold else "", size=size)
-        self.multi_cell(0, height, latin1(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.set_font(self.family, style="B" if bold else "", size=size)
+        self.multi_cell(0, height, self.shown(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
 
-def checklist_pdf(patient: Patient) -> bytes:
+def cjk_font() -> Path | None:
+    """The CJK font file, or None (logged) when it is missing."""
+    path = Path(settings.PDF_CJK_FONT)
+    if path.is_file():
+        return path
+    logger.warning("checklist PDF: CJK font %s is missing (Debian package fonts-wqy-microhei); printing in English",
+                   path)
+    return None
+
+
+def checklist_pdf(patient: Patient, language: str | None = None) -> bytes:
+    """The checklist PDF: in the signer's language when signed, else in ``language`` (default: the active
+    one); in English when that language needs a font this machine lacks."""
     signature = selectors.valid_signature(patient)
+    language = signature.language if signature is not None else (language or translation.get_language() or "en")
+    font = None
+    if not language.startswith("en"):
+        font = cjk_font()
+        if font is None:
+            language = "en"
+    with translation.override(language):
+        return _checklist_pdf(patient, signature, "zh-hans" if language.startswith("zh") else "en", font)
+
+
+def _checklist_pdf(patient: Patient, signature: EligibilitySignature | None, language: str,
+                   font: Path | None) -> bytes:
     latest = EligibilitySignature.objects.filter(patient=patient).order_by("-signed_at", "-pk").first()
     if signature is not None:
         document = signature.document
@@ -59,35 +108,49 @@ def checklist_pdf(patient: Patient) -> bytes:
         else:
             document, protocol = assessment.document, assessment.protocol
 
-    pdf = _Document(f"{patient.screening_number} eligibility checklist")
+    pdf = _Document(_("%(number)s eligibility checklist") % {"number": patient.screening_number}, font)
     pdf.alias_nb_pages()
     pdf.add_page()
-    pdf.line_of(f"{patient.site.trial.code} - Eligibility checklist", size=14, bold=True, height=8)
-    pdf.line_of(f"Candidate {patient.screening_number} ({patient.initials}), site {patient.site}")
+    pdf.line_of(_("%(trial)s - Eligibility checklist") % {"trial": patient.site.trial.code}, size=14, bold=True,
+                height=8)
+    pdf.line_of(_("Candidate %(number)s (%(initials)s), site %(site)s") % {
+        "number": patient.screening_number, "initials": patient.initials, "site": patient.site,
+    })
     if document is None:
-        pdf.line_of("No protocol is loaded for this trial: the criteria cannot be evaluated.")
+        pdf.line_of(_("No protocol is loaded for this trial: the criteria cannot be evaluated."))
         _signature_block(pdf, patient, None, latest)
         return bytes(pdf.output())
 
     result = document["result"]
-    pdf.line_of(f"Evaluated on {result.get('evaluated_on', '?')} under protocol {result.get('protocol', '?')} "
-                f"version {result.get('protocol_version', '?')}. Overall result: {result.get('overall', '?')}.")
+    pdf.line_of(_(
+        "Evaluated on %(on)s under protocol %(protocol)s version %(version)s. Overall result: %(overall)s."
+    ) % {
+        "on": result.get("evaluated_on", "?"), "protocol": result.get("protocol", "?"),
+        "version": result.get("protocol_version", "?"), "overall": status_label(result.get("overall", "?")),
+    })
     pdf.ln(2)
-    names = {c.code: c.names.get("en", "") for c in (*protocol.criteria, *protocol.exclusion_criteria)}
+    names = {c.code: c.names for c in (*protocol.criteria, *protocol.exclusion_criteria)}
+    wording = protocol_names(protocol, language)
     decisions = {d["code"]: d for d in document.get("decisions", [])}
     for criterion in result["criteria"]:
         code = criterion["code"]
-        pdf.line_of(f"{code}  [{criterion['status']}]  {names.get(code, '')}", bold=True)
+        name = names.get(code) or {}
+        pdf.line_of(f"{code}  [{status_label(criterion['status'])}]  {name.get(language) or name.get('en', '')}",
+                    bold=True)
         if criterion["evidence"]:
-            pdf.line_of(f"Evidence: {criterion['evidence']}", size=8, height=4)
+            pdf.line_of(_("Evidence: %(evidence)s") % {"evidence": translate_evidence(criterion["evidence"], wording)},
+                        size=8, height=4)
         if criterion["uses"]:
-            pdf.line_of(f"Data used: {', '.join(criterion['uses'])}", size=8, height=4)
+            pdf.line_of(_("Data used: %(refs)s") % {"refs": ", ".join(criterion["uses"])}, size=8, height=4)
         if criterion["missing"]:
-            pdf.line_of(f"Missing: {'; '.join(criterion['missing'])}", size=8, height=4)
+            missing = "; ".join(translate_evidence(item, wording) for item in criterion["missing"])
+            pdf.line_of(_("Missing: %(items)s") % {"items": missing}, size=8, height=4)
         if code in decisions:
             d = decisions[code]
-            pdf.line_of(f"Investigator decision: {d['verdict']} ({d['decided_by']}, {d['decided_at']} UTC): "
-                        f"{d['comment']}", size=8, height=4)
+            pdf.line_of(_("Investigator decision: %(verdict)s (%(by)s, %(at)s UTC): %(comment)s") % {
+                "verdict": status_label(d["verdict"]), "by": d["decided_by"], "at": d["decided_at"],
+                "comment": d["comment"],
+            }, size=8, height=4)
         pdf.ln(1)
     _signature_block(pdf, patient, signature, latest)
     return bytes(pdf.output())
@@ -96,19 +159,22 @@ def checklist_pdf(patient: Patient) -> bytes:
 def _signature_block(pdf: _Document, patient: Patient, signature: EligibilitySignature | None,
                      latest: EligibilitySignature | None) -> None:
     pdf.ln(3)
-    pdf.line_of("Investigator signature", size=11, bold=True, height=7)
+    pdf.line_of(_("Investigator signature"), size=11, bold=True, height=7)
     if signature is not None:
         shown = selectors.manifestation_of(signature)
-        pdf.line_of(f"Signed by: {shown.printed_name}")
-        pdf.line_of(f"Signed at: {shown.signed_at}")
-        pdf.line_of(f"Meaning: {shown.meaning}")
+        pdf.line_of(_("Signed by: %(name)s") % {"name": shown.printed_name})
+        pdf.line_of(_("Signed at: %(when)s") % {"when": shown.signed_at})
+        pdf.line_of(_("Meaning: %(meaning)s") % {"meaning": shown.meaning})
         if signature.screen_failure_reasons:
-            pdf.line_of(f"Screen-failure reasons: {', '.join(signature.screen_failure_reasons)}")
-        pdf.line_of(f"SHA-256 of the signed facts and result: {signature.sha256}", size=7, height=4)
+            pdf.line_of(_("Screen-failure reasons: %(codes)s") % {"codes": ", ".join(signature.screen_failure_reasons)})
+        pdf.line_of(_("SHA-256 of the signed facts and result: %(sha256)s") % {"sha256": signature.sha256},
+                    size=7, height=4)
         return
-    pdf.line_of("NOT SIGNED", bold=True)
+    pdf.line_of(_("NOT SIGNED"), bold=True)
     if latest is not None and latest.status == SignatureStatus.VOID:
         shown = selectors.manifestation_of(latest)
-        pdf.line_of(f"The signature by {shown.printed_name} at {shown.signed_at} is void: {latest.void_reason}.")
+        pdf.line_of(_("The signature by %(name)s at %(when)s is void: %(reason)s.") % {
+            "name": shown.printed_name, "when": shown.signed_at, "reason": _(latest.void_reason),
+        })
         for change in latest.void_changes:
-            pdf.line_of(f"- {change}", size=8, height=4)
+            pdf.line_of(f"- {translate_evidence(change)}", size=8, height=4)

@@ -21,20 +21,29 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop, ngettext
+
 from screening.eligibility import Evaluation, Status
 from screening.eligibility.engine import overall_status
 
+# The English words; the page, the stored signature and the PDF use them in the signer's language.
 MEANINGS = {
-    "eligible": "I confirm that this subject meets all eligibility criteria",
-    "not_eligible": "I confirm that this subject does not meet all eligibility criteria",
+    "eligible": gettext_noop("I confirm that this subject meets all eligibility criteria"),
+    "not_eligible": gettext_noop("I confirm that this subject does not meet all eligibility criteria"),
 }
 SIGNABLE = frozenset(MEANINGS)
-VOID_REASON = "signature void: data changed after signing"
+# Stored in English with the void signature; translated where it is shown.
+VOID_REASON = gettext_noop("signature void: data changed after signing")
 
 
-def meaning_of(outcome: str) -> str:
-    """The exact meaning text an ``eligible`` / ``not_eligible`` signature carries."""
-    return MEANINGS[outcome]
+def meaning_of(outcome: str, language: str = "en") -> str:
+    """The exact meaning text an ``eligible`` / ``not_eligible`` signature carries, in ``language`` (the
+    catalogue's translation; ``screening.models.signoff.MEANINGS_BY_LANGUAGE`` holds the same words for the
+    database's check)."""
+    with translation.override(language):
+        return _(MEANINGS[outcome])
 
 
 def canonical_json(document: Any) -> bytes:
@@ -166,15 +175,18 @@ def signing_problems(
     problems = []
     if overall not in SIGNABLE:
         items = list(missing)
-        problems.append("The result is incomplete; still missing: " + "; ".join(items) + "." if items
-                        else "The result is incomplete.")
+        problems.append(_("The result is incomplete; still missing: %(items)s.") % {"items": "; ".join(items)}
+                        if items else _("The result is incomplete."))
     if not consent_current:
-        problems.append("There is no current consent (none recorded, or consent was withdrawn).")
+        problems.append(_("There is no current consent (none recorded, or consent was withdrawn)."))
     reasons = list(reconsent_reasons)
     if reasons:
-        problems.append("Re-consent is needed first: " + "; ".join(reasons) + ".")
+        problems.append(_("Re-consent is needed first: %(reasons)s.") % {"reasons": "; ".join(reasons)})
     if open_queries:
-        problems.append(f"{open_queries} open data quer{'y' if open_queries == 1 else 'ies'} must be closed first.")
+        problems.append(ngettext(
+            "%(count)s open data query must be closed first.", "%(count)s open data queries must be closed first.",
+            open_queries,
+        ) % {"count": open_queries})
     return problems
 
 

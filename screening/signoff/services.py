@@ -20,7 +20,9 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.urls import reverse
-from django.utils import timezone
+from django.conf import settings
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from django_otp import match_token, user_has_device
 
 from patients.clock import site_today
@@ -53,8 +55,11 @@ class AlreadySigned(ValidationError):
 
     def __init__(self, signature: EligibilitySignature) -> None:
         super().__init__(
-            f"{signature.patient.screening_number} is already signed ({signature.outcome}, "
-            f"{signature.signed_at:%Y-%m-%d %H:%M} UTC by {signature.printed_name}).", code="already_signed",
+            _("%(number)s is already signed (%(outcome)s, %(when)s UTC by %(name)s).") % {
+                "number": signature.patient.screening_number, "outcome": signature.outcome,
+                "when": f"{signature.signed_at:%Y-%m-%d %H:%M}", "name": signature.printed_name,
+            },
+            code="already_signed",
         )
         self.signature = signature
 
@@ -82,9 +87,9 @@ def decision_record(
     comment = comment.strip()
     problems = {}
     if verdict not in DecisionVerdict.values:
-        problems["verdict"] = "Choose met or not met."
+        problems["verdict"] = _("Choose met or not met.")
     if not comment:
-        problems["comment"] = "Give the reason for the decision."
+        problems["comment"] = _("Give the reason for the decision.")
     if problems:
         raise ValidationError(problems)
     with transaction.atomic(), pghistory.context(user=acting_user.pk), \
@@ -93,16 +98,19 @@ def decision_record(
         ensure_open_for_entry(patient)
         assessment = assess(patient)
         if assessment is None:
-            raise ValidationError("No protocol is loaded for this trial: the criteria cannot be evaluated.")
+            raise ValidationError(_("No protocol is loaded for this trial: the criteria cannot be evaluated."))
         criterion = next((c for c in assessment.decided.criteria if c.code == criterion_code), None)
         if criterion is None:
-            raise ValidationError({"criterion_code": f"{criterion_code} is not a criterion of the protocol."})
+            raise ValidationError({"criterion_code": _("%(code)s is not a criterion of the protocol.") % {
+                "code": criterion_code,
+            }})
         if criterion.engine_status != Status.NEEDS_REVIEW:
             raise ValidationError(
-                f"{criterion_code} is not awaiting an investigator's decision (its status is "
-                f"{criterion.engine_status})."
+                _("%(code)s is not awaiting an investigator's decision (its status is %(status)s).") % {
+                    "code": criterion_code, "status": criterion.engine_status,
+                }
             )
-        decision, _ = EligibilityDecision.objects.update_or_create(
+        decision, _created = EligibilityDecision.objects.update_or_create(
             patient=patient, criterion_code=criterion_code,
             defaults={"verdict": verdict, "comment": comment, "decided_by": acting_user,
                       "decided_at": timezone.now()},
@@ -121,20 +129,20 @@ def _check_credentials(user, *, password: str, otp_token: str, request: HttpRequ
     ``user_login_failed`` (an AuthEvent ``login_failed``) and counts toward the django-axes lockout. Runs
     outside any transaction the caller might roll back, so the failure stays recorded."""
     if authenticate(request, username=user.get_username(), password=password) is None:
-        raise ValidationError({"password": "The password is not correct; nothing was signed."}, code="password")
+        raise ValidationError({"password": _("The password is not correct; nothing was signed.")}, code="password")
     if user_has_device(user) or requires_two_factor(user):
         if not otp_token.strip() or match_token(user, otp_token.strip()) is None:
-            raise ValidationError({"otp_token": "The authentication code is not valid; nothing was signed."},
+            raise ValidationError({"otp_token": _("The authentication code is not valid; nothing was signed.")},
                                   code="otp")
 
 
 def _check_printed_name(user, printed_name: str) -> str:
     printed = " ".join(printed_name.split())
     if not printed:
-        raise ValidationError({"printed_name": "Type your name as it should appear on the signature."})
+        raise ValidationError({"printed_name": _("Type your name as it should appear on the signature.")})
     full = " ".join(user.get_full_name().split())
     if full and printed.casefold() != full.casefold():
-        raise ValidationError({"printed_name": f"Type your name as on your account: {full}."})
+        raise ValidationError({"printed_name": _("Type your name as on your account: %(name)s.") % {"name": full}})
     return printed
 
 
@@ -147,12 +155,15 @@ def signature_sign(
     otp_token: str,
     request: HttpRequest,
     shown_sha256: str = "",
+    language: str = "",
 ) -> EligibilitySignature:
     """Sign the candidate's eligibility result as it stands today (decisions applied).
 
     Refused unless the signer is an investigator of the site, re-enters password and one-time code, the
     result is ``eligible`` or ``not_eligible``, consent is current and no data query is open. With
     ``shown_sha256`` (the hash of what the signing page showed) a result that changed in between is refused.
+    ``language``: the one the page showed the meaning in (default: the active one); the meaning is stored in
+    it, and the checklist PDF of the signature is printed in it.
     A second submission raises ``AlreadySigned``: one candidate holds at most one valid signature."""
     if not can_sign(acting_user, patient):
         raise PermissionDenied
@@ -163,7 +174,7 @@ def signature_sign(
     _check_credentials(acting_user, password=password, otp_token=otp_token, request=request)
     try:
         with transaction.atomic(), pghistory.context(user=acting_user.pk), with_reason("eligibility signed"):
-            return _sign_locked(acting_user, patient, printed, shown_sha256)
+            return _sign_locked(acting_user, patient, printed, shown_sha256, _signing_language(language))
     except IntegrityError:
         # The partial unique index caught a concurrent signature the lock did not (belt and braces).
         existing = EligibilitySignature.objects.filter(patient=patient, status=SignatureStatus.VALID).first()
@@ -172,7 +183,15 @@ def signature_sign(
         raise AlreadySigned(existing) from None
 
 
-def _sign_locked(acting_user, patient: Patient, printed: str, shown_sha256: str) -> EligibilitySignature:
+def _signing_language(language: str) -> str:
+    """A code of ``settings.LANGUAGES``: the one given, else the active one."""
+    try:
+        return translation.get_supported_language_variant(language or translation.get_language() or "")
+    except LookupError:
+        return settings.LANGUAGE_CODE
+
+
+def _sign_locked(acting_user, patient: Patient, printed: str, shown_sha256: str, language: str) -> EligibilitySignature:
     from trial.audit_search import open_queries  # the monitor side imports screening models
 
     patient = _lock(patient)
@@ -182,7 +201,7 @@ def _sign_locked(acting_user, patient: Patient, printed: str, shown_sha256: str)
     today = site_today(patient.site)
     assessment = assess(patient, today)
     if assessment is None:
-        raise ValidationError("No protocol is loaded for this trial: the criteria cannot be evaluated.")
+        raise ValidationError(_("No protocol is loaded for this trial: the criteria cannot be evaluated."))
     decided = assessment.decided
     problems = rules.signing_problems(
         overall=decided.overall, missing=decided.missing, consent_current=current_consent(patient) is not None,
@@ -191,12 +210,13 @@ def _sign_locked(acting_user, patient: Patient, printed: str, shown_sha256: str)
     if problems:
         raise ValidationError(problems, code="not_signable")
     if shown_sha256 and shown_sha256 != assessment.sha256:
-        raise ValidationError("The result changed since this page was opened: review it again before signing.",
+        raise ValidationError(_("The result changed since this page was opened: review it again before signing."),
                               code="changed")
     outcome = decided.overall
     signature = EligibilitySignature.objects.create(
         patient=patient, signer=acting_user, printed_name=printed, signed_at=timezone.now(), outcome=outcome,
-        meaning=rules.meaning_of(outcome), protocol_version=assessment.protocol_version, evaluated_on=today,
+        meaning=rules.meaning_of(outcome, language), language=language,
+        protocol_version=assessment.protocol_version, evaluated_on=today,
         document=assessment.document, sha256=assessment.sha256,
         screen_failure_reasons=decided.failed_codes if outcome == SignatureOutcome.NOT_ELIGIBLE else [],
     )
@@ -249,18 +269,23 @@ def _email_void(signature_pk: int) -> None:
     recipients = staff_emails(patient.site, [Role.INVESTIGATOR])
     if not recipients:
         return
-    # Screening number only: email leaves the portal, direct identifiers never do.
-    lines = [
-        f"The eligibility signature of {patient.screening_number} (site {patient.site.code}), "
-        f"{signature.outcome} signed {signature.signed_at:%Y-%m-%d %H:%M} UTC by {signature.printed_name}, "
-        f"is void: data changed after signing.",
-        "",
-        "What changed:",
-        *(f"- {change}" for change in signature.void_changes),
-        "",
-        f"Review and sign again: {reverse('signoff_sign', args=[patient.pk])}",
-    ]
+    # Screening number only: email leaves the portal, direct identifiers never do. In the site's language:
+    # one message goes to all of its investigators.
+    with translation.override(patient.site.default_language):
+        lines = [
+            _("The eligibility signature of %(number)s (site %(site)s), %(outcome)s signed %(when)s UTC by "
+              "%(name)s, is void: data changed after signing.") % {
+                "number": patient.screening_number, "site": patient.site.code, "outcome": signature.outcome,
+                "when": f"{signature.signed_at:%Y-%m-%d %H:%M}", "name": signature.printed_name,
+            },
+            "",
+            _("What changed:"),
+            *(f"- {change}" for change in signature.void_changes),
+            "",
+            _("Review and sign again: %(url)s") % {"url": reverse("signoff_sign", args=[patient.pk])},
+        ]
+        subject = _("[MC-1-50] Signature void: %(number)s") % {"number": patient.screening_number}
     try:
-        send_mail(f"[MC-1-50] Signature void: {patient.screening_number}", "\n".join(lines), None, recipients)
+        send_mail(subject, "\n".join(lines), None, recipients)
     except Exception:  # noqa: BLE001 - the alert stands on the dashboard; the mail server is not ours
         logger.exception("could not email the void of signature %s", signature_pk)

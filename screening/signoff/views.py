@@ -14,10 +14,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from patients.models import Patient
 from screening.consent.selectors import current_consent, reconsent_reasons
+from screening.evidence_text import protocol_names, translate_evidence
 from screening.facts_builder import Source
 from screening.signoff import pdf, rules, selectors, services
 from screening.signoff.forms import DecisionForm, SignatureForm
@@ -49,6 +52,7 @@ class Row:
     code: str
     name: str
     criterion: rules.DecidedCriterion
+    evidence: str  # in the page's language
     sources: list[tuple[str, Source]]
     form: DecisionForm | None  # for a criterion awaiting the investigator's decision
 
@@ -64,7 +68,9 @@ def _page(request: HttpRequest, patient: Patient, *, form: SignatureForm | None 
     if signature is not None:
         context["manifestation"] = selectors.manifestation_of(signature)
     if assessment is not None:
+        language = _page_language()
         names = {c.code: c.names for c in (*assessment.protocol.criteria, *assessment.protocol.exclusion_criteria)}
+        wording = protocol_names(assessment.protocol, language)
         rows = []
         for criterion in assessment.decided.criteria:
             row_form = None
@@ -76,21 +82,29 @@ def _page(request: HttpRequest, patient: Patient, *, form: SignatureForm | None 
                     if criterion.decision:
                         initial |= {"verdict": criterion.decision.verdict, "comment": criterion.decision.comment}
                     row_form = DecisionForm(initial=initial, prefix=None, auto_id=f"id_{criterion.code}_%s")
-            rows.append(Row(criterion.code, (names.get(criterion.code) or {}).get("en", ""), criterion,
+            name = names.get(criterion.code) or {}
+            rows.append(Row(criterion.code, name.get(language) or name.get("en", ""), criterion,
+                            translate_evidence(criterion.evidence, wording),
                             assessment.built.sources_for(criterion.uses), row_form))
         today_problems = rules.signing_problems(
-            overall=assessment.decided.overall, missing=assessment.decided.missing,
+            overall=assessment.decided.overall,
+            missing=[translate_evidence(item, wording) for item in assessment.decided.missing],
             consent_current=current_consent(patient) is not None, reconsent_reasons=reconsent_reasons(patient),
             open_queries=open_queries(patient).count(),
         )
+        overall = assessment.decided.overall
         context |= {"rows": rows, "problems": today_problems,
-                    "meaning": rules.MEANINGS.get(assessment.decided.overall, "")}
+                    "meaning": rules.meaning_of(overall, language) if overall in rules.MEANINGS else ""}
         if signature is None and not today_problems:
             user = request.user
             context["form"] = form or SignatureForm(initial={
-                "printed_name": user.get_full_name(), "shown_sha256": assessment.sha256,
+                "printed_name": user.get_full_name(), "shown_sha256": assessment.sha256, "language": language,
             })
     return render(request, "screening/signoff/sign.html", context, status=status)
+
+
+def _page_language() -> str:
+    return "zh-hans" if (get_language() or "").startswith("zh") else "en"
 
 
 @require_http_methods(["GET", "POST"])
@@ -107,7 +121,7 @@ def signoff_sign(request: HttpRequest, pk: int) -> HttpResponse:
             services.signature_sign(
                 acting_user=request.user, patient=patient, printed_name=data["printed_name"],
                 password=data["password"], otp_token=data["otp_token"], request=request,
-                shown_sha256=data["shown_sha256"],
+                shown_sha256=data["shown_sha256"], language=data["language"],
             )
         except services.AlreadySigned as error:
             messages.info(request, error.messages[0])
@@ -117,7 +131,7 @@ def signoff_sign(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             # A new session id at the moment of signing: whatever knew the old one cannot act as the signer.
             request.session.cycle_key()
-            messages.success(request, "Signed. The signature is recorded with the result it covers.")
+            messages.success(request, _("Signed. The signature is recorded with the result it covers."))
             return redirect(reverse("patient_detail", args=[patient.pk]) + "#signoff")
     return _page(request, patient, form=form, status=400)
 
@@ -137,10 +151,10 @@ def signoff_decision(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             _add_errors(form, error)
         else:
-            messages.success(request, f"Decision on {data['criterion_code']} recorded.")
+            messages.success(request, _("Decision on %(code)s recorded.") % {"code": data["criterion_code"]})
             return redirect("signoff_sign", pk=patient.pk)
     if not form.non_field_errors() and not form.errors:
-        form.add_error(None, "The decision could not be recorded.")
+        form.add_error(None, _("The decision could not be recorded."))
     messages.error(request, " ".join(
         [*form.non_field_errors(), *(f"{field}: {' '.join(errors)}" for field, errors in form.errors.items()
                                       if field != "__all__")]
