@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pgtrigger
 import pytest
+from django.conf import settings as django_settings
 from django.db.backends.postgresql.operations import DatabaseOperations
+from django.utils import translation
 
 from django_otp import DEVICE_ID_SESSION_KEY
 
@@ -27,6 +29,15 @@ def pytest_configure(config) -> None:
             return original_flush(self, sql_list)
 
     DatabaseOperations.execute_sql_flush = execute_sql_flush
+
+
+@pytest.fixture(autouse=True)
+def _english_between_tests():
+    """A page request leaves its user's language active on the thread (as in production, where the next
+    request activates its own): each test starts in the default language, English."""
+    translation.activate(django_settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)

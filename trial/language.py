@@ -6,10 +6,13 @@ the sponsor's monitors may pick English. Anonymous visitors get the browser's la
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Subquery
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
@@ -22,11 +25,21 @@ LANGUAGE_CODES = {code for code, _name in settings.LANGUAGES}
 
 def language_for(user) -> str | None:
     """The language a signed-in user works in, or None to let the browser decide."""
-    preference = StaffPreference.objects.filter(user=user).values_list("language", flat=True).first()
-    if preference:
-        return preference
-    site = sites_of(user).order_by("number").first()
-    return site.default_language if site else None
+    return language_and_zone_for(user)[0]
+
+
+def language_and_zone_for(user) -> tuple[str | None, str | None]:
+    """The user's language (as ``language_for``) and the time zone of their first site (None: the settings'
+    TIME_ZONE). One query for staff: it runs on every page."""
+    preference = StaffPreference.objects.filter(user=user).values("language")[:1]
+    site = (
+        sites_of(user).order_by("number").annotate(preference=Subquery(preference))
+        .values_list("preference", "default_language", "time_zone").first()
+    )
+    if site is None:  # no role at any site (the sponsor's administrator): only a stored choice
+        return StaffPreference.objects.filter(user=user).values_list("language", flat=True).first(), None
+    chosen, default_language, zone = site
+    return chosen or default_language, zone
 
 
 def preference_set(*, acting_user, language: str) -> StaffPreference:
@@ -39,18 +52,25 @@ def preference_set(*, acting_user, language: str) -> StaffPreference:
 
 
 class UserLanguageMiddleware:
-    """After authentication: activate the signed-in user's language for this request."""
+    """After authentication: activate the signed-in user's language for this request, and their site's time
+    zone, so a time on a page reads as the clock on the site's wall (a time labelled UTC goes through the
+    ``utc`` filter)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.user.is_authenticated:
-            language = language_for(request.user)
+            language, zone = language_and_zone_for(request.user)
             if language:
                 translation.activate(language)
                 request.LANGUAGE_CODE = translation.get_language()
-        return self.get_response(request)
+            if zone:
+                timezone.activate(ZoneInfo(zone))
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()  # the zone is this request's, never the next one's on this thread
 
 
 @require_POST
