@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test bench browser-deps clean-data backup restore
+.PHONY: run test bench system-deps clean-data backup restore
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,19 +18,22 @@ $(INSTALLED): pyproject.toml
 	@$(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))' > $@
 	@chmod 600 $@
 
-# Browser tests drive Debian's chromium; never `playwright install` (it downloads a browser).
-browser-deps:
-	@command -v chromium >/dev/null 2>&1 || { \
+# Debian packages the tests need: chromium for the browser tests (never `playwright install`: it downloads a
+# browser), GNU gettext for the translation catalogue checks, and a CJK font for the checklist PDF in Chinese.
+SYSTEM_PACKAGES := chromium gettext fonts-wqy-microhei
+CJK_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
+system-deps:
+	@{ command -v chromium && command -v msgfmt && test -f $(CJK_FONT); } >/dev/null 2>&1 || { \
 	  if command -v apt-get >/dev/null 2>&1; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null; \
 	  else \
-	    echo "Browser tests need Debian's chromium at /usr/bin/chromium: install the 'chromium' package."; exit 1; \
+	    echo "The tests need Debian's packages $(SYSTEM_PACKAGES): install them."; exit 1; \
 	  fi; }
 
 run: $(INSTALLED) .data/secret_key
 	$(PY) -m trial.launch
 
-test: $(INSTALLED) .data/secret_key browser-deps
+test: $(INSTALLED) .data/secret_key system-deps
 	$(PY) -m pytest -n 2
 
 # Generates (or reuses, by fingerprint) the data set in its own database, measures, prints one table and
