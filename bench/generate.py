@@ -200,7 +200,8 @@ def _prototypes(people: People) -> list[int]:
         patient = patient_register(
             acting_user=coordinator, site=site, initials=initials, date_of_birth=dt.date(1985, 3, 14), sex=sex,
             weight_kg=Decimal("58.0") if sex == "female" else Decimal("72.5"),
-            childbearing_potential=sex == "female", full_name=f"Prototype {initials}", hospital_record_number=f"H-{initials}",
+            childbearing_potential=sex == "female", full_name=f"Prototype {initials}",
+            hospital_record_number=f"H-{initials}",
         )
         signed = timezone.now() - dt.timedelta(days=20)
         consent_record(acting_user=coordinator, patient=patient, icf_version=icf, signer="patient",
@@ -300,16 +301,18 @@ def _clone_rows(scale: Scale, people: People, prototypes: list[int]) -> None:
             """
             UPDATE bench_new b SET
                 proto_id = (%s::bigint[])[1 + b.n %% %s],
-                sequence = b.n + coalesce((SELECT max(sequence) FROM patients_patient p WHERE p.site_id = b.site_id), 0),
+                sequence = b.n + coalesce((SELECT max(sequence) FROM patients_patient p
+                                            WHERE p.site_id = b.site_id), 0),
                 icf_id = (SELECT id FROM screening_icfversion i WHERE i.site_id = b.site_id ORDER BY id LIMIT 1)
             """,
             [prototypes, len(prototypes)],
         )
-        cursor.execute("UPDATE bench_new SET screening_number = lpad(site_number::text, 2, '0') || '-' || lpad(sequence::text, 4, '0')")
+        cursor.execute("UPDATE bench_new SET screening_number = lpad(site_number::text, 2, '0') || '-'"
+                       " || lpad(sequence::text, 4, '0')")
 
         patient_overrides = {
             "site_id": "b.site_id", "sequence": "b.sequence", "screening_number": "b.screening_number",
-            "initials": "chr(65 + (random() * 25)::int) || chr(65 + (random() * 25)::int) || chr(65 + (random() * 25)::int)",
+            "initials": " || ".join(["chr(65 + (random() * 25)::int)"] * 3),
             "date_of_birth": "r.date_of_birth - (random() * 9000)::int",
             "full_name": "'Bench candidate ' || b.screening_number",
             "hospital_record_number": "'H' || b.site_number || '-' || b.n",
@@ -320,7 +323,8 @@ def _clone_rows(scale: Scale, people: People, prototypes: list[int]) -> None:
         _copy_rows(cursor, Patient, "r.id = b.proto_id", patient_overrides, source_alias="r", join="bench_new b",
                    id_column="id")
         cursor.execute("""
-            UPDATE bench_new b SET patient_id = p.id FROM patients_patient p WHERE p.screening_number = b.screening_number
+            UPDATE bench_new b SET patient_id = p.id
+              FROM patients_patient p WHERE p.screening_number = b.screening_number
         """)
 
         user_columns = {"entered_by_id", "recorded_by_id", "obtained_by_id", "added_by_id"}

@@ -254,7 +254,8 @@ def simulated_users(dataset, count: int):
     return users
 
 
-def measure_pages(dataset, url: str, *, users: int, seconds: float, max_requests: int, port: int) -> dict:
+def measure_pages(dataset, url: str, *, users: int, seconds: float, max_requests: int, port: int,
+                  think: tuple[float, float]) -> dict:
     from bench import pages
 
     simulated = simulated_users(dataset, users)
@@ -262,10 +263,11 @@ def measure_pages(dataset, url: str, *, users: int, seconds: float, max_requests
 
     connections.close_all()  # the web workers, not this process, hold the database now
     with pages.gunicorn(url, port) as server:
-        load = pages.run_load(port, simulated, dataset.password, seconds=seconds, max_requests=max_requests)
+        load = pages.run_load(port, simulated, dataset.password, seconds=seconds, max_requests=max_requests,
+                              think=think)
         peaks = server.worker_peak_rss_kb()
     return {
-        "users": users, "requests": load.requests, "seconds": round(load.seconds, 1),
+        "users": users, "think_seconds": list(think), "requests": load.requests, "seconds": round(load.seconds, 1),
         "requests_per_second": round(load.requests / load.seconds, 1) if load.seconds else 0.0,
         "errors": len(load.errors), "first_errors": load.errors[:5], "pages": load.summary(),
         "web_worker_peak_rss_mb": round(max(peaks.values()) / 1024, 1) if peaks else None,
@@ -357,7 +359,8 @@ def table(results: dict) -> str:
     rows: list[tuple[str, str, str, str]] = []
     e = results.get("eligibility")
     if e:
-        rows.append(("eligibility: evaluate (example facts)", f"{e['evaluate_ms']:.3f} ms = {e['evaluate_per_second']:,}/s",
+        rows.append(("eligibility: evaluate (example facts)",
+                     f"{e['evaluate_ms']:.3f} ms = {e['evaluate_per_second']:,}/s",
                      "<= 2 ms", verdict(e["evaluate_ms"] <= TARGETS["evaluation_ms"])))
         rows.append(("eligibility: parse + evaluate", f"{e['parse_and_evaluate_ms']:.3f} ms = "
                      f"{e['parse_and_evaluate_per_second']:,}/s", "<= 2 ms",
@@ -376,7 +379,8 @@ def table(results: dict) -> str:
     p = results.get("pages")
     if p:
         for page, numbers in p["pages"].items():
-            rows.append((f"page ({p['users']} users): {page}",
+            think = f"{p['think_seconds'][0]:g}-{p['think_seconds'][1]:g} s"
+            rows.append((f"page ({p['users']} users, think {think}): {page}",
                          f"p50 {numbers['p50_ms']} / p95 {numbers['p95_ms']} ms (n={numbers['requests']})",
                          "p95 <= 100 ms", verdict(numbers["p95_ms"] <= TARGETS["page_p95_ms"])))
         rows.append(("pages: throughput, errors", f"{p['requests_per_second']} req/s, {p['errors']} errors", "0 errors",
@@ -413,6 +417,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--users", type=int, default=20)
     parser.add_argument("--page-seconds", type=float, default=60.0)
     parser.add_argument("--page-requests", type=int, default=2000)
+    parser.add_argument("--think", type=float, nargs=2, default=(1.0, 5.0), metavar=("MIN", "MAX"),
+                        help="seconds a simulated user waits between two pages (uniform), as locust's between()")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--samples", type=int, default=50)
     parser.add_argument("--sweep-cap", type=float, default=240.0,
@@ -463,7 +469,7 @@ def main(argv: list[str] | None = None) -> int:
     step("audit_cost", measure_audit_cost, 3 if smoke else 30)
     step("audit_search", measure_audit_search, dataset, 3 if smoke else args.samples)
     step("pages", measure_pages, dataset, url, users=args.users, seconds=args.page_seconds,
-         max_requests=args.page_requests, port=args.port)
+         max_requests=args.page_requests, port=args.port, think=tuple(args.think))
     from django.db import connections
 
     connections.close_all()

@@ -54,8 +54,10 @@ def test_generator_and_every_measurement_run_at_a_tiny_scale(live_server, settin
     verified = run.verify_ledger()
     assert verified["ok"], verified["message"]
 
-    results.update(pages={"users": 3, "requests": load.requests, "requests_per_second": 1.0, "errors": 0,
-                          "pages": load.summary(), "web_worker_peak_rss_mb": None, "web_workers": 0},
-                   reminder_sweep=sweep, verify_audit=verified)
+    results.update(
+        pages={"users": 3, "think_seconds": [0, 0.05], "requests": load.requests, "requests_per_second": 1.0,
+               "errors": 0, "pages": load.summary(), "web_worker_peak_rss_mb": None, "web_workers": 0},
+        reminder_sweep=sweep, verify_audit=verified,
+    )
     printed = run.table(results)
     assert "audit cost: lab correction" in printed and "reminders sent twice" in printed
