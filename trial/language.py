@@ -21,6 +21,7 @@ from trial.models import StaffPreference
 from trial.selectors import sites_of
 
 LANGUAGE_CODES = {code for code, _name in settings.LANGUAGES}
+SESSION_LOCALE_KEY = "portal_locale"  # [language, time zone] of the signed-in user
 
 
 def language_for(user) -> str | None:
@@ -61,7 +62,11 @@ class UserLanguageMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.user.is_authenticated:
-            language, zone = language_and_zone_for(request.user)
+            # Resolved once per session, then read from the session the request has loaded anyway.
+            cached = request.session.get(SESSION_LOCALE_KEY)
+            if cached is None:
+                cached = request.session[SESSION_LOCALE_KEY] = list(language_and_zone_for(request.user))
+            language, zone = cached
             if language:
                 translation.activate(language)
                 request.LANGUAGE_CODE = translation.get_language()
@@ -85,6 +90,7 @@ def language_switch(request: HttpRequest) -> HttpResponse:
         return response
     if request.user.is_authenticated:
         preference_set(acting_user=request.user, language=language)
+        request.session.pop(SESSION_LOCALE_KEY, None)
     response.set_cookie(
         settings.LANGUAGE_COOKIE_NAME, language, max_age=365 * 24 * 3600, samesite="Lax",
         secure=settings.SESSION_COOKIE_SECURE, httponly=True,
