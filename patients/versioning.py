@@ -35,6 +35,14 @@ class StaleVersion(ValidationError):
         self.current_version = current_version
 
 
+def show_conflict(form, error: StaleVersion) -> None:
+    """Show the other user's change on the form and take the current version into it: the message says
+    what changed, so saving again is a decision made knowing it, never a silent overwrite."""
+    form.add_error(None, error)
+    form.data = form.data.copy()
+    form.data["version"] = error.current_version
+
+
 def _shown(value: Any) -> str:
     return "—" if value in (None, "") else str(value)
 

@@ -16,7 +16,7 @@ from patients.forms import PatientCorrectionForm, PatientRegistrationForm
 from patients.models import Patient
 from patients.selectors import can_enter_data, can_see_identifiers, entry_sites
 from patients.timeline import timeline
-from patients.versioning import StaleVersion
+from patients.versioning import StaleVersion, show_conflict
 from screening.consent.selectors import reconsent_reasons, withdrawal_of
 from trial.access import role_required
 from trial.models import Role
@@ -91,10 +91,7 @@ def patient_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 reason=form.cleaned_data["reason"], **values,
             )
         except StaleVersion as error:
-            form.add_error(None, error)
-            # The message shows the other change; saving again now is a decision made knowing it.
-            form.data = form.data.copy()
-            form.data["version"] = error.current_version
+            show_conflict(form, error)
         except ValidationError as error:
             form.add_error(None, error)
         else:

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from patients.models import Patient
 from patients.selectors import can_enter_data, entry_sites
-from patients.versioning import StaleVersion
+from patients.versioning import StaleVersion, show_conflict
 from patients.views import patient_for_entry
 from screening.consent import services
 from screening.consent.selectors import reconsent_counts, reconsent_worklist
@@ -53,9 +53,7 @@ def consent_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 reason=form.cleaned_data["reason"], **form.consent_values(),
             )
         except StaleVersion as error:
-            form.add_error(None, error)
-            form.data = form.data.copy()
-            form.data["version"] = error.current_version
+            show_conflict(form, error)
         except ValidationError as error:
             form.add_error(None, error)
         else:

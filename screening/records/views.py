@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from patients.clock import site_today
 from patients.models import Patient
 from patients.selectors import can_enter_data
-from patients.versioning import StaleVersion
+from patients.versioning import StaleVersion, show_conflict
 from patients.views import patient_for_entry
 from screening.eligibility import Protocol
 from screening.models import ReferenceRange, ScreeningRecord
@@ -159,10 +159,7 @@ def screening_record_edit(request: HttpRequest, slug: str, pk: int) -> HttpRespo
                 reason=form.cleaned_data["reason"], values=form.values(),
             )
         except StaleVersion as error:
-            form.add_error(None, error)
-            # The message shows the other change; saving again now is a decision made knowing it.
-            form.data = form.data.copy()
-            form.data["version"] = error.current_version
+            show_conflict(form, error)
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -196,9 +193,7 @@ def screening_record_mark_in_error(request: HttpRequest, slug: str, pk: int) -> 
                 reason=form.cleaned_data["reason"],
             )
         except StaleVersion as error:
-            form.add_error(None, error)
-            form.data = form.data.copy()
-            form.data["version"] = error.current_version
+            show_conflict(form, error)
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -300,9 +295,7 @@ def reference_range_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.reference_range_save(acting_user=request.user, **form.cleaned_data)
         except StaleVersion as error:
-            form.add_error(None, error)
-            form.data = form.data.copy()
-            form.data["version"] = error.current_version
+            show_conflict(form, error)
         except ValidationError as error:
             form.add_error(None, error)
         else:
