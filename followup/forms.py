@@ -47,6 +47,7 @@ class EnrollmentForm(forms.Form):
 
 class EnrollmentChangeForm(EnrollmentForm):
     reason = forms.CharField(label=_("Reason for the change"), max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
 
 class DiscontinueForm(forms.Form):

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from followup import rules
 from patients.models import Patient
+from patients.versioning import version_bump
 from trial.audit import audited
 
 
@@ -37,9 +38,12 @@ class Enrollment(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT, related_name="+",
     )
     recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    # Bumped by a database trigger on every change: a correction based on an older version is refused.
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
 
     class Meta:
         verbose_name = _("enrollment")
+        triggers = [version_bump()]
         constraints = [
             models.CheckConstraint(condition=Q(dose_level__gt=0), name="enrollment_dose_positive"),
             models.CheckConstraint(

@@ -39,6 +39,7 @@ from followup.models import (
 )
 from followup.selectors import NoProtocolLoaded, enrollment_allowed, protocol_for, site_today, staff_emails
 from patients.models import Patient, PatientStatus
+from patients.versioning import ensure_version
 from screening.eligibility import Protocol
 from trial.audit import with_reason
 from trial.models import Role, Site
@@ -132,17 +133,22 @@ def enrollment_record(
     return enrollment
 
 
+ENROLLMENT_VERSIONED_FIELDS = ["dose_level", "planned_lymphodepletion_on", "planned_infusion_on", "infused_on"]
+
+
 def enrollment_update(
     *,
     acting_user: AbstractBaseUser,
     enrollment: Enrollment,
+    version: int,
     reason: str,
     dose_level: Decimal,
     planned_lymphodepletion_on: dt.date,
     planned_infusion_on: dt.date,
     infused_on: dt.date | None,
 ) -> Enrollment:
-    """Correct the dose or dates (with a reason); open reminders move to the new dates, done ones stay."""
+    """Correct the dose or dates (with a reason); open reminders move to the new dates, done ones stay.
+    ``version`` is the one the form showed: a newer one raises ``StaleVersion`` with the other change."""
     patient = enrollment.patient
     _require_role(acting_user, patient.site, Role.COORDINATOR)
     if not reason.strip():
@@ -153,6 +159,7 @@ def enrollment_update(
                  planned_infusion_on=planned_infusion_on, infused_on=infused_on)
     with transaction.atomic(), with_reason(reason.strip()):
         enrollment = Enrollment.objects.select_for_update().select_related("patient__site").get(pk=enrollment.pk)
+        ensure_version(enrollment, version, ENROLLMENT_VERSIONED_FIELDS)
         if not enrollment.is_active:
             raise ValidationError(_("The enrollment was discontinued; its dates can no longer change."))
         if enrollment.patient.status == PatientStatus.WITHDRAWN:

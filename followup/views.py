@@ -28,6 +28,7 @@ from followup.forms import (
 )
 from followup.models import CalendarFeedToken, Enrollment, Reminder, ReminderKind, UrgentAlert
 from patients.models import Patient
+from patients.versioning import StaleVersion, show_conflict
 from trial.access import role_required
 from trial.models import Role
 from trial.selectors import has_role
@@ -90,9 +91,11 @@ def enrollment_edit(request: HttpRequest, patient_pk: int) -> HttpResponse:
             try:
                 if enrollment:
                     services.enrollment_update(acting_user=request.user, enrollment=enrollment,
-                                               reason=data["reason"], **dates)
+                                               version=data["version"], reason=data["reason"], **dates)
                 else:
                     services.enrollment_record(acting_user=request.user, patient=patient, **dates)
+            except StaleVersion as exc:
+                show_conflict(form, exc)
             except ValidationError as exc:
                 _add_errors(form, exc)
             else:
@@ -106,6 +109,7 @@ def enrollment_edit(request: HttpRequest, patient_pk: int) -> HttpResponse:
                 "planned_lymphodepletion_on": enrollment.planned_lymphodepletion_on,
                 "planned_infusion_on": enrollment.planned_infusion_on,
                 "infused_on": enrollment.infused_on,
+                "version": enrollment.version,
             }
         form = form_class(initial=initial, protocol=protocol)
     status = 400 if request.method == "POST" else 200

@@ -16,6 +16,7 @@ from followup import services
 from followup.models import AlertKind, Enrollment, Reminder, UrgentAlert
 from followup.selectors import site_today
 from patients.models import PatientStatus
+from patients.versioning import StaleVersion
 from tests import factories
 from tests.followup.conftest import enroll
 
@@ -46,7 +47,7 @@ def test_recording_the_infusion_starts_the_monthly_reminders(eligible_patient, c
     enrollment = enroll(eligible_patient, coordinator)
     today = site_today(eligible_patient.site)
     services.enrollment_update(
-        acting_user=coordinator, enrollment=enrollment, reason="infusion given",
+        acting_user=coordinator, enrollment=enrollment, version=factories.current_version(enrollment), reason="infusion given",
         dose_level=Decimal("1"), planned_lymphodepletion_on=today - dt.timedelta(days=2),
         planned_infusion_on=today, infused_on=today,
     )
@@ -105,7 +106,7 @@ def test_changing_the_infusion_date_moves_pending_reminders_and_leaves_done_ones
     count_before = Reminder.objects.count()
 
     services.enrollment_update(
-        acting_user=coordinator, enrollment=enrollment, reason="infusion date was mistyped",
+        acting_user=coordinator, enrollment=enrollment, version=factories.current_version(enrollment), reason="infusion date was mistyped",
         dose_level=enrollment.dose_level, planned_lymphodepletion_on=enrollment.planned_lymphodepletion_on,
         planned_infusion_on=enrollment.planned_infusion_on, infused_on=enrollment.infused_on + dt.timedelta(days=3),
     )
@@ -124,7 +125,7 @@ def test_done_reminder_keeps_its_date_when_the_infusion_moves(eligible_patient, 
     services.reminder_complete_contraception_checkin(acting_user=coordinator, reminder=month1, method_in_use=True,
                                                      method="iud")
     services.enrollment_update(
-        acting_user=coordinator, enrollment=enrollment, reason="corrected", dose_level=enrollment.dose_level,
+        acting_user=coordinator, enrollment=enrollment, version=factories.current_version(enrollment), reason="corrected", dose_level=enrollment.dose_level,
         planned_lymphodepletion_on=enrollment.planned_lymphodepletion_on,
         planned_infusion_on=enrollment.planned_infusion_on, infused_on=enrollment.infused_on + dt.timedelta(days=5),
     )
@@ -137,11 +138,11 @@ def test_clearing_then_reentering_the_infusion_cancels_then_reinstates_without_d
     infused_on = enrollment.infused_on
     fields = {"dose_level": enrollment.dose_level, "planned_lymphodepletion_on": enrollment.planned_lymphodepletion_on,
               "planned_infusion_on": enrollment.planned_infusion_on}
-    services.enrollment_update(acting_user=coordinator, enrollment=enrollment, reason="entered on the wrong patient",
+    services.enrollment_update(acting_user=coordinator, enrollment=enrollment, version=factories.current_version(enrollment), reason="entered on the wrong patient",
                                infused_on=None, **fields)
     assert set(statuses(eligible_patient).values()) == {"pending", "cancelled"}
     assert list(statuses(eligible_patient).values()).count("pending") == 1  # the pre-LD test only
-    services.enrollment_update(acting_user=coordinator, enrollment=enrollment, reason="re-entered",
+    services.enrollment_update(acting_user=coordinator, enrollment=enrollment, version=factories.current_version(enrollment), reason="re-entered",
                                infused_on=infused_on, **fields)
     assert set(statuses(eligible_patient).values()) == {"pending"}
     assert Reminder.objects.filter(patient=eligible_patient).count() == 26
@@ -150,7 +151,7 @@ def test_clearing_then_reentering_the_infusion_cancels_then_reinstates_without_d
 def test_change_needs_a_reason(eligible_patient, coordinator):
     enrollment = enroll(eligible_patient, coordinator)
     with pytest.raises(ValidationError, match="reason"):
-        services.enrollment_update(acting_user=coordinator, enrollment=enrollment, reason=" ",
+        services.enrollment_update(acting_user=coordinator, enrollment=enrollment, version=factories.current_version(enrollment), reason=" ",
                                    dose_level=Decimal("3"), planned_lymphodepletion_on=enrollment.planned_lymphodepletion_on,
                                    planned_infusion_on=enrollment.planned_infusion_on, infused_on=None)
 
@@ -167,7 +168,7 @@ def test_discontinuation_cancels_pending_and_keeps_done(eligible_patient, coordi
     assert set(result.values()) == {"cancelled"}
     assert Reminder.objects.filter(status="cancelled").first().cancel_reason == "discontinued: adverse event"
     with pytest.raises(ValidationError, match="discontinued"):
-        services.enrollment_update(acting_user=coordinator, enrollment=enrollment, reason="x",
+        services.enrollment_update(acting_user=coordinator, enrollment=enrollment, version=factories.current_version(enrollment), reason="x",
                                    dose_level=enrollment.dose_level,
                                    planned_lymphodepletion_on=enrollment.planned_lymphodepletion_on,
                                    planned_infusion_on=enrollment.planned_infusion_on, infused_on=enrollment.infused_on)
@@ -306,3 +307,19 @@ def test_patient_withdrawal_cancels_the_open_reminders_and_keeps_done_ones(eligi
     assert result.pop(("pregnancy_test_monthly", 1)) == "done"
     assert set(result.values()) == {"cancelled"}
     assert Reminder.objects.filter(status="cancelled").first().cancel_reason == "withdrawal: moved abroad"
+
+
+def test_a_correction_from_an_outdated_form_is_refused_with_the_other_change(coordinator, eligible_patient):
+    """Two coordinators open the enrollment; the second save must not silently undo the first."""
+    enrollment = enroll(eligible_patient, coordinator)
+    opened = factories.current_version(enrollment)
+    planned = enrollment.planned_infusion_on
+    fields = {"dose_level": enrollment.dose_level, "planned_lymphodepletion_on": enrollment.planned_lymphodepletion_on,
+              "infused_on": None}
+    services.enrollment_update(acting_user=coordinator, enrollment=enrollment, version=opened, reason="first",
+                               planned_infusion_on=planned + dt.timedelta(days=1), **fields)
+    with pytest.raises(StaleVersion, match="changed by someone else meanwhile"):
+        services.enrollment_update(acting_user=coordinator, enrollment=enrollment, version=opened, reason="second",
+                                   planned_infusion_on=planned + dt.timedelta(days=2), **fields)
+    enrollment.refresh_from_db()
+    assert enrollment.planned_infusion_on == planned + dt.timedelta(days=1)

@@ -80,7 +80,8 @@ def test_changing_the_enrollment_needs_a_reason(client_of, coordinator, eligible
     client = client_of(coordinator)
     response = enrollment_post(client, eligible_patient, dose_level="3.0")
     assert response.status_code == 400 and "This field is required" in response.content.decode()
-    response = enrollment_post(client, eligible_patient, dose_level="3.0", reason="dose escalation cohort 3")
+    response = enrollment_post(client, eligible_patient, dose_level="3.0", reason="dose escalation cohort 3",
+                               version=Enrollment.objects.get().version)  # the form's hidden field
     assert response.status_code == 302
     assert str(Enrollment.objects.get().dose_level) == "3.00"
 
