@@ -21,6 +21,9 @@ def _manage(*args: str) -> None:
 
 
 def main() -> int:
+    # The demo serves plain HTTP on the loopback address: cookies marked Secure would not come back from
+    # every browser there. Production (docker-compose, behind TLS) keeps the secure default.
+    os.environ.setdefault("SECURE_COOKIES", "0")
     embedded.ensure_started()
     _manage("migrate", "--no-input", "-v", "0")
     _manage("load_protocol", "trial/protocols/mc-1-50.toml")
