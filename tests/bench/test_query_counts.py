@@ -26,7 +26,8 @@ PINNED = {
     "candidate_page": ("coordinator", 50),  # +3: the sign-off panel (latest signature, enrollment, roles)
     # 21 alone, 22 after other tests in the same process (one lookup they leave uncached): not per row.
     "checklist_refresh": ("coordinator", 22),
-    "dashboard_coordinator": ("coordinator", 16),
+    # 20: each reminder list reads its own 50 rows and one aggregate counts all three (followup.selectors).
+    "dashboard_coordinator": ("coordinator", 20),
     "dashboard_investigator": ("investigator", 13),  # +1: void signatures to review
     "dashboard_monitor": ("monitor", 12),
     "audit_log": ("monitor", 13),
