@@ -18,7 +18,7 @@ $(INSTALLED): pyproject.toml
 	@$(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))' > $@
 	@chmod 600 $@
 
-# Debian packages the tests need: chromium for the browser tests (never `playwright install`: it downloads a
+# Debian packages the tests need: chromium for the browser tests (never Playwright's own browser download: it fetches a
 # browser), GNU gettext for the translation catalogue checks, and a CJK font for the checklist PDF in Chinese.
 SYSTEM_PACKAGES := chromium gettext fonts-wqy-microhei
 CJK_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
