@@ -29,3 +29,14 @@ def test_coordinator_cannot_open_monitor_dashboard(client_of, coordinator_a):
 def test_sponsor_admin_goes_to_the_admin(client_of, sponsor_admin):
     response = client_of(sponsor_admin).get(reverse("home"))
     assert response.url == reverse("admin:index")
+
+
+def test_a_busy_sites_dashboard_lists_the_newest_50_and_points_to_the_screening_log(client_of, coordinator_a, site_a):
+    from tests.factories import create_patient
+    from trial.views import DASHBOARD_PATIENTS
+
+    patients = [create_patient(site_a, registered_by=coordinator_a) for _ in range(DASHBOARD_PATIENTS + 1)]
+    page = client_of(coordinator_a).get(reverse("dashboard_coordinator")).content.decode()
+    assert patients[-1].screening_number in page
+    assert patients[0].screening_number not in page  # the oldest is in the screening log instead
+    assert f"The {DASHBOARD_PATIENTS} most recently registered of {DASHBOARD_PATIENTS + 1} candidates" in page
