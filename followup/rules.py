@@ -142,8 +142,14 @@ def overdue_from(due_date: dt.date, overdue_after_days: int) -> dt.date:
     return due_date + dt.timedelta(days=overdue_after_days)
 
 
+def overdue_cutoff(today: dt.date, overdue_after_days: int) -> dt.date:
+    """The latest due date that counts as overdue on ``today``: the same rule as ``overdue_from``, turned
+    round for queries (``due_date <= cutoff``)."""
+    return today - dt.timedelta(days=overdue_after_days)
+
+
 def is_overdue(*, due_date: dt.date, today: dt.date, overdue_after_days: int) -> bool:
-    return today >= overdue_from(due_date, overdue_after_days)
+    return due_date <= overdue_cutoff(today, overdue_after_days)
 
 
 class StoredReminder(NamedTuple):

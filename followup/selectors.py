@@ -91,8 +91,8 @@ def _board_conditions(user, now: dt.datetime) -> tuple[Q, Q, Q]:
             overdue_after[site.trial_id] = protocol.reminders.overdue_after_days if protocol else None
         days = overdue_after[site.trial_id]
         late = Q(status=ReminderStatus.OVERDUE)
-        if days is not None:  # is_overdue: today >= due_date + days
-            late |= Q(due_date__lte=today - dt.timedelta(days=days))
+        if days is not None:
+            late |= Q(due_date__lte=rules.overdue_cutoff(today, days))
         at_site = Q(patient__site=site)
         overdue |= at_site & late
         due_today |= at_site & ~late & Q(due_date__lte=today)

@@ -398,7 +398,7 @@ def reminders_sweep(*, now: dt.datetime | None = None) -> SweepResult:
             continue
         protocols[site.trial_id] = protocol
         today = site_today(site, now)
-        overdue_cutoff = today - dt.timedelta(days=protocol.reminders.overdue_after_days)
+        overdue_cutoff = rules.overdue_cutoff(today, protocol.reminders.overdue_after_days)
         open_statuses = [ReminderStatus.PENDING, ReminderStatus.SENT]
         overdue += _announce_due(site, open_statuses, overdue_cutoff, ReminderStatus.OVERDUE, now)
         sent += _announce_due(site, [ReminderStatus.PENDING], today, ReminderStatus.SENT, now)
