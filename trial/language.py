@@ -24,14 +24,9 @@ LANGUAGE_CODES = {code for code, _name in settings.LANGUAGES}
 SESSION_LOCALE_KEY = "portal_locale"  # [language, time zone] of the signed-in user
 
 
-def language_for(user) -> str | None:
-    """The language a signed-in user works in, or None to let the browser decide."""
-    return language_and_zone_for(user)[0]
-
-
 def language_and_zone_for(user) -> tuple[str | None, str | None]:
-    """The user's language (as ``language_for``) and the time zone of their first site (None: the settings'
-    TIME_ZONE). One query for staff: it runs on every page."""
+    """The user's language (their stored choice, else their first site's default; None lets the browser
+    decide) and the time zone of their first site (None: the settings' TIME_ZONE). One query for staff."""
     preference = StaffPreference.objects.filter(user=user).values("language")[:1]
     site = (
         sites_of(user).order_by("number").annotate(preference=Subquery(preference))
