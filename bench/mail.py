@@ -8,8 +8,8 @@ from django.core.mail.backends.base import BaseEmailBackend
 
 
 class FileCountingBackend(BaseEmailBackend):
-    """One line per message (reminder key or alert, delivery) appended to the file ``BENCH_MAIL_KEYS`` names,
-    flushed at once, so a sweep stopped at the time cap leaves an exact count."""
+    """One line per reminder a message names (its key, the delivery, the Message-ID), or per alert, appended to the file
+    ``BENCH_MAIL_KEYS`` names and flushed at once, so a sweep stopped at the time cap leaves an exact count."""
 
     def send_messages(self, messages) -> int:
         import os
@@ -18,7 +18,8 @@ class FileCountingBackend(BaseEmailBackend):
             for message in messages:
                 message.message()
                 headers = message.extra_headers
-                key = headers.get("X-MC150-Reminder") or f"alert:{headers.get('X-MC150-Alert', '')}"
-                keys.write(f"{key}\t{headers.get('X-MC150-Delivery', '')}\n")
+                named = headers.get("X-MC150-Reminders", "").split() or [f"alert:{headers.get('X-MC150-Alert', '')}"]
+                message_id = headers.get("Message-ID", "")
+                keys.writelines(f"{key}\t{headers.get('X-MC150-Delivery', '')}\t{message_id}\n" for key in named)
                 keys.flush()
         return len(messages)

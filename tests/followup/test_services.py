@@ -269,10 +269,46 @@ def test_sweep_marks_overdue_and_tells_the_investigators(eligible_patient, coord
     assert services.reminders_sweep(now=at(site, 30)).overdue == 0
 
 
+def test_sweep_sends_digests_naming_each_due_reminder_once(eligible_patient, coordinator, investigator, mailoutbox,
+                                                          monkeypatch):
+    """A site that fell behind gets a few messages, each listing its reminders, not a message per reminder."""
+    monkeypatch.setattr(services, "REMINDERS_PER_MESSAGE", 3)
+    enroll(eligible_patient, coordinator, infused_days_ago=200)
+    due = list(Reminder.objects.filter(due_date__lte=site_today(eligible_patient.site)))
+    assert len(due) > 3
+    result = services.reminders_sweep()
+    assert result.sent + result.overdue == len(due)
+    announced = Reminder.objects.filter(pk__in=[r.pk for r in due])
+    expected_messages = sum(-(-announced.filter(status=status).count() // 3) for status in ("sent", "overdue"))
+    assert len(mailoutbox) == expected_messages
+    keys = [key for m in mailoutbox for key in m.extra_headers["X-MC150-Reminders"].split()]
+    assert sorted(keys) == sorted(r.idempotency_key for r in due)
+    for message in mailoutbox:
+        listed = [line for line in message.body.splitlines() if line.startswith("- ")]
+        assert len(listed) == len(message.extra_headers["X-MC150-Reminders"].split())
+        assert all(eligible_patient.screening_number in line for line in listed)
+    assert services.reminders_sweep().sent == 0 and len(mailoutbox) == expected_messages
+
+
+def test_a_digest_sent_again_carries_the_same_message_id(eligible_patient, coordinator):
+    """After a crash between the mail server's acceptance and the commit, the digest goes again: a mail
+    client folds the two by their equal Message-ID."""
+    enroll(eligible_patient, coordinator, infused_days_ago=200)
+    site = eligible_patient.site
+    due = list(Reminder.objects.filter(due_date__lte=site_today(site)).select_related("patient"))
+    first = services._reminder_email(due, site, "sent", ["coord@site-a.test"])
+    again = services._reminder_email(due, site, "sent", ["coord@site-a.test"])
+    other = services._reminder_email(due[1:], site, "sent", ["coord@site-a.test"])
+    assert first.extra_headers["Message-ID"] == again.extra_headers["Message-ID"] != other.extra_headers["Message-ID"]
+
+
 @pytest.mark.django_db(transaction=True)
-def test_two_sweeps_at_the_same_time_send_each_reminder_once(eligible_patient, coordinator, settings, mailoutbox):
-    """Two threads, two database connections, a slow mail server: SKIP LOCKED shares the work."""
+def test_two_sweeps_at_the_same_time_send_each_reminder_once(eligible_patient, coordinator, settings, mailoutbox,
+                                                             monkeypatch):
+    """Two threads, two database connections, a slow mail server: SKIP LOCKED shares the work (digests of
+    two, so there are several to share)."""
     settings.FOLLOWUP_DELIVERY_DELAY_MS = 50
+    monkeypatch.setattr(services, "REMINDERS_PER_MESSAGE", 2)
     enroll(eligible_patient, coordinator, infused_days_ago=200)
     due = Reminder.objects.filter(due_date__lte=site_today(eligible_patient.site)).count()
     results = []
@@ -290,7 +326,7 @@ def test_two_sweeps_at_the_same_time_send_each_reminder_once(eligible_patient, c
         thread.join(timeout=30)
     assert sum(r.sent + r.overdue for r in results) == due
     assert all(r.sent + r.overdue > 0 for r in results)  # both really worked at the same time
-    keys = [m.extra_headers["X-MC150-Reminder"] for m in mailoutbox]
+    keys = [key for m in mailoutbox for key in m.extra_headers["X-MC150-Reminders"].split()]
     assert len(keys) == len(set(keys)) == due
 
 

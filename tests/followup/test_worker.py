@@ -155,10 +155,10 @@ def celery_env(transactional_db, settings):
             """How many times each reminder was emailed (announcement kind included), from the mail folder."""
             found: Counter = Counter()
             for path in mail_dir.glob("*.log"):
-                text = path.read_text(errors="replace")
-                keys = re.findall(r"^X-MC150-Reminder: (\S+)$", text, re.M)
+                text = re.sub(r"\n[ \t]+", " ", path.read_text(errors="replace"))  # unfold long headers
+                digests = re.findall(r"^X-MC150-Reminders: (.+)$", text, re.M)
                 kinds = re.findall(r"^X-MC150-Delivery: (\S+)$", text, re.M)
-                found.update(f"{key}/{kind}" for key, kind in zip(keys, kinds, strict=True))
+                found.update(f"{key}/{kind}" for keys, kind in zip(digests, kinds, strict=True) for key in keys.split())
             return found
 
         @staticmethod
