@@ -105,6 +105,21 @@ def test_coordinator_dashboard_lists_overdue_due_today_and_upcoming(client_of, c
     assert soon_patient.screening_number not in sections["overdue"] + sections["due-today"]
 
 
+def test_dashboard_shows_the_oldest_reminders_of_a_long_list_and_counts_the_rest(client_of, coordinator,
+                                                                                eligible_patient, monkeypatch):
+    from followup import selectors
+
+    monkeypatch.setattr(selectors, "BOARD_LIST_LIMIT", 3)
+    enroll(eligible_patient, coordinator, infused_days_ago=200)  # months 1 to 6 overdue: more than 3
+    overdue = Reminder.objects.filter(due_date__lt=site_today(eligible_patient.site) - dt.timedelta(days=7))
+    oldest = list(overdue.order_by("due_date", "kind", "sequence"))
+    html = client_of(coordinator).get(reverse("dashboard_coordinator")).content.decode()
+    listed = html.split('data-testid="reminders-overdue"')[1].split("</table>")[0]
+    assert re.findall(r'data-testid="reminder-(\d+)"', listed) == [str(r.pk) for r in oldest[:3]]
+    more = re.search(r'data-testid="reminders-overdue-more">and (\d+) more', html)
+    assert more and int(more.group(1)) == len(oldest) - 3
+
+
 def test_completing_a_pregnancy_test_records_the_result_once(client_of, coordinator, eligible_patient):
     enroll(eligible_patient, coordinator, ld_in_days=1)
     reminder = Reminder.objects.get()
