@@ -63,11 +63,16 @@ def _record_form(slug: str, patient: Patient, data=None, protocol: Protocol | No
 
 def panel_context(patient: Patient, slug: str, *, can_enter: bool, form: RecordForm | None = None,
                   editing: ScreeningRecord | None = None, marking: ScreeningRecord | None = None,
-                  side_form=None, open_form: bool = False, protocol: Protocol | None = None) -> dict:
-    """Everything ``screening/records/_panel.html`` needs for one kind's panel."""
+                  side_form=None, open_form: bool = False, protocol: Protocol | None = None,
+                  lazy_form: bool = False) -> dict:
+    """Everything ``screening/records/_panel.html`` needs for one kind's panel.
+
+    ``lazy_form``: leave the closed "Add" form out; opening it fetches it (htmx GET of the "new" view). The
+    candidate page shows eight panels whose forms are rarely opened: building and rendering them was a
+    third of the page's time."""
     kind = KINDS[slug]
     protocol = protocol or services.protocol_for(patient.site)
-    if can_enter and form is None and editing is None and marking is None:
+    if can_enter and form is None and editing is None and marking is None and not lazy_form:
         form = _record_form(slug, patient, protocol=protocol)
     shown = form if form is not None else None
     preview = None

@@ -24,7 +24,8 @@ def screening_panels(context, patient) -> dict:
     entering = can_enter_data(user, patient.site)
     try:
         protocol = protocol_for(patient.site)
-        result["panels"] = [panel_context(patient, slug, can_enter=entering, protocol=protocol) for slug in KINDS]
+        result["panels"] = [panel_context(patient, slug, can_enter=entering, protocol=protocol, lazy_form=True)
+                            for slug in KINDS]
         result["att"] = attestation_context(patient, can_attest=can_attest(user, patient.site), protocol=protocol)
     except ValidationError as error:  # no protocol loaded: nothing can be validated
         result["problem"] = " ".join(error.messages)
