@@ -18,8 +18,11 @@
    over the generated candidates and staff, the chain computed in SQL by the trigger's own hash function,
    so ``verify_audit`` passes).
 
-TODO(sign-off): eligibility signatures are not generated yet; ``screening/signoff/`` was not committed when
-this was written. Clone its rows here like the other records once it lands.
+The prototypes are signed off by their site's investigator through ``signature_sign`` (password and a
+second factor, as on the signing page): the woman eligible, the man not eligible (I06b). Their clones get
+the same signature row for their own site's investigator, so every candidate carries a valid signature
+and its status; the signed document is the prototype's (its hash still matches the stored document), and
+the first correction of a clone's data voids it as it would a real one.
 """
 
 from __future__ import annotations
@@ -92,7 +95,7 @@ def populate(scale: Scale = FULL, *, log=print) -> Dataset:
 
     with pghistory.context(reason="benchmark data set generated"):
         people = step("people", _people, scale, dataset)
-        prototypes = step("prototypes", _prototypes, people)
+        prototypes = step("prototypes", _prototypes, people, dataset.password)
         step("candidates_and_records", _clone, scale, people, prototypes)
         step("reminders", _reminders, scale)
     step("audit_top_up", _audit_top_up, scale)
@@ -181,7 +184,7 @@ def _people(scale: Scale, dataset: Dataset) -> People:
 # -- 2. prototypes, through the services ------------------------------------------------------------------------
 
 
-def _prototypes(people: People) -> list[int]:
+def _prototypes(people: People, password: str) -> list[int]:
     from django.utils import timezone
 
     from patients.clock import site_today
@@ -233,12 +236,28 @@ def _prototypes(people: People) -> list[int]:
         ):
             record("treatments", drug=drug, started_on=started, stopped_on=stopped, dose_mg_per_day=dose)
         for question, answer in (("no_serious_mental_disorder", True), ("apheresis_suitable", True),
-                                 ("no_gamete_donation_agreed", True)):
+                                 ("no_gamete_donation_agreed", True), ("intolerant_to_conventional_therapy", False),
+                                 ("liver_involvement", False)):
             attestation_record(acting_user=investigator, patient=patient, question=question, answer=answer)
         attestation_record(acting_user=investigator, patient=patient, question="contraception_agreed", answer=True,
                            contraception_method="iud")
+        _sign(investigator, patient, password)
         prototypes.append(patient.pk)
     return prototypes
+
+
+def _sign(investigator, patient, password: str) -> None:
+    """Sign the prototype's eligibility as the investigator would, with a single-use code of their own."""
+    from django.test import RequestFactory
+    from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+
+    from screening.signoff.services import signature_sign
+
+    code = secrets.token_hex(5)
+    StaticToken.objects.create(device=StaticDevice.objects.get(user=investigator), token=code)
+    request = RequestFactory().post("/bench/sign/")
+    signature_sign(acting_user=investigator, patient=patient, printed_name=investigator.get_full_name(),
+                   password=password, otp_token=code, request=request, language="en")
 
 
 # -- 3. the candidates and their records, cloned in bulk -----------------------------------------------------------
@@ -273,8 +292,8 @@ def _clone_rows(scale: Scale, people: People, prototypes: list[int]) -> None:
 
     from patients.models import Patient, SiteCounter
     from screening.models import (
-        Attestation, Consent, EchoResult, EularAcrAssessment, LabResult, PregnancyTest, SerologyResult,
-        SledaiAssessment, Spo2Reading, Treatment,
+        Attestation, Consent, EchoResult, EligibilitySignature, EularAcrAssessment, LabResult, PregnancyTest,
+        SerologyResult, SledaiAssessment, Spo2Reading, Treatment,
     )
 
     user_model = get_user_model()
@@ -329,18 +348,22 @@ def _clone_rows(scale: Scale, people: People, prototypes: list[int]) -> None:
 
         user_columns = {"entered_by_id", "recorded_by_id", "obtained_by_id", "added_by_id"}
         for model in (Consent, LabResult, SerologyResult, EchoResult, Spo2Reading, PregnancyTest, SledaiAssessment,
-                      EularAcrAssessment, Treatment, Attestation):
+                      EularAcrAssessment, Treatment, Attestation, EligibilitySignature):
             overrides = {"patient_id": "b.patient_id"}
             for fk in model._meta.concrete_fields:
                 if isinstance(fk, models.ForeignKey) and fk.related_model is user_model:
                     # The prototype's investigator stays an investigator, its coordinator a coordinator.
                     overrides[fk.column] = (
-                        f"CASE WHEN r.{fk.column} IN (SELECT user_id FROM trial_staffrole WHERE role = 'investigator')"
+                        f"CASE WHEN r.{fk.column} IS NULL THEN NULL"
+                        f" WHEN r.{fk.column} IN (SELECT user_id FROM trial_staffrole WHERE role = 'investigator')"
                         f" THEN b.investigator_id ELSE b.coordinator_id END"
                     )
                     user_columns.discard(fk.column)
             if model is Consent:
                 overrides["icf_version_id"] = "b.icf_id"
+            if model is EligibilitySignature:  # the printed name is the signer's, the site's investigator
+                overrides["printed_name"] = "(SELECT first_name || ' ' || last_name FROM auth_user u" \
+                                            " WHERE u.id = b.investigator_id)"
             _copy_rows(cursor, model, "r.patient_id = b.proto_id", overrides, source_alias="r", join="bench_new b")
 
         cursor.execute(f"""

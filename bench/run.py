@@ -174,8 +174,6 @@ def measure_audit_cost(samples: int) -> dict:
         coordinators.setdefault(role.site_id, role.user)
     labs = list(LabResult.objects.filter(test="creatinine", patient__sex="female").order_by("?")[:samples])
     on, off = [], []
-    audited_before = _ledger_count()
-
     def save(lab: LabResult) -> float:
         lab.refresh_from_db()
         values = {"test": lab.test, "value": lab.value + 1 if lab.value < 80 else lab.value - 1, "unit": lab.unit,
@@ -186,6 +184,12 @@ def measure_audit_cost(samples: int) -> dict:
                                 reason="benchmark: value re-entered from the lab report", values=values)
         return (time.perf_counter() - started) * 1000
 
+    # Every candidate of the data set is signed: a first correction voids the signature (a rarer, heavier
+    # save, re-evaluated and audited on three tables). Done once, unmeasured, so the pairs compare the
+    # typical save of screening data.
+    for lab in labs:
+        save(lab)
+    audited_before = _ledger_count()
     unaudited = ("screening.LabResult:insert_insert", "screening.LabResult:update_update")
     for index, lab in enumerate(labs):
         for audited in ((True, False) if index % 2 == 0 else (False, True)):

@@ -12,6 +12,8 @@ from bench import generate, pages, run
 from bench.bench_audit import database_url
 from followup.models import Reminder
 from patients.models import Patient
+from screening.models import EligibilitySignature
+from screening.signoff.rules import sha256_of
 from trial import embedded
 from trial.ledger import AuditEntry
 
@@ -24,6 +26,14 @@ def test_generator_and_every_measurement_run_at_a_tiny_scale(live_server, settin
     assert Patient.objects.count() == scale.candidates + 2  # and the two prototypes
     assert Reminder.objects.filter(status="pending").count() == scale.reminders
     assert AuditEntry.objects.count() >= scale.audit_events
+    signatures = EligibilitySignature.objects.select_related("patient__site", "signer")
+    assert signatures.filter(status="valid", voided_by=None).count() == Patient.objects.count()
+    for signature in signatures:  # signed by the candidate's own investigator, outcome as the prototype's
+        assert signature.signer.site_roles.filter(site=signature.patient.site, role="investigator").exists()
+        assert signature.printed_name == signature.signer.get_full_name()
+        assert signature.outcome == ("eligible" if signature.patient.sex == "female" else "not_eligible")
+        assert signature.patient.status == ("eligible" if signature.outcome == "eligible" else "screen_failed")
+        assert signature.sha256 == sha256_of(signature.document)
 
     results = {
         "eligibility": run.measure_eligibility(1, 20),
