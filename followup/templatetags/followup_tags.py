@@ -5,9 +5,6 @@ from __future__ import annotations
 from django import template
 
 from followup import selectors
-from patients.models import Patient, PatientStatus
-from trial.models import Role
-from trial.selectors import sites_of
 
 register = template.Library()
 
@@ -16,10 +13,7 @@ register = template.Library()
 def followup_coordinator_board(context) -> dict:
     """Overdue, due today and the next 14 days; and who is signed eligible but not yet enrolled."""
     user = context["request"].user
-    ready = Patient.objects.filter(
-        site__in=sites_of(user, roles=[Role.COORDINATOR]), status=PatientStatus.ELIGIBLE, enrollment__isnull=True
-    ).order_by("screening_number")
-    return {"board": selectors.reminder_board(user), "ready_to_enroll": ready,
+    return {"board": selectors.reminder_board(user), "ready_to_enroll": selectors.ready_to_enroll(user),
             "upcoming_days": selectors.UPCOMING_DAYS}
 
 

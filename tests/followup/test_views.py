@@ -120,6 +120,23 @@ def test_dashboard_shows_the_oldest_reminders_of_a_long_list_and_counts_the_rest
     assert more and int(more.group(1)) == len(oldest) - 3
 
 
+def test_dashboard_lists_candidates_ready_to_enroll_first_by_number_and_counts_the_rest(
+        client_of, coordinator, eligible_patient, monkeypatch):
+    from followup import selectors
+
+    monkeypatch.setattr(selectors, "BOARD_LIST_LIMIT", 2)
+    others = [factories.create_patient(eligible_patient.site, registered_by=coordinator, status="eligible")
+              for _ in range(2)]
+    enrolled = factories.create_patient(eligible_patient.site, registered_by=coordinator, status="eligible")
+    enroll(enrolled, coordinator)
+    html = client_of(coordinator).get(reverse("dashboard_coordinator")).content.decode()
+    listed = html.split('data-testid="ready-to-enroll"')[1].split("</ul>")[0]
+    numbers = sorted(p.screening_number for p in [eligible_patient, *others])
+    assert re.findall(r"(\d\d-\d{4}) ", listed) == numbers[:2]
+    assert enrolled.screening_number not in listed
+    assert re.search(r'data-testid="ready-to-enroll-more">and 1 more<', html)
+
+
 def test_completing_a_pregnancy_test_records_the_result_once(client_of, coordinator, eligible_patient):
     enroll(eligible_patient, coordinator, ld_in_days=1)
     reminder = Reminder.objects.get()
