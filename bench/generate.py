@@ -18,11 +18,12 @@
    over the generated candidates and staff, the chain computed in SQL by the trigger's own hash function,
    so ``verify_audit`` passes).
 
-The prototypes are signed off by their site's investigator through ``signature_sign`` (password and a
-second factor, as on the signing page): the woman eligible, the man not eligible (I06b). Their clones get
-the same signature row for their own site's investigator, so every candidate carries a valid signature
-and its status; the signed document is the prototype's (its hash still matches the stored document), and
-the first correction of a clone's data voids it as it would a real one.
+Eligibility signatures: the prototypes are signed off by their site's investigator through
+``signature_sign`` (password and a second factor, as on the signing page): the woman eligible, the man not
+eligible (I06b). One candidate in ten of the clones (``SIGNED_EVERY``, both sexes) is then signed by its own
+site's investigator with the signing step itself, so its document is its own evaluation (copying the
+prototype's would name the prototype's records, and the first correction would void it with fifty
+spurious changes); the rest are still in screening.
 """
 
 from __future__ import annotations
@@ -54,6 +55,9 @@ FULL = Scale()
 SMOKE = Scale(sites=2, candidates=12, audit_events=4_000, reminders=60)
 
 COORDINATORS_PER_SITE = 3
+# Clones whose sequence % SIGNED_EVERY is 0 or 1 are signed (consecutive clones alternate between the two
+# prototypes, so both sexes): 1 in 10.
+SIGNED_EVERY = 20
 # Reminders per candidate: (kind, sequence) pairs, all distinct (the idempotency key is patient+kind+sequence).
 REMINDER_SLOTS = (
     [("pregnancy_test_pre_ld", 0)]
@@ -97,6 +101,7 @@ def populate(scale: Scale = FULL, *, log=print) -> Dataset:
         people = step("people", _people, scale, dataset)
         prototypes = step("prototypes", _prototypes, people, dataset.password)
         step("candidates_and_records", _clone, scale, people, prototypes)
+        step("signatures", _sign_some, people)
         step("reminders", _reminders, scale)
     step("audit_top_up", _audit_top_up, scale)
     with connection.cursor() as cursor:
@@ -292,8 +297,8 @@ def _clone_rows(scale: Scale, people: People, prototypes: list[int]) -> None:
 
     from patients.models import Patient, SiteCounter
     from screening.models import (
-        Attestation, Consent, EchoResult, EligibilitySignature, EularAcrAssessment, LabResult, PregnancyTest,
-        SerologyResult, SledaiAssessment, Spo2Reading, Treatment,
+        Attestation, Consent, EchoResult, EularAcrAssessment, LabResult, PregnancyTest, SerologyResult,
+        SledaiAssessment, Spo2Reading, Treatment,
     )
 
     user_model = get_user_model()
@@ -337,6 +342,7 @@ def _clone_rows(scale: Scale, people: People, prototypes: list[int]) -> None:
             "hospital_record_number": "'H' || b.site_number || '-' || b.n",
             "registered_by_id": "b.coordinator_id",
             "registered_at": "now() - (random() * interval '60 days')",
+            "status": "'screening'",  # the prototypes are signed; a clone is until _sign_some signs it
             "version": "1",
         }
         _copy_rows(cursor, Patient, "r.id = b.proto_id", patient_overrides, source_alias="r", join="bench_new b",
@@ -348,7 +354,7 @@ def _clone_rows(scale: Scale, people: People, prototypes: list[int]) -> None:
 
         user_columns = {"entered_by_id", "recorded_by_id", "obtained_by_id", "added_by_id"}
         for model in (Consent, LabResult, SerologyResult, EchoResult, Spo2Reading, PregnancyTest, SledaiAssessment,
-                      EularAcrAssessment, Treatment, Attestation, EligibilitySignature):
+                      EularAcrAssessment, Treatment, Attestation):
             overrides = {"patient_id": "b.patient_id"}
             for fk in model._meta.concrete_fields:
                 if isinstance(fk, models.ForeignKey) and fk.related_model is user_model:
@@ -361,9 +367,6 @@ def _clone_rows(scale: Scale, people: People, prototypes: list[int]) -> None:
                     user_columns.discard(fk.column)
             if model is Consent:
                 overrides["icf_version_id"] = "b.icf_id"
-            if model is EligibilitySignature:  # the printed name is the signer's, the site's investigator
-                overrides["printed_name"] = "(SELECT first_name || ' ' || last_name FROM auth_user u" \
-                                            " WHERE u.id = b.investigator_id)"
             _copy_rows(cursor, model, "r.patient_id = b.proto_id", overrides, source_alias="r", join="bench_new b")
 
         cursor.execute(f"""
@@ -387,6 +390,33 @@ def _copy_rows(cursor, model, condition: str, overrides: dict[str, str], *, sour
         f'INSERT INTO "{table}" ({quoted}) SELECT {", ".join(values)} FROM "{table}" {source_alias} JOIN {join} '
         f"ON {condition} ORDER BY 1"
     )
+
+
+def _sign_some(people: People) -> int:
+    """Sign one clone in ten through the signing step (evaluation, document, hash, status), as the site's
+    investigator. ``signature_sign`` would first re-authenticate: a password hash per signature, minutes
+    here. Returns how many were signed; a candidate the engine cannot decide is left unsigned."""
+    from django.core.exceptions import ValidationError
+    from django.db import transaction
+
+    from patients.models import Patient
+    from screening.signoff.services import _sign_locked
+
+    signed = 0
+    candidates = (Patient.objects.filter(full_name__startswith="Bench candidate").select_related("site__trial")
+                  .order_by("pk"))
+    with _TriggersOff():
+        for patient in candidates:
+            if patient.sequence % SIGNED_EVERY > 1:
+                continue
+            investigator = people.investigators[patient.site_id]
+            try:
+                with transaction.atomic():
+                    _sign_locked(investigator, patient, investigator.get_full_name(), "", "en")
+            except ValidationError:
+                continue
+            signed += 1
+    return signed
 
 
 # -- 4. reminders ---------------------------------------------------------------------------------------------------

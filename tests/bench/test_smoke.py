@@ -14,6 +14,7 @@ from followup.models import Reminder
 from patients.models import Patient
 from screening.models import EligibilitySignature
 from screening.signoff.rules import sha256_of
+from screening.signoff.selectors import assess
 from trial import embedded
 from trial.ledger import AuditEntry
 
@@ -26,14 +27,19 @@ def test_generator_and_every_measurement_run_at_a_tiny_scale(live_server, settin
     assert Patient.objects.count() == scale.candidates + 2  # and the two prototypes
     assert Reminder.objects.filter(status="pending").count() == scale.reminders
     assert AuditEntry.objects.count() >= scale.audit_events
-    signatures = EligibilitySignature.objects.select_related("patient__site", "signer")
-    assert signatures.filter(status="valid", voided_by=None).count() == Patient.objects.count()
-    for signature in signatures:  # signed by the candidate's own investigator, outcome as the prototype's
+    signatures = list(EligibilitySignature.objects.select_related("patient__site__trial", "signer", "protocol_version"))
+    signed_clones = [p for p in Patient.objects.filter(full_name__startswith="Bench candidate")
+                     if p.sequence % generate.SIGNED_EVERY <= 1]
+    assert signed_clones and len(signatures) == 2 + len(signed_clones)
+    for signature in signatures:  # each the candidate's own evaluation, signed by its own site's investigator
+        assert signature.status == "valid" and signature.voided_by is None
         assert signature.signer.site_roles.filter(site=signature.patient.site, role="investigator").exists()
         assert signature.printed_name == signature.signer.get_full_name()
-        assert signature.outcome == ("eligible" if signature.patient.sex == "female" else "not_eligible")
         assert signature.patient.status == ("eligible" if signature.outcome == "eligible" else "screen_failed")
-        assert signature.sha256 == sha256_of(signature.document)
+        rebuilt = assess(signature.patient, signature.evaluated_on, signature.protocol_version)
+        assert signature.sha256 == sha256_of(signature.document) == rebuilt.sha256
+    unsigned = Patient.objects.exclude(eligibility_signatures__isnull=False)
+    assert set(unsigned.values_list("status", flat=True)) == {"screening"}
 
     results = {
         "eligibility": run.measure_eligibility(1, 20),
