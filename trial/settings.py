@@ -195,7 +195,7 @@ AXES_VERBOSE = False
 # Idle timeout: the cookie lives 30 minutes and every request renews it; the 12-hour absolute limit
 # is enforced by trial.session_limits.
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_SECONDS", 30 * 60)
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False  # trial.session_limits renews an active session once a minute
 SESSION_ABSOLUTE_SECONDS = env_int("SESSION_ABSOLUTE_SECONDS", 12 * 60 * 60)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
