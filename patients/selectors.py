@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 
 from patients.models import Patient
 from trial.models import Role, Site, StaffRole
-from trial.selectors import has_role, sites_of
+from trial.selectors import has_role, roles_at, sites_of
 
 
 def entry_sites(user) -> QuerySet[Site]:
@@ -24,11 +24,7 @@ def can_enter_data(user, site: Site) -> bool:
 def can_see_identifiers(user, site: Site) -> bool:
     """Full name and hospital record number: clinical staff of the candidate's own site. Monitors never,
     not even at their own site (minimum necessary: they verify by screening number and initials)."""
-    if not user.is_authenticated:
-        return False
-    return StaffRole.objects.filter(
-        user=user, site=site, role__in=[Role.COORDINATOR, Role.INVESTIGATOR]
-    ).exists()
+    return bool(roles_at(user, site.pk) & {Role.COORDINATOR, Role.INVESTIGATOR})
 
 
 def site_staff(site: Site) -> QuerySet:

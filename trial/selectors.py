@@ -17,19 +17,53 @@ def sites_of(user, roles: list[str] | None = None) -> QuerySet[Site]:
     return Site.objects.filter(pk__in=held.values("site_id"))
 
 
+# A request's user carries this attribute (set by RoleCacheMiddleware): the (site id, role) pairs it holds,
+# read once per request. A page asks "may this user ... at this site" five to seven times. Users passed in
+# any other way (services called from tasks, commands, tests) are asked the database every time.
+ROLE_CACHE_ATTRIBUTE = "_portal_held_roles"
+
+
+class RoleCacheMiddleware:
+    """Lets the selectors below read the signed-in user's roles once per request."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            setattr(user, ROLE_CACHE_ATTRIBUTE, None)  # None: to be read on first use
+        return self.get_response(request)
+
+
+def _held(user) -> frozenset[tuple[int, str]]:
+    """The (site id, role) pairs of an authenticated user."""
+    cached = getattr(user, ROLE_CACHE_ATTRIBUTE, False)
+    if isinstance(cached, frozenset):
+        return cached
+    held = frozenset(StaffRole.objects.filter(user=user).values_list("site_id", "role"))
+    if cached is None:
+        setattr(user, ROLE_CACHE_ATTRIBUTE, held)
+    return held
+
+
 def roles_of(user) -> list[str]:
     """The distinct roles a user holds, in the order of Role (coordinator, investigator, monitor)."""
     if not user.is_authenticated:
         return []
-    held = set(StaffRole.objects.filter(user=user).values_list("role", flat=True))
+    held = {role for _site, role in _held(user)}
     return [role for role in Role.values if role in held]
+
+
+def roles_at(user, site_id: int) -> set[str]:
+    """The roles the user holds at one site."""
+    if not user.is_authenticated:
+        return set()
+    return {role for site, role in _held(user) if site == site_id}
 
 
 def has_role(user, role: str, site: Site | None = None) -> bool:
     """Whether the user holds ``role`` (at ``site`` when given)."""
     if not user.is_authenticated:
         return False
-    held = StaffRole.objects.filter(user=user, role=role)
-    if site is not None:
-        held = held.filter(site=site)
-    return held.exists()
+    return any(held == role and (site is None or at == site.pk) for at, held in _held(user))

@@ -72,6 +72,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "trial.selectors.RoleCacheMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "trial.two_factor.RequireTwoFactorMiddleware",
     "trial.language.UserLanguageMiddleware",

@@ -8,14 +8,15 @@ from django import template
 from followup.models import Enrollment
 from screening.models import EligibilitySignature, SignatureOutcome
 from screening.signoff import selectors
-from trial.models import Role, StaffRole
+from trial.models import Role
+from trial.selectors import roles_at
 
 register = template.Library()
 
 
 @register.inclusion_tag("screening/signoff/_panel.html", takes_context=True)
 def signoff_panel(context, patient) -> dict:
-    """Three queries: the latest signature, the enrollment, the user's roles at the candidate's site."""
+    """Two queries: the latest signature and the enrollment (the user's roles are read once a request)."""
     user = context["request"].user
     latest = (EligibilitySignature.objects.filter(patient=patient).select_related("patient__site")
               .order_by("-signed_at", "-pk").first())
@@ -24,7 +25,7 @@ def signoff_panel(context, patient) -> dict:
     # followup.selectors.enrollment_allowed, answered from the row already read.
     allowed = signature is not None and signature.outcome == SignatureOutcome.ELIGIBLE
     enrollment = Enrollment.objects.filter(patient=patient).first()
-    roles = set(StaffRole.objects.filter(user=user, site_id=patient.site_id).values_list("role", flat=True))
+    roles = roles_at(user, patient.site_id)
     return {
         "patient": patient,
         "signature": signature,

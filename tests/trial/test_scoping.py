@@ -50,3 +50,28 @@ def test_dashboard_lists_only_own_site_candidates(client_of, coordinator_b, pati
     page = client_of(coordinator_b).get(reverse("dashboard_coordinator")).content.decode()
     assert patient_b.screening_number in page
     assert patient_a.screening_number not in page
+
+
+def test_a_role_removed_takes_effect_on_the_next_request(client_of, coordinator_a, patient_a):
+    """Roles are read once per request, never kept longer: losing a role closes the pages at once."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from trial.models import StaffRole
+
+    client = client_of(coordinator_a)
+    url = reverse("patient_edit", args=[patient_a.pk])
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    assert sum(q["sql"].startswith('SELECT "trial_staffrole"') for q in queries.captured_queries) == 1
+    StaffRole.objects.filter(user=coordinator_a, site=patient_a.site).delete()
+    assert client.get(url).status_code in (403, 404)
+
+
+def test_services_called_outside_a_request_see_role_changes_at_once(coordinator_a, patient_a):
+    from trial.models import Role, StaffRole
+    from trial.selectors import has_role
+
+    assert has_role(coordinator_a, Role.COORDINATOR, patient_a.site)
+    StaffRole.objects.filter(user=coordinator_a, site=patient_a.site).delete()
+    assert not has_role(coordinator_a, Role.COORDINATOR, patient_a.site)
