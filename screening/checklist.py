@@ -17,7 +17,7 @@ from patients.clock import site_today
 from patients.models import Patient
 from screening.evaluation import evaluate_eligibility
 from screening.evidence_text import protocol_names, status_label, translate_evidence
-from screening.facts_builder import Source
+from screening.facts_builder import Preloaded, Source
 from trial.protocol_versions import current_protocol
 
 
@@ -49,12 +49,13 @@ class Checklist:
         return status_label(self.overall)
 
 
-def checklist_for(patient: Patient, evaluated_on: date | None = None, language: str = "en") -> Checklist:
+def checklist_for(patient: Patient, evaluated_on: date | None = None, language: str = "en",
+                  preloaded: Preloaded = None) -> Checklist:
     evaluated_on = evaluated_on or site_today(patient.site)
     protocol = current_protocol(patient.site.trial, evaluated_on)
     if protocol is None:
         return Checklist(problem=_("No protocol is loaded for this trial: the criteria cannot be evaluated."))
-    evaluation, built = evaluate_eligibility(patient, evaluated_on, protocol=protocol)
+    evaluation, built = evaluate_eligibility(patient, evaluated_on, protocol=protocol, preloaded=preloaded)
     names = {c.code: c.names for c in (*protocol.criteria, *protocol.exclusion_criteria)}
     wording = protocol_names(protocol, language)
     rows = [

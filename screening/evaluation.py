@@ -11,7 +11,7 @@ from datetime import date
 from patients.clock import site_today
 from patients.models import Patient
 from screening.eligibility import Evaluation, Protocol, evaluate, parse_facts
-from screening.facts_builder import BuiltFacts, build_facts
+from screening.facts_builder import BuiltFacts, Preloaded, build_facts
 from trial.protocol_versions import current_protocol
 
 
@@ -20,14 +20,16 @@ class ProtocolNotLoaded(LookupError):
 
 
 def evaluate_eligibility(
-    patient: Patient, evaluated_on: date | None = None, *, protocol: Protocol | None = None
+    patient: Patient, evaluated_on: date | None = None, *, protocol: Protocol | None = None,
+    preloaded: Preloaded = None,
 ) -> tuple[Evaluation, BuiltFacts]:
     """The engine's evaluation of ``patient`` as of ``evaluated_on`` (the site's today by default), with the
-    facts it was computed from. ``protocol``: the one in force on that date, if the caller has it already.
+    facts it was computed from. ``protocol``: the one in force on that date, if the caller has it already;
+    ``preloaded``: the candidate's records, if the caller read them already (``build_facts``).
     Raises ``ProtocolNotLoaded`` when no protocol is in force."""
     evaluated_on = evaluated_on or site_today(patient.site)
     protocol = protocol or current_protocol(patient.site.trial, evaluated_on)
     if protocol is None:
         raise ProtocolNotLoaded(f"no protocol in force for {patient.site.trial.code} on {evaluated_on.isoformat()}")
-    built = build_facts(patient, evaluated_on, protocol)
+    built = build_facts(patient, evaluated_on, protocol, preloaded=preloaded)
     return evaluate(parse_facts(built.document), protocol), built

@@ -44,6 +44,7 @@ from screening.models import (
     EularAcrAssessment,
     LabResult,
     PregnancyTest,
+    RecordStatus,
     SerologyResult,
     SledaiAssessment,
     Spo2Reading,
@@ -123,15 +124,26 @@ def _single(records: list[Any], date_field: str, evaluated_on: date) -> Any | No
     return (usable or ordered)[-1]
 
 
-def _active(model: type[models.Model], patient: Patient, order: Iterable[str]) -> list[Any]:
+# Records already read by the caller, all statuses, by model (``records_by_kind``); None: read them here.
+Preloaded = Mapping[type[models.Model], list[Any]] | None
+
+
+def _active(model: type[models.Model], patient: Patient, order: Iterable[str], preloaded: Preloaded) -> list[Any]:
+    """The patient's active records of ``model`` in ``order`` (ascending fields, as ``order_by``)."""
+    if preloaded is not None and model in preloaded:
+        fields = list(order)
+        active = [record for record in preloaded[model] if record.status == RecordStatus.ACTIVE]
+        return sorted(active, key=lambda record: tuple(getattr(record, name) for name in fields))
     return list(model.objects.filter(patient=patient).active().order_by(*order))
 
 
-def build_facts(patient: Patient, evaluated_on: date, protocol: Protocol | None = None) -> BuiltFacts:
+def build_facts(patient: Patient, evaluated_on: date, protocol: Protocol | None = None, *,
+                preloaded: Preloaded = None) -> BuiltFacts:
     """The facts document for ``patient`` as of ``evaluated_on``, with the source of every reference.
 
-    A fixed number of queries whatever the number of records (one per kind). ``protocol`` converts lab
-    values to its canonical units; without it values go as entered (the engine converts for plausibility)."""
+    A fixed number of queries whatever the number of records (one per kind, none for the kinds in
+    ``preloaded``). ``protocol`` converts lab values to its canonical units; without it values go as
+    entered (the engine converts for plausibility)."""
     sources: dict[str, Source] = {}
     doc: dict[str, Any] = {"evaluated_on": evaluated_on.isoformat()}
 
@@ -160,13 +172,13 @@ def build_facts(patient: Patient, evaluated_on: date, protocol: Protocol | None 
         sources["consent.signed_on"] = Source.of(first, _url("consent_edit", first.pk))
 
     labs = []
-    for i, lab in enumerate(_active(LabResult, patient, ["collected_on", "pk"])):
+    for i, lab in enumerate(_active(LabResult, patient, ["collected_on", "pk"], preloaded)):
         labs.append(_lab_fact(lab, protocol))
         sources[f"labs[{i}]"] = Source.of(lab, _record_url("labs", lab))
     doc["labs"] = labs
 
     serology = []
-    for i, result in enumerate(_active(SerologyResult, patient, ["collected_on", "pk"])):
+    for i, result in enumerate(_active(SerologyResult, patient, ["collected_on", "pk"], preloaded)):
         serology.append({
             "test": result.test, "result": result.result, "titer": result.titer,
             "collected_on": result.collected_on.isoformat(),
@@ -174,17 +186,17 @@ def build_facts(patient: Patient, evaluated_on: date, protocol: Protocol | None 
         sources[f"serology[{i}]"] = Source.of(result, _record_url("serology", result))
     doc["serology"] = serology
 
-    sledai = _single(_active(SledaiAssessment, patient, ["pk"]), "assessed_on", evaluated_on)
+    sledai = _single(_active(SledaiAssessment, patient, ["pk"], preloaded), "assessed_on", evaluated_on)
     if sledai is not None:
         doc["sledai_2k"] = {"assessed_on": sledai.assessed_on.isoformat(), "descriptors": list(sledai.descriptors)}
         sources["sledai_2k"] = Source.of(sledai, _record_url("sledai", sledai))
 
-    eular = _single(_active(EularAcrAssessment, patient, ["pk"]), "assessed_on", date.max)
+    eular = _single(_active(EularAcrAssessment, patient, ["pk"], preloaded), "assessed_on", date.max)
     if eular is not None:
         doc["eular_acr_2019"] = {"ana_ever_1_80_hep2": eular.ana_ever_1_80_hep2, "criteria": list(eular.criteria)}
         sources["eular_acr_2019"] = Source.of(eular, _record_url("eular", eular))
 
-    treatments = _active(Treatment, patient, ["started_on", "pk"])
+    treatments = _active(Treatment, patient, ["started_on", "pk"], preloaded)
     if treatments:
         doc["treatments"] = [
             {
@@ -196,18 +208,18 @@ def build_facts(patient: Patient, evaluated_on: date, protocol: Protocol | None 
         for i, treatment in enumerate(treatments):
             sources[f"treatments[{i}]"] = Source.of(treatment, _record_url("treatments", treatment))
 
-    echo = _single(_active(EchoResult, patient, ["pk"]), "performed_on", evaluated_on)
+    echo = _single(_active(EchoResult, patient, ["pk"], preloaded), "performed_on", evaluated_on)
     if echo is not None:
         doc["echo"] = {"lvef_percent": _num(echo.lvef_percent), "performed_on": echo.performed_on.isoformat()}
         sources["echo"] = Source.of(echo, _record_url("echo", echo))
 
-    spo2 = _single(_active(Spo2Reading, patient, ["pk"]), "measured_on", evaluated_on)
+    spo2 = _single(_active(Spo2Reading, patient, ["pk"], preloaded), "measured_on", evaluated_on)
     if spo2 is not None:
         doc["spo2"] = {"percent": _num(spo2.percent), "room_air": spo2.room_air,
                        "measured_on": spo2.measured_on.isoformat()}
         sources["spo2"] = Source.of(spo2, _record_url("spo2", spo2))
 
-    pregnancy = _single(_active(PregnancyTest, patient, ["pk"]), "collected_on", evaluated_on)
+    pregnancy = _single(_active(PregnancyTest, patient, ["pk"], preloaded), "collected_on", evaluated_on)
     if pregnancy is not None:
         doc["pregnancy_test"] = {"specimen": pregnancy.specimen, "result": pregnancy.result,
                                  "collected_on": pregnancy.collected_on.isoformat()}

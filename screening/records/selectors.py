@@ -20,6 +20,12 @@ def records_of(patient: Patient, kind: str, *, include_in_error: bool = True) ->
     return records.order_by(f"-{KINDS[kind].date_field}", "-pk")
 
 
+def records_by_kind(patient: Patient) -> dict[str, list[ScreeningRecord]]:
+    """Every kind's records (``records_of``), read once for a page that both lists them and evaluates them:
+    the candidate page hands them to the facts builder instead of reading them twice."""
+    return {slug: list(records_of(patient, slug)) for slug in KINDS}
+
+
 def visible_record(user, kind: str, pk: int) -> ScreeningRecord | None:
     """A record of a candidate the user may see (other sites: None, shown as 404)."""
     model = KINDS[kind].model

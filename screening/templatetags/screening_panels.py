@@ -7,9 +7,11 @@ from django import template
 from django.core.exceptions import ValidationError
 from django.utils.translation import get_language
 
+from patients.clock import site_today
 from patients.selectors import can_enter_data
 from screening.checklist import checklist_for
 from screening.records.kinds import KINDS
+from screening.records.selectors import records_by_kind
 from screening.records.services import can_attest, protocol_for
 from screening.records.views import attestation_context, panel_context
 
@@ -20,13 +22,18 @@ register = template.Library()
 def screening_panels(context, patient) -> dict:
     user = context["request"].user
     language = "zh-hans" if (get_language() or "").startswith("zh") else "en"
-    result = {"patient": patient, "checklist": checklist_for(patient, language=language)}
-    entering = can_enter_data(user, patient.site)
     try:
-        protocol = protocol_for(patient.site)
-        result["panels"] = [panel_context(patient, slug, can_enter=entering, protocol=protocol, lazy_form=True)
-                            for slug in KINDS]
-        result["att"] = attestation_context(patient, can_attest=can_attest(user, patient.site), protocol=protocol)
-    except ValidationError as error:  # no protocol loaded: nothing can be validated
-        result["problem"] = " ".join(error.messages)
-    return result
+        protocol = protocol_for(patient.site, site_today(patient.site))
+    except ValidationError as error:  # no protocol loaded: nothing can be validated or evaluated
+        return {"patient": patient, "checklist": checklist_for(patient, language=language),
+                "problem": " ".join(error.messages)}
+    records = records_by_kind(patient)  # listed by the panels and evaluated by the checklist: read once
+    preloaded = {KINDS[slug].model: listed for slug, listed in records.items()}
+    entering = can_enter_data(user, patient.site)
+    return {
+        "patient": patient,
+        "checklist": checklist_for(patient, language=language, preloaded=preloaded),
+        "panels": [panel_context(patient, slug, can_enter=entering, protocol=protocol, lazy_form=True,
+                                 records=records[slug]) for slug in KINDS],
+        "att": attestation_context(patient, can_attest=can_attest(user, patient.site), protocol=protocol),
+    }

@@ -17,6 +17,8 @@ from screening.eligibility import parse_facts
 from screening.evaluation import evaluate_eligibility
 from screening.facts_builder import build_facts
 from screening.models import LabResult, RecordStatus, Treatment
+from screening.records.kinds import KINDS
+from screening.records.selectors import records_by_kind
 from tests.screening.records_setup import consent, post_ok, reference_ranges
 from tests.examples import ELIGIBLE_FEMALE
 
@@ -154,6 +156,29 @@ def test_records_entered_in_error_are_left_out(protocol_version, coordinator_a, 
     )
     _, built = evaluate_eligibility(patient_a, EVALUATED_ON)
     assert built.document["labs"] == []
+
+
+def test_records_read_by_the_page_give_the_same_facts_as_reading_them_here(
+    protocol_version, client_of, coordinator_a, investigator_a, patient_a
+):
+    """The candidate page reads every record once for its panels and hands them to the builder: same
+    document, same sources, including a record entered in error and records entered out of date order."""
+    enter_eligible_female(coordinator_a, investigator_a, patient_a, client_of)
+    for value, collected, status in (("95", dt.date(2026, 11, 9), RecordStatus.ENTERED_IN_ERROR),
+                                     ("66", dt.date(2026, 11, 3), RecordStatus.ACTIVE)):
+        LabResult.objects.create(
+            patient=patient_a, entered_by=coordinator_a, test="creatinine", value=Decimal(value), unit="umol/L",
+            value_canonical=Decimal(value), canonical_unit="umol/L", reference_high=Decimal("84"),
+            collected_on=collected, status=status, error_reason="typed in the wrong row" if status != "active" else "",
+        )
+    read_here = build_facts(patient_a, EVALUATED_ON)
+    records = records_by_kind(patient_a)
+    preloaded = {KINDS[slug].model: listed for slug, listed in records.items()}
+    with CaptureQueriesContext(connection) as queries:
+        handed = build_facts(patient_a, EVALUATED_ON, preloaded=preloaded)
+    assert handed.document == read_here.document and handed.sources == read_here.sources
+    assert [lab["value"] for lab in handed.document["labs"] if lab["test"] == "creatinine"] == [66.0, 70.0]
+    assert not [q for q in queries.captured_queries if "screening_labresult" in q["sql"]]
 
 
 def test_lab_in_another_unit_goes_in_canonical_with_its_uln(protocol_version, coordinator_a, patient_a):
