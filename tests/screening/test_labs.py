@@ -73,7 +73,7 @@ def test_the_add_form_is_fetched_when_opened_not_with_the_candidate_page(client_
     html = client.get(reverse("patient_detail", args=[consented.pk])).content.decode()
     panel = html[html.index('id="panel-labs"'):html.index('id="panel-serology"')]
     assert 'data-testid="form-labs"' not in panel
-    assert f'hx-get="{new_url(consented)}"' in panel and 'hx-trigger="toggle once"' in panel
+    assert f'hx-get="{new_url(consented)}"' in panel and 'hx-trigger="toggle once from:closest details"' in panel
     fetched = client.get(new_url(consented), headers={"HX-Request": "true"}).content.decode()
     assert 'data-testid="form-labs"' in fetched and 'name="value"' in fetched
 
