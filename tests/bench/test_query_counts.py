@@ -21,16 +21,19 @@ pytestmark = pytest.mark.django_db
 
 SMALL = generate.Scale(sites=2, candidates=4, audit_events=0, reminders=8)
 
-# page -> (role, the most queries it may make)
+# page -> (role, the most queries it may make): counted alone, plus one for a lookup other tests in the same
+# process can leave uncached. The user's roles are read once a request (trial.selectors.RoleCacheMiddleware)
+# and the session is written at most once a minute (trial.session_limits).
 PINNED = {
-    "candidate_page": ("coordinator", 50),  # +3: the sign-off panel (latest signature, enrollment, roles)
-    # 21 alone, 22 after other tests in the same process (one lookup they leave uncached): not per row.
-    "checklist_refresh": ("coordinator", 22),
-    # 20: each reminder list reads its own 50 rows and one aggregate counts all three (followup.selectors).
-    "dashboard_coordinator": ("coordinator", 20),
-    "dashboard_investigator": ("investigator", 13),  # +1: void signatures to review
-    "dashboard_monitor": ("monitor", 12),
-    "audit_log": ("monitor", 13),
+    # 29: the panels' records are read once and handed to the checklist (screening.facts_builder).
+    "candidate_page": ("coordinator", 30),
+    "checklist_refresh": ("coordinator", 18),
+    # 14: each reminder list reads its own 20 rows, one aggregate counts all three, and the ready-to-enroll
+    # list its first 20 (+1 counting them when there are more).
+    "dashboard_coordinator": ("coordinator", 16),
+    "dashboard_investigator": ("investigator", 9),
+    "dashboard_monitor": ("monitor", 9),
+    "audit_log": ("monitor", 10),
 }
 
 
