@@ -30,17 +30,9 @@ from followup.models import CalendarFeedToken, Enrollment, Reminder, ReminderKin
 from patients.models import Patient
 from patients.versioning import StaleVersion, show_conflict
 from trial.access import role_required
+from trial.form_errors import show_service_error
 from trial.models import Role
 from trial.selectors import has_role
-
-
-def _add_errors(form: forms.Form, error: ValidationError) -> None:
-    """Show a service's refusal on the form, on the field it names when the form has that field."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 def _patient(request: HttpRequest, patient_pk: int) -> Patient:
@@ -97,7 +89,7 @@ def enrollment_edit(request: HttpRequest, patient_pk: int) -> HttpResponse:
             except StaleVersion as exc:
                 show_conflict(form, exc)
             except ValidationError as exc:
-                _add_errors(form, exc)
+                show_service_error(form, exc)
             else:
                 messages.success(request, _("Enrollment saved; the follow-up reminders are scheduled."))
                 return redirect("followup_patient", patient_pk=patient.pk)
@@ -129,7 +121,7 @@ def enrollment_discontinue(request: HttpRequest, patient_pk: int) -> HttpRespons
                                             discontinued_on=form.cleaned_data["discontinued_on"],
                                             reason=form.cleaned_data["reason"])
         except ValidationError as exc:
-            _add_errors(form, exc)
+            show_service_error(form, exc)
         else:
             messages.success(request, _("Discontinuation recorded; the open reminders are cancelled."))
             return redirect("followup_patient", patient_pk=patient.pk)
@@ -166,7 +158,7 @@ def reminder_complete(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             _complete(request, reminder, form.cleaned_data)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            show_service_error(form, exc)
         else:
             messages.success(request, _("%(what)s recorded for %(patient)s.") % {
                 "what": reminder.get_kind_display(), "patient": reminder.patient})

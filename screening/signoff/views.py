@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -25,6 +24,7 @@ from screening.facts_builder import Source
 from screening.signoff import pdf, rules, selectors, services
 from screening.signoff.forms import DecisionForm, SignatureForm
 from trial.access import role_required
+from trial.form_errors import show_service_error
 from trial.models import Role
 
 
@@ -37,14 +37,6 @@ def _investigator_patient(request: HttpRequest, pk: int) -> Patient:
     if not services.can_sign(request.user, patient):
         raise PermissionDenied
     return patient
-
-
-def _add_errors(form: forms.Form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 @dataclass(frozen=True)
@@ -127,7 +119,7 @@ def signoff_sign(request: HttpRequest, pk: int) -> HttpResponse:
             messages.info(request, error.messages[0])
             return redirect(reverse("patient_detail", args=[patient.pk]) + "#signoff")
         except ValidationError as error:
-            _add_errors(form, error)
+            show_service_error(form, error)
         else:
             # A new session id at the moment of signing: whatever knew the old one cannot act as the signer.
             request.session.cycle_key()
@@ -149,7 +141,7 @@ def signoff_decision(request: HttpRequest, pk: int) -> HttpResponse:
                                      criterion_code=data["criterion_code"], verdict=data["verdict"],
                                      comment=data["comment"])
         except ValidationError as error:
-            _add_errors(form, error)
+            show_service_error(form, error)
         else:
             messages.success(request, _("Decision on %(code)s recorded.") % {"code": data["criterion_code"]})
             return redirect("signoff_sign", pk=patient.pk)
