@@ -19,7 +19,7 @@ from screening.eligibility import Protocol
 from screening.models import EligibilitySignature, SignatureOutcome, SignatureStatus
 from trial.models import Role, Site, Trial
 from trial.protocol_versions import current_protocol
-from trial.selectors import sites_of
+from trial.selectors import ShortList, first_of, sites_of
 
 UPCOMING_DAYS = 14
 
@@ -68,18 +68,6 @@ def reminders_visible_to(user, roles: list[str] | None = None) -> QuerySet[Remin
 # costs about half a millisecond to render; three lists of 50 were most of a 200 ms page in the benchmark).
 # The rest is counted on the dashboard and listed in the calendar feed and on each subject's follow-up page.
 BOARD_LIST_LIMIT = 20
-
-
-@dataclass(frozen=True)
-class ShortList:
-    """The first ``BOARD_LIST_LIMIT`` rows of a dashboard list, and how many it has in all."""
-
-    rows: list
-    total: int
-
-    @property
-    def more(self) -> int:
-        return self.total - len(self.rows)
 
 
 @dataclass(frozen=True)
@@ -137,8 +125,7 @@ def ready_to_enroll(user) -> ShortList:
     ready = Patient.objects.filter(
         site__in=sites_of(user, roles=[Role.COORDINATOR]), status=PatientStatus.ELIGIBLE, enrollment__isnull=True
     ).order_by("screening_number")
-    rows = list(ready.only("pk", "screening_number", "initials")[:BOARD_LIST_LIMIT])
-    return ShortList(rows, len(rows) if len(rows) < BOARD_LIST_LIMIT else ready.count())
+    return first_of(ready.only("pk", "screening_number", "initials"), BOARD_LIST_LIMIT)
 
 
 def reminder_for_update(user, pk: int) -> Reminder:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db.models import QuerySet
 
 from trial.models import Role, Site, StaffRole
@@ -67,3 +69,21 @@ def has_role(user, role: str, site: Site | None = None) -> bool:
     if not user.is_authenticated:
         return False
     return any(held == role and (site is None or at == site.pk) for at, held in _held(user))
+
+
+@dataclass(frozen=True)
+class ShortList:
+    """The first rows of a dashboard list, and how many it has in all."""
+
+    rows: list
+    total: int
+
+    @property
+    def more(self) -> int:
+        return self.total - len(self.rows)
+
+
+def first_of(rows: QuerySet, limit: int) -> ShortList:
+    """The first ``limit`` of ``rows``; they are counted only when that page is full."""
+    shown = list(rows[:limit])
+    return ShortList(shown, len(shown) if len(shown) < limit else rows.count())

@@ -12,7 +12,7 @@ from patients.models import Patient
 from trial import health
 from trial.access import role_required
 from trial.models import Role
-from trial.selectors import roles_of, sites_of
+from trial.selectors import first_of, roles_of, sites_of
 
 
 @require_GET
@@ -35,9 +35,9 @@ DASHBOARD_PATIENTS = 50
 def _dashboard(request: HttpRequest, role: str, template: str) -> HttpResponse:
     sites = sites_of(request.user, roles=[role])
     candidates = Patient.objects.visible_to(request.user).filter(site__in=sites)
-    patients = list(candidates.select_related("site").order_by("-registered_at", "-pk")[:DASHBOARD_PATIENTS])
-    total = len(patients) if len(patients) < DASHBOARD_PATIENTS else candidates.count()
-    return render(request, template, {"sites": sites, "patients": patients, "patients_total": total, "role": role})
+    newest = first_of(candidates.select_related("site").order_by("-registered_at", "-pk"), DASHBOARD_PATIENTS)
+    return render(request, template,
+                  {"sites": sites, "patients": newest.rows, "patients_total": newest.total, "role": role})
 
 
 @require_GET
