@@ -112,6 +112,19 @@ def patient_b(site_b, coordinator_b):
 
 
 @pytest.fixture
+def consented(protocol_version, patient_a, coordinator_a):
+    """Candidate A, consented ten days ago, at a site with its reference ranges (ULN creatinine 84 umol/L)."""
+    import datetime as dt
+
+    from patients.clock import site_today
+    from tests.screening.records_setup import consent, reference_ranges
+
+    consent(patient_a, coordinator_a, site_today(patient_a.site) - dt.timedelta(days=10))
+    reference_ranges(patient_a.site)
+    return patient_a
+
+
+@pytest.fixture
 def client_of(client):
     """``client_of(user)``: the test client logged in as that user."""
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 
 import pytest
@@ -10,22 +9,14 @@ from django.urls import reverse
 from django.utils import translation
 from pypdf import PdfReader
 
-from patients.clock import site_today
 from screening.evidence_text import translate_evidence
 from screening.models import EligibilitySignature
 from screening.signoff.pdf import checklist_pdf
-from tests.screening.records_setup import consent, reference_ranges
 from tests.screening.signoff_setup import enter_eligible, sign
 from trial.language import preference_set
 
 pytestmark = pytest.mark.django_db
 
-
-@pytest.fixture
-def consented(protocol_version, patient_a, coordinator_a):
-    consent(patient_a, coordinator_a, site_today(patient_a.site) - dt.timedelta(days=10))
-    reference_ranges(patient_a.site)
-    return patient_a
 
 
 def chinese_client(client_of, user):

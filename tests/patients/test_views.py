@@ -13,24 +13,12 @@ from patients.clock import site_today
 from patients.models import Patient
 from screening.consent.services import patient_withdraw
 from tests import factories
-from trial.language import preference_set
 
 FORM = {
     "initials": "wmy", "date_of_birth": "1988-07-02", "sex": "female", "weight_kg": "61.5",
     "childbearing_potential": "yes", "non_childbearing_reason": "", "gilbert_syndrome": "no",
     "full_name": "Wang Meiying", "hospital_record_number": "H-2231",
 }
-
-
-@pytest.fixture
-def client_of(client_of):
-    """The shared ``client_of``, with the interface in English: these tests read the English messages."""
-
-    def login(user):
-        preference_set(acting_user=user, language="en")
-        return client_of(user)
-
-    return login
 
 
 def post_registration(client, site, **changes):

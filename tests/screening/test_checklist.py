@@ -7,18 +7,10 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
-from patients.clock import site_today
 from screening.models import LabResult
-from tests.screening.records_setup import consent, reference_ranges
 
 pytestmark = pytest.mark.django_db
 
-
-@pytest.fixture
-def consented(protocol_version, patient_a, coordinator_a):
-    consent(patient_a, coordinator_a, site_today(patient_a.site) - dt.timedelta(days=10))
-    reference_ranges(patient_a.site)
-    return patient_a
 
 
 def lab_form(**changes):

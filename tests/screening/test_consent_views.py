@@ -13,7 +13,6 @@ from patients.models import PatientStatus
 from screening.consent import services
 from screening.models import Consent, ICFVersion, Withdrawal
 from tests import factories
-from trial.language import preference_set
 
 PDF = b"%PDF-1.4\nthe form\n%%EOF\n"
 
@@ -26,17 +25,6 @@ def icf(site_a, coordinator_a):
         effective_on=site_today(site_a) - dt.timedelta(days=100),
         pdf=SimpleUploadedFile("icf.pdf", PDF),
     )
-
-
-@pytest.fixture
-def client_of(client_of):
-    """The shared ``client_of``, with the interface in English: these tests read the English messages."""
-
-    def login(user):
-        preference_set(acting_user=user, language="en")
-        return client_of(user)
-
-    return login
 
 
 def consent_form(icf, user, on, **changes):

@@ -13,7 +13,7 @@ from patients.clock import site_today
 from screening.consent.services import patient_withdraw
 from screening.models import LabResult, RecordStatus, ReferenceRange
 from screening.records import services
-from tests.screening.records_setup import consent, reference_ranges
+from tests.screening.records_setup import reference_ranges
 
 pytestmark = pytest.mark.django_db
 
@@ -21,12 +21,6 @@ pytestmark = pytest.mark.django_db
 def days_ago(site, days):
     return site_today(site) - dt.timedelta(days=days)
 
-
-@pytest.fixture
-def consented(protocol_version, patient_a, coordinator_a):
-    consent(patient_a, coordinator_a, days_ago(patient_a.site, 10))
-    reference_ranges(patient_a.site)
-    return patient_a
 
 
 def new_url(patient):
