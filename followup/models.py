@@ -91,7 +91,8 @@ class PregnancyTestResult(models.TextChoices):
     POSITIVE = "positive", _("Positive")
 
 
-_PREGNANCY_KINDS = [str(kind) for kind in rules.PREGNANCY_TEST_KINDS]
+# In the enum's order: a frozenset iterates in a per-process order, and the constraints churned in migrations.
+_PREGNANCY_KINDS = [str(kind) for kind in rules.Kind if kind in rules.PREGNANCY_TEST_KINDS]
 
 
 class ReminderQuerySet(models.QuerySet):
