@@ -100,7 +100,7 @@ class ReminderQuerySet(models.QuerySet):
         return self.filter(status__in=[str(s) for s in rules.OPEN_STATUSES])
 
 
-@audited
+@audited(per_statement=True)
 class Reminder(models.Model):
     """One follow-up a subject needs on a date. (patient, kind, sequence) is the idempotency key: however
     often the schedule is regenerated or a sweep delivered, there is one row, announced once per due date."""

@@ -37,15 +37,24 @@ def append_only(name: str = "append_only") -> list[pgtrigger.Trigger]:
     ]
 
 
-def audited(model: ModelT) -> ModelT:
-    """Track inserts, updates and deletes of a model holding trial data in an append-only event table."""
-    return pghistory.track(
-        pghistory.InsertEvent(),
-        pghistory.UpdateEvent(),
-        pghistory.DeleteEvent(),
-        append_only=True,
-        meta={"triggers": [no_truncate()]},
-    )(model)
+def audited(model: ModelT | None = None, *, per_statement: bool = False):
+    """Track inserts, updates and deletes of a model holding trial data in an append-only event table.
+
+    ``per_statement``: the events of one SQL statement are written by one statement-level trigger instead of
+    one trigger call per row, and reach the ledger as one batch. For tables written in bulk (the reminder
+    sweep marks a hundred rows with one UPDATE); the events are the same either way."""
+
+    def track(model: ModelT) -> ModelT:
+        return pghistory.track(
+            pghistory.InsertEvent(),
+            pghistory.UpdateEvent(),
+            pghistory.DeleteEvent(),
+            append_only=True,
+            meta={"triggers": [no_truncate()]},
+            level=pgtrigger.Statement if per_statement else None,
+        )(model)
+
+    return track(model) if model is not None else track
 
 
 def client_ip(request) -> str | None:

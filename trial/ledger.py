@@ -2,8 +2,8 @@
 
 pghistory writes one event table per tracked model (``patients_patientevent``, ``trial_siteevent`` ...).
 Answering "who changed what, when and why" for a monitor across all of them at once, fast, needs one table:
-``trial_auditentry``. It is filled by the database itself: an AFTER INSERT trigger on every pghistory event
-table calls ``trial_ledger_append``, which
+``trial_auditentry``. It is filled by the database itself: a statement-level AFTER INSERT trigger on every
+pghistory event table hands the statement's events, in order, to ``trial_ledger_append_many``, which for each
 
 - reads the context (user, url, ip, reason) of the event from ``pghistory_context``,
 - computes ``changes`` ({field: [old, new]}) against the previous event of the same object in the same
@@ -153,115 +153,148 @@ LANGUAGE sql STABLE AS $f$
     'UTF8')), 'hex')
 $f$;
 
+-- The type of a column, to compare a value taken out of jsonb with it through its index.
+CREATE OR REPLACE FUNCTION trial_ledger_column_type(table_name text, column_name text) RETURNS text
+LANGUAGE sql STABLE AS $f$
+    SELECT format_type(atttypid, atttypmod) FROM pg_attribute
+     WHERE attrelid = to_regclass(quote_ident(table_name)) AND attname = column_name AND NOT attisdropped
+$f$;
+
+-- Appends the events of one statement (pgh_id order) to the ledger.
 -- spec: record_type, patient_mode (none|self|column|via), patient_column, via_table, via_pk, via_patient,
 --       site_mode (none|self|column|patient), site_column, redacted columns ('{a,b}'), patient table.
-CREATE OR REPLACE FUNCTION trial_ledger_append(event_table text, ev jsonb, spec text[]) RETURNS void
+CREATE OR REPLACE FUNCTION trial_ledger_append_many(event_table text, events jsonb[], spec text[]) RETURNS void
 LANGUAGE plpgsql AS $f$
 DECLARE
-    redacted text[] := spec[9]::text[];
-    data jsonb;
-    prev_data jsonb;
-    ctx jsonb;
-    act text := ev->>'pgh_label';
-    obj text := ev->>'pgh_obj_id';
-    the_patient bigint;
-    the_site bigint;
+    r record;
+    ctx jsonb := '{}'::jsonb;
+    ctx_id text;
     the_user bigint;
-    delta jsonb;
     prev text;
-    new_id bigint;
-    at timestamptz := (ev->>'pgh_created_at')::timestamptz;
+    entry trial_auditentry;
+    entries trial_auditentry[] := '{}';
+    -- The candidate: the event's own object, a column of it, or one step removed (a lab value's visit).
+    patient_sql text := CASE spec[2]
+        WHEN 'self' THEN '(u.e->>''pgh_obj_id'')::bigint'
+        WHEN 'column' THEN format('(u.e->>%L)::bigint', spec[3])
+        WHEN 'via' THEN format('(SELECT v.%I FROM %I v WHERE v.%I = (u.e->>%L)::%s)', spec[6], spec[4], spec[5],
+                               spec[3], trial_ledger_column_type(spec[4], spec[5]))
+        ELSE 'NULL::bigint' END;
+    -- The site: its own, a column of the event, else (see below) the candidate's.
+    site_sql text := CASE spec[7]
+        WHEN 'self' THEN '(u.e->>''pgh_obj_id'')::bigint'
+        WHEN 'column' THEN format('(u.e->>%L)::bigint', spec[8])
+        ELSE 'NULL::bigint' END;
 BEGIN
+    IF coalesce(cardinality(events), 0) = 0 THEN
+        RETURN;
+    END IF;
     -- A REPEATABLE READ snapshot could predate the last committed entry and fork the chain.
     IF current_setting('transaction_isolation') <> 'read committed' THEN
         RAISE EXCEPTION 'audit ledger: audited writes must run at READ COMMITTED (not %)',
             current_setting('transaction_isolation');
     END IF;
 
-    SELECT jsonb_object_agg(key, value) INTO data
-        FROM jsonb_each(ev) WHERE key NOT LIKE 'pgh\_%';
-    data := coalesce(data, '{}'::jsonb);
-
-    -- %L: an untyped literal takes the column's type, so the pgh_obj_id index serves the look-up.
-    EXECUTE format('SELECT to_jsonb(e) FROM %I e WHERE pgh_obj_id = %L AND pgh_id < %L'
-                   ' ORDER BY pgh_id DESC LIMIT 1', event_table, obj, ev->>'pgh_id')
-        INTO prev_data;
-    IF prev_data IS NOT NULL THEN
-        SELECT jsonb_object_agg(key, value) INTO prev_data
-            FROM jsonb_each(prev_data) WHERE key NOT LIKE 'pgh\_%';
-    END IF;
-
-    IF act NOT IN ('insert', 'update', 'delete') THEN
-        act := CASE WHEN prev_data IS NULL THEN 'insert' ELSE 'update' END;
-    END IF;
-
-    SELECT coalesce(jsonb_object_agg(key, jsonb_build_array(
-            CASE WHEN key = ANY(redacted) AND old_v IS NOT NULL AND old_v NOT IN ('null', '""')
-                 THEN to_jsonb('[hidden]'::text) ELSE old_v END,
-            CASE WHEN key = ANY(redacted) AND new_v IS NOT NULL AND new_v NOT IN ('null', '""')
-                 THEN to_jsonb('[hidden]'::text) ELSE new_v END)), '{}'::jsonb)
-        INTO delta
-        FROM (
-            SELECT d.key,
-                   CASE WHEN act = 'insert' THEN NULL ELSE coalesce(p.value, CASE WHEN act = 'delete' THEN d.value END) END AS old_v,
-                   CASE WHEN act = 'delete' THEN NULL ELSE d.value END AS new_v
-              FROM jsonb_each(data) d
-              LEFT JOIN jsonb_each(coalesce(prev_data, '{}'::jsonb)) p ON p.key = d.key
-             WHERE act <> 'update' OR prev_data IS NULL OR p.value IS DISTINCT FROM d.value
-        ) fields;
-
-    -- Which candidate and which site the event belongs to.
-    IF spec[2] = 'self' THEN
-        the_patient := obj::bigint;
-    ELSIF spec[2] = 'column' THEN
-        the_patient := (data->>spec[3])::bigint;
-    ELSIF spec[2] = 'via' AND data->>spec[3] IS NOT NULL THEN
-        EXECUTE format('SELECT %I FROM %I WHERE %I = %L', spec[6], spec[4], spec[5], data->>spec[3])
-            INTO the_patient;
-    END IF;
-    IF spec[7] = 'self' THEN
-        the_site := obj::bigint;
-    ELSIF spec[7] = 'column' THEN
-        the_site := (data->>spec[8])::bigint;
-    END IF;
-    IF the_site IS NULL AND the_patient IS NOT NULL THEN
-        EXECUTE format('SELECT site_id FROM %I WHERE id = $1', spec[10]) INTO the_site USING the_patient;
-    END IF;
-
-    IF ev->>'pgh_context_id' IS NOT NULL THEN
-        SELECT metadata INTO ctx FROM pghistory_context WHERE id = (ev->>'pgh_context_id')::uuid;
-    END IF;
-    ctx := coalesce(ctx, '{}'::jsonb);
-    IF ctx->>'user' ~ '^[0-9]+$' THEN
-        the_user := (ctx->>'user')::bigint;
-    END IF;
-
     -- Serialise writers: the chain head is read and extended by one transaction at a time, and the lock is
-    -- held to commit, so ids are handed out in commit order.
+    -- held to commit, so ids are handed out in commit order. Held, the head read here stays the head.
     PERFORM pg_advisory_xact_lock(%(lock_key)s);
     SELECT hash INTO prev FROM trial_auditentry ORDER BY id DESC LIMIT 1;
     prev := coalesce(prev, repeat('0', 64));
-    new_id := nextval(pg_get_serial_sequence('trial_auditentry', 'id'));
 
-    INSERT INTO trial_auditentry (id, occurred_at, event_table, event_id, action, record_type, object_id,
-                                  site_id, patient_id, user_id, url, ip, reason, changes, prev_hash, hash)
-    VALUES (new_id, at, event_table, (ev->>'pgh_id')::bigint, act, spec[1], obj,
-            the_site, the_patient, the_user,
-            coalesce(ctx->>'url', ''), coalesce(ctx->>'ip', ''), coalesce(ctx->>'reason', ''), delta, prev,
-            trial_ledger_hash(prev, new_id, at, event_table, (ev->>'pgh_id')::bigint, act, spec[1], obj,
-                              the_site, the_patient, the_user, coalesce(ctx->>'url', ''),
-                              coalesce(ctx->>'ip', ''), coalesce(ctx->>'reason', ''), delta));
+    -- One query for the whole batch, in pgh_id order: each event's fields, the previous event of the same
+    -- object in the same table (through the pgh_obj_id index: the value is cast to the column's type; the
+    -- batch's own events are in the table already, so two events of one object chain too), the action,
+    -- ``changes`` with identifiers hidden, the candidate and the site.
+    FOR r IN EXECUTE format($q$
+        SELECT b.*,
+               coalesce(b.own_site, (SELECT pt.site_id FROM %1$I pt WHERE pt.id = b.patient_id)) AS site_id,
+               (SELECT coalesce(jsonb_object_agg(f.key, jsonb_build_array(
+                         CASE WHEN f.key = ANY($2) AND f.old_v IS NOT NULL AND f.old_v NOT IN ('null', '""')
+                              THEN to_jsonb('[hidden]'::text) ELSE f.old_v END,
+                         CASE WHEN f.key = ANY($2) AND f.new_v IS NOT NULL AND f.new_v NOT IN ('null', '""')
+                              THEN to_jsonb('[hidden]'::text) ELSE f.new_v END)), '{}'::jsonb)
+                  FROM (SELECT d.key,
+                               CASE WHEN b.act = 'insert' THEN NULL
+                                    ELSE coalesce(p.value, CASE WHEN b.act = 'delete' THEN d.value END) END AS old_v,
+                               CASE WHEN b.act = 'delete' THEN NULL ELSE d.value END AS new_v
+                          FROM jsonb_each(b.data) d
+                          LEFT JOIN jsonb_each(coalesce(b.prev_data, '{}'::jsonb)) p ON p.key = d.key
+                         WHERE b.act <> 'update' OR b.prev_data IS NULL OR p.value IS DISTINCT FROM d.value) f
+               ) AS delta
+          FROM (
+            SELECT a.*,
+                   CASE WHEN a.label IN ('insert', 'update', 'delete') THEN a.label
+                        WHEN a.prev_data IS NULL THEN 'insert' ELSE 'update' END AS act
+              FROM (
+                SELECT u.ord, u.e->>'pgh_label' AS label, u.e->>'pgh_obj_id' AS obj,
+                       (u.e->>'pgh_id')::bigint AS event_id, (u.e->>'pgh_created_at')::timestamptz AS at,
+                       u.e->>'pgh_context_id' AS context_id,
+                       u.e - $3 AS data,
+                       (SELECT to_jsonb(p) - $3 FROM %2$I p
+                         WHERE p.pgh_obj_id = (u.e->>'pgh_obj_id')::%3$s AND p.pgh_id < (u.e->>'pgh_id')::bigint
+                         ORDER BY p.pgh_id DESC LIMIT 1) AS prev_data,
+                       %4$s AS patient_id, %5$s AS own_site
+                  FROM unnest($1) WITH ORDINALITY AS u(e, ord)
+              ) a
+          ) b
+         ORDER BY b.ord
+        $q$, spec[10], event_table, trial_ledger_column_type(event_table, 'pgh_obj_id'), patient_sql, site_sql)
+        -- $3: pghistory's own columns (pgh_id, pgh_label ...), which are not the record's fields.
+        USING events, spec[9]::text[], ARRAY(SELECT k FROM jsonb_object_keys(events[1]) k WHERE k LIKE 'pgh\_%')
+    LOOP
+        -- A statement's events share one context: read it once.
+        IF r.context_id IS DISTINCT FROM ctx_id THEN
+            ctx_id := r.context_id;
+            ctx := NULL;
+            IF ctx_id IS NOT NULL THEN
+                SELECT metadata INTO ctx FROM pghistory_context WHERE id = ctx_id::uuid;
+            END IF;
+            ctx := coalesce(ctx, '{}'::jsonb);
+            the_user := CASE WHEN ctx->>'user' ~ '^[0-9]+$' THEN (ctx->>'user')::bigint END;
+        END IF;
+
+        entry.id := nextval(pg_get_serial_sequence('trial_auditentry', 'id'));
+        entry.occurred_at := r.at;
+        entry.event_table := event_table;
+        entry.event_id := r.event_id;
+        entry.action := r.act;
+        entry.record_type := spec[1];
+        entry.object_id := r.obj;
+        entry.site_id := r.site_id;
+        entry.patient_id := r.patient_id;
+        entry.user_id := the_user;
+        entry.url := coalesce(ctx->>'url', '');
+        entry.ip := coalesce(ctx->>'ip', '');
+        entry.reason := coalesce(ctx->>'reason', '');
+        entry.changes := r.delta;
+        entry.prev_hash := prev;
+        entry.hash := trial_ledger_hash(prev, entry.id, entry.occurred_at, event_table, entry.event_id,
+                                        entry.action, entry.record_type, entry.object_id, entry.site_id,
+                                        entry.patient_id, entry.user_id, entry.url, entry.ip, entry.reason,
+                                        entry.changes);
+        entries := entries || entry;
+        prev := entry.hash;
+    END LOOP;
+    -- One INSERT for the batch (ids were drawn in order, under the lock).
+    INSERT INTO trial_auditentry SELECT * FROM unnest(entries);
 END
 $f$;
 
+-- One call per INSERT statement on an event table, with all the rows it inserted: pghistory writes a
+-- statement-level tracked table's events with one INSERT, and row-level ones one at a time.
 CREATE OR REPLACE FUNCTION trial_ledger_record() RETURNS trigger
 LANGUAGE plpgsql AS $f$
 BEGIN
     -- TG_ARGV counts from 0; a slice of it counts from 1 like every other array.
-    PERFORM trial_ledger_append(TG_TABLE_NAME::text, to_jsonb(NEW), TG_ARGV[0:array_upper(TG_ARGV, 1)]);
+    PERFORM trial_ledger_append_many(
+        TG_TABLE_NAME::text,
+        (SELECT array_agg(to_jsonb(n) ORDER BY n.pgh_id) FROM trial_ledger_new_events n),
+        TG_ARGV[0:array_upper(TG_ARGV, 1)]);
     RETURN NULL;
 END
 $f$;
+
+DROP FUNCTION IF EXISTS trial_ledger_append(text, jsonb, text[]);
 """.replace("%(lock_key)s", str(LEDGER_LOCK_KEY))
 
 TRIGGER_NAME = "trial_ledger_record"
@@ -366,16 +399,21 @@ def install_ledger(using: str = "default", app_registry=global_apps) -> list[str
                 continue  # its migration has not run on this database yet
             quoted = connection.ops.quote_name(spec.event_table)
             arguments = ", ".join(_sql_literal(value) for value in spec.arguments())
+            # A statement-level trigger sees the statement's rows as one transition table (CREATE OR REPLACE
+            # cannot turn the row-level trigger of earlier versions into one).
+            cursor.execute(f"DROP TRIGGER IF EXISTS {TRIGGER_NAME} ON {quoted}")
             cursor.execute(
-                f"CREATE OR REPLACE TRIGGER {TRIGGER_NAME} AFTER INSERT ON {quoted}"
-                f" FOR EACH ROW EXECUTE FUNCTION trial_ledger_record({arguments})"
+                f"CREATE TRIGGER {TRIGGER_NAME} AFTER INSERT ON {quoted}"
+                " REFERENCING NEW TABLE AS trial_ledger_new_events"
+                f" FOR EACH STATEMENT EXECUTE FUNCTION trial_ledger_record({arguments})"
             )
             cursor.execute(
-                f"SELECT trial_ledger_append(%s, to_jsonb(e), %s::text[]) FROM {quoted} e"
-                " WHERE NOT EXISTS (SELECT 1 FROM trial_auditentry a"
-                "                   WHERE a.event_table = %s AND a.event_id = e.pgh_id)"
-                " ORDER BY e.pgh_id",
-                [spec.event_table, spec.arguments(), spec.event_table],
+                "SELECT trial_ledger_append_many(%s, ARRAY("
+                f"    SELECT to_jsonb(e) FROM {quoted} e"
+                "      WHERE NOT EXISTS (SELECT 1 FROM trial_auditentry a"
+                "                        WHERE a.event_table = %s AND a.event_id = e.pgh_id)"
+                "      ORDER BY e.pgh_id), %s::text[])",
+                [spec.event_table, spec.event_table, spec.arguments()],
             )
             covered.append(spec.event_table)
     return covered

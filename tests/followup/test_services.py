@@ -290,6 +290,27 @@ def test_sweep_sends_digests_naming_each_due_reminder_once(eligible_patient, coo
     assert services.reminders_sweep().sent == 0 and len(mailoutbox) == expected_messages
 
 
+def test_the_sweeps_one_update_leaves_an_audit_entry_per_reminder(eligible_patient, coordinator):
+    """Reminders are tracked per statement: one UPDATE marking many of them still gives each its own entry,
+    with its own changes, candidate, site and reason, in the chain."""
+    from trial.ledger import AuditEntry, chain_rows, verify_chain
+
+    enroll(eligible_patient, coordinator, infused_days_ago=200)
+    due = {str(r.pk) for r in Reminder.objects.filter(due_date__lte=site_today(eligible_patient.site))}
+    assert len(due) > 3
+    before = AuditEntry.objects.order_by("-id").values_list("id", flat=True).first()
+    services.reminders_sweep()
+    entries = list(AuditEntry.objects.filter(id__gt=before, record_type="followup.Reminder").order_by("id"))
+    assert sorted(entry.object_id for entry in entries) == sorted(due)
+    for entry in entries:
+        reminder = Reminder.objects.get(pk=entry.object_id)
+        assert entry.action == "update"
+        assert entry.changes["status"] == ["pending", reminder.status]
+        assert (entry.patient_id, entry.site_id) == (eligible_patient.pk, eligible_patient.site_id)
+        assert entry.reason.startswith("reminder")
+    assert verify_chain(chain_rows()).ok
+
+
 def test_a_digest_sent_again_carries_the_same_message_id(eligible_patient, coordinator):
     """After a crash between the mail server's acceptance and the commit, the digest goes again: a mail
     client folds the two by their equal Message-ID."""
