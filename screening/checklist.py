@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET
 
 from patients.clock import site_today
 from patients.models import Patient
+from screening.eligibility import Protocol
 from screening.evaluation import evaluate_eligibility
 from screening.evidence_text import protocol_names, status_label, translate_evidence
 from screening.facts_builder import Preloaded, Source
@@ -50,9 +51,10 @@ class Checklist:
 
 
 def checklist_for(patient: Patient, evaluated_on: date | None = None, language: str = "en",
-                  preloaded: Preloaded = None) -> Checklist:
+                  preloaded: Preloaded = None, protocol: Protocol | None = None) -> Checklist:
+    """``protocol``: the one in force on ``evaluated_on``, when the caller has read it already."""
     evaluated_on = evaluated_on or site_today(patient.site)
-    protocol = current_protocol(patient.site.trial, evaluated_on)
+    protocol = protocol or current_protocol(patient.site.trial, evaluated_on)
     if protocol is None:
         return Checklist(problem=_("No protocol is loaded for this trial: the criteria cannot be evaluated."))
     evaluation, built = evaluate_eligibility(patient, evaluated_on, protocol=protocol, preloaded=preloaded)

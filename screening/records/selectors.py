@@ -37,20 +37,19 @@ def visible_record(user, kind: str, pk: int) -> ScreeningRecord | None:
     )
 
 
-def latest_attestations(patient: Patient) -> dict[str, Attestation]:
-    """The answer that counts for each question: the latest recorded (one query)."""
-    latest: dict[str, Attestation] = {}
-    for attestation in (
-        Attestation.objects.filter(patient=patient).select_related("recorded_by").order_by("recorded_at", "pk")
-    ):
-        latest[attestation.question] = attestation
-    return latest
-
-
 def attestation_history(patient: Patient) -> list[Attestation]:
+    """Every answer, newest first (one query)."""
     return list(
         Attestation.objects.filter(patient=patient).select_related("recorded_by").order_by("-recorded_at", "-pk")
     )
+
+
+def latest_of(history: list[Attestation]) -> dict[str, Attestation]:
+    """The answer that counts for each question, from a newest-first ``attestation_history``."""
+    latest: dict[str, Attestation] = {}
+    for attestation in history:
+        latest.setdefault(attestation.question, attestation)
+    return latest
 
 
 def attestation_questions() -> list[tuple[str, str]]:

@@ -233,10 +233,11 @@ def attestation_context(patient: Patient, *, can_attest: bool, form: Attestation
     protocol = protocol or services.protocol_for(patient.site)
     if can_attest and form is None:
         form = AttestationForm(protocol=protocol, language=get_language() or "en")
-    latest = selectors.latest_attestations(patient)
+    history = selectors.attestation_history(patient)
+    latest = selectors.latest_of(history)  # the same rows: one query for both
     questions = [(code, label, latest.get(code)) for code, label in selectors.attestation_questions()]
     return {"patient": patient, "form": form, "can_attest": can_attest, "questions": questions,
-            "history": selectors.attestation_history(patient), "protocol": protocol}
+            "history": history, "protocol": protocol}
 
 
 @require_http_methods(["GET", "POST"])

@@ -22,8 +22,9 @@ register = template.Library()
 def screening_panels(context, patient) -> dict:
     user = context["request"].user
     language = "zh-hans" if (get_language() or "").startswith("zh") else "en"
+    today = site_today(patient.site)
     try:
-        protocol = protocol_for(patient.site, site_today(patient.site))
+        protocol = protocol_for(patient.site, today)
     except ValidationError as error:  # no protocol loaded: nothing can be validated or evaluated
         return {"patient": patient, "checklist": checklist_for(patient, language=language),
                 "problem": " ".join(error.messages)}
@@ -32,7 +33,7 @@ def screening_panels(context, patient) -> dict:
     entering = can_enter_data(user, patient.site)
     return {
         "patient": patient,
-        "checklist": checklist_for(patient, language=language, preloaded=preloaded),
+        "checklist": checklist_for(patient, today, language=language, preloaded=preloaded, protocol=protocol),
         "panels": [panel_context(patient, slug, can_enter=entering, protocol=protocol, lazy_form=True,
                                  records=records[slug]) for slug in KINDS],
         "att": attestation_context(patient, can_attest=can_attest(user, patient.site), protocol=protocol),

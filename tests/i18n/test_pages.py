@@ -68,6 +68,18 @@ def test_evidence_is_translated_around_its_values(english, chinese):
         assert translate_evidence(english) == english
 
 
+def test_a_translated_line_depends_on_the_protocol_wording_it_was_given():
+    """Translations are remembered per language, text and wording: another protocol's wording of the same
+    method, or none, gives its own result, and English is never touched."""
+    line = "contraception method: Intrauterine device (IUD)"
+    with translation.override("zh-hans"):
+        assert translate_evidence(line, {"Intrauterine device (IUD)": "宫内节育器"}) == "避孕方法: 宫内节育器"
+        assert translate_evidence(line, {"Intrauterine device (IUD)": "IUD 宫内节育器"}) == "避孕方法: IUD 宫内节育器"
+        assert translate_evidence(line) == "避孕方法: Intrauterine device (IUD)"
+    with translation.override("en"):
+        assert translate_evidence(line, {"Intrauterine device (IUD)": "宫内节育器"}) == line
+
+
 def pdf_text(content: bytes) -> str:
     return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
 
