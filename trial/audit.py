@@ -37,6 +37,14 @@ def append_only(name: str = "append_only") -> list[pgtrigger.Trigger]:
     ]
 
 
+def event_meta() -> dict[str, Any]:
+    """Meta of every event model: no TRUNCATE, and the index the ledger's look-up of an object's previous
+    event walks (``pgh_obj_id = x AND pgh_id < y ORDER BY pgh_id DESC LIMIT 1``). With only the index on
+    pgh_obj_id, a bulk-loaded event table that had not been analysed was read backwards along its primary
+    key for every event instead: the same 100,000-reminder sweep took 42-83 s, 31 s with this index."""
+    return {"triggers": [no_truncate()], "indexes": [models.Index(fields=["pgh_obj", "pgh_id"])]}
+
+
 def audited(model: ModelT | None = None, *, per_statement: bool = False):
     """Track inserts, updates and deletes of a model holding trial data in an append-only event table.
 
@@ -50,7 +58,7 @@ def audited(model: ModelT | None = None, *, per_statement: bool = False):
             pghistory.UpdateEvent(),
             pghistory.DeleteEvent(),
             append_only=True,
-            meta={"triggers": [no_truncate()]},
+            meta=event_meta(),
             level=pgtrigger.Statement if per_statement else None,
         )(model)
 

@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from trial.audit import append_only, audited, no_truncate
+from trial.audit import append_only, audited, event_meta, no_truncate
 
 
 @audited
@@ -139,7 +139,7 @@ class AuthEvent(models.Model):
     exclude=["password", "last_login"],
     append_only=True,
     model_name="UserEvent",
-    meta={"triggers": [no_truncate()]},
+    meta=event_meta(),
 )
 class TrackedUser(get_user_model()):
     """Staff accounts decide who may see and sign what, so their history is audited too. A proxy,

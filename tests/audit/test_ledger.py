@@ -27,6 +27,16 @@ def test_every_event_table_has_the_ledger_trigger(db):
     assert "patients_patientevent" in covered and "trial_dataqueryevent" in covered
 
 
+def test_every_event_table_has_the_index_of_an_objects_previous_event(db):
+    """The ledger looks up each event's predecessor by (pgh_obj_id, pgh_id); without this index a large
+    event table can be scanned once per event (trial.audit.event_meta)."""
+    with connection.cursor() as cursor:
+        for model in event_models():
+            constraints = connection.introspection.get_constraints(cursor, model._meta.db_table)
+            assert any(c["index"] and c["columns"] == ["pgh_obj_id", "pgh_id"] for c in constraints.values()), \
+                model._meta.db_table
+
+
 def test_installing_again_changes_nothing(patient_a):
     before = AuditEntry.objects.count()
     install_ledger()
