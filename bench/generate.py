@@ -439,14 +439,14 @@ def _reminder_rows(scale: Scale) -> None:
         cursor.execute(
             """
             WITH patients AS (
-                SELECT row_number() OVER (ORDER BY id) - 1 AS k, id FROM patients_patient p
+                SELECT row_number() OVER (ORDER BY id) - 1 AS k, id, site_id FROM patients_patient p
                  WHERE NOT EXISTS (SELECT 1 FROM followup_reminder r WHERE r.patient_id = p.id)
             ), wanted AS (
                 SELECT g - 1 AS g FROM generate_series(1, %(reminders)s) g
             )
-            INSERT INTO followup_reminder (patient_id, kind, sequence, due_date, status, created_at,
+            INSERT INTO followup_reminder (patient_id, site_id, kind, sequence, due_date, status, created_at,
                                            cancel_reason, pregnancy_test_result, contraception_method)
-            SELECT p.id, (%(kinds)s::text[])[1 + w.g / (SELECT count(*) FROM patients)],
+            SELECT p.id, p.site_id, (%(kinds)s::text[])[1 + w.g / (SELECT count(*) FROM patients)],
                    (%(sequences)s::int[])[1 + w.g / (SELECT count(*) FROM patients)],
                    current_date - CASE WHEN random() < 0.3 THEN 8 + (random() * 60)::int ELSE (random() * 6)::int END,
                    'pending', now() - interval '1 year', '', '', ''

@@ -13,6 +13,7 @@ from followup import rules
 from patients.models import Patient
 from patients.versioning import version_bump
 from trial.audit import audited
+from trial.models import Site
 
 
 @audited
@@ -95,9 +96,13 @@ class PregnancyTestResult(models.TextChoices):
 _PREGNANCY_KINDS = [str(kind) for kind in rules.Kind if kind in rules.PREGNANCY_TEST_KINDS]
 
 
+# In the enum's order, for the same reason as _PREGNANCY_KINDS (the open-reminder index's condition).
+_OPEN_STATUSES = [str(status) for status in rules.Status if status in rules.OPEN_STATUSES]
+
+
 class ReminderQuerySet(models.QuerySet):
     def open(self) -> ReminderQuerySet:
-        return self.filter(status__in=[str(s) for s in rules.OPEN_STATUSES])
+        return self.filter(status__in=_OPEN_STATUSES)
 
 
 @audited(per_statement=True)
@@ -107,6 +112,15 @@ class Reminder(models.Model):
 
     patient = models.ForeignKey(
         Patient, verbose_name=_("patient"), on_delete=models.PROTECT, related_name="reminders",
+    )
+    # The candidate's site, copied so a site's open reminders are one index range (the coordinator
+    # dashboard's lists, the sweep) instead of a join through each of its candidates. The database keeps it
+    # equal to the candidate's: a foreign key on (patient, site) to the candidate's (id, site), migration 0005.
+    # (null=True only for the audit event table, a copy of these fields that keeps events from before the
+    # column existed; the constraint reminder_has_site keeps every reminder's filled.)
+    site = models.ForeignKey(
+        Site, verbose_name=_("site"), on_delete=models.PROTECT, related_name="+", editable=False, db_index=False,
+        null=True,
     )
     kind = models.CharField(_("kind"), max_length=32, choices=ReminderKind.choices)
     sequence = models.PositiveSmallIntegerField(_("sequence"))  # month after infusion; 0 before lymphodepletion
@@ -138,9 +152,14 @@ class Reminder(models.Model):
     class Meta:
         verbose_name = _("reminder")
         ordering = ["due_date", "kind", "sequence"]
-        indexes = [models.Index(fields=["status", "due_date"], name="reminder_status_due")]
+        indexes = [
+            models.Index(fields=["status", "due_date"], name="reminder_status_due"),
+            models.Index(fields=["site", "due_date"], condition=Q(status__in=_OPEN_STATUSES),
+                         name="reminder_open_site_due"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["patient", "kind", "sequence"], name="reminder_idempotency_key"),
+            models.CheckConstraint(condition=Q(site__isnull=False), name="reminder_has_site"),
             models.CheckConstraint(
                 condition=~Q(status=ReminderStatus.DONE)
                 | (Q(completed_by__isnull=False) & Q(completed_at__isnull=False)),

@@ -93,7 +93,7 @@ def _board_conditions(user, now: dt.datetime) -> tuple[Q, Q, Q]:
         late = Q(status=ReminderStatus.OVERDUE)
         if days is not None:
             late |= Q(due_date__lte=rules.overdue_cutoff(today, days))
-        at_site = Q(patient__site=site)
+        at_site = Q(site=site)
         overdue |= at_site & late
         due_today |= at_site & ~late & Q(due_date__lte=today)
         upcoming |= at_site & ~late & Q(due_date__gt=today, due_date__lte=today + dt.timedelta(days=UPCOMING_DAYS))
@@ -109,7 +109,8 @@ def reminder_board(user, now: dt.datetime | None = None) -> ReminderBoard:
     """
     now = now or timezone.now()
     conditions = _board_conditions(user, now)
-    open_reminders = Reminder.objects.filter(patient__site__in=sites_of(user, roles=[Role.COORDINATOR])).open()
+    # By the reminder's own site: each list is a range of the (site, due date) index of open reminders.
+    open_reminders = Reminder.objects.filter(site__in=sites_of(user, roles=[Role.COORDINATOR])).open()
     order = ("due_date", "patient__screening_number", "kind", "sequence")
     # Only what a row shows: a reminder and its subject's number and initials.
     shown = open_reminders.select_related("patient").only(

@@ -238,7 +238,8 @@ def _schedule_reminders(*, enrollment: Enrollment, protocol: Protocol) -> rules.
     ]
     plan = rules.plan_schedule_changes(stored, wanted)
     Reminder.objects.bulk_create(
-        [Reminder(patient=patient, kind=item.kind, sequence=item.sequence, due_date=item.due_date)
+        [Reminder(patient=patient, site_id=patient.site_id, kind=item.kind, sequence=item.sequence,
+                  due_date=item.due_date)
          for item in plan.create]
     )
     for pk, due in plan.move:
@@ -422,7 +423,7 @@ def _announce_due(
     announced = 0
     while True:
         due = list(
-            Reminder.objects.filter(patient__site=site, status__in=statuses, due_date__lte=due_on_or_before)
+            Reminder.objects.filter(site=site, status__in=statuses, due_date__lte=due_on_or_before)
             .order_by("due_date", "pk")
             .values_list("pk", flat=True)
         )

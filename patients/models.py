@@ -73,6 +73,8 @@ class Patient(models.Model):
         verbose_name = _("patient")
         constraints = [
             models.UniqueConstraint(fields=["site", "sequence"], name="patient_sequence_unique_per_site"),
+            # What a copy of the candidate's site elsewhere (followup.Reminder.site) refers to, with the id.
+            models.UniqueConstraint(fields=["id", "site"], name="patient_id_site"),
             models.CheckConstraint(
                 condition=models.Q(weight_kg__gte=20) & models.Q(weight_kg__lte=350),
                 name="patient_weight_plausible",

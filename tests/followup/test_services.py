@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 
 from followup import services
@@ -190,6 +190,18 @@ def test_the_database_refuses_reopening_a_done_reminder(eligible_patient, coordi
                                               tested_on=site_today(eligible_patient.site))
     with pytest.raises(DatabaseError, match="Invalid transition"), transaction.atomic():
         Reminder.objects.filter(pk=reminder.pk).update(status="pending")
+
+
+def test_a_reminders_site_is_its_candidates_and_cannot_be_set_to_another(eligible_patient, coordinator, site_b):
+    """The site copied onto reminders (for the dashboard's index) is the candidate's, and the database refuses
+    any other: a reminder can never show on another site's board."""
+    enroll(eligible_patient, coordinator)
+    reminder = Reminder.objects.get()
+    assert reminder.site_id == eligible_patient.site_id
+    with pytest.raises(IntegrityError, match="reminder_site_is_the_candidates"), transaction.atomic():
+        Reminder.objects.filter(pk=reminder.pk).update(site=site_b)
+    with pytest.raises(IntegrityError, match="reminder_has_site"), transaction.atomic():
+        Reminder.objects.filter(pk=reminder.pk).update(site=None)
 
 
 def test_completing_twice_is_refused_with_a_clear_message(eligible_patient, coordinator):
