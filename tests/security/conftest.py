@@ -65,8 +65,8 @@ def enrolled_with_a_pregnancy_test(patient, coordinator):
         planned_lymphodepletion_on=today + dt.timedelta(days=5), planned_infusion_on=today + dt.timedelta(days=7),
         recorded_by=coordinator,
     )
-    return Reminder.objects.create(patient=patient, kind=ReminderKind.PREGNANCY_TEST_PRE_LD, sequence=0,
-                                   due_date=today + dt.timedelta(days=2))
+    return Reminder.objects.create(patient=patient, site=patient.site, kind=ReminderKind.PREGNANCY_TEST_PRE_LD,
+                                   sequence=0, due_date=today + dt.timedelta(days=2))
 
 
 @pytest.fixture
