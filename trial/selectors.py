@@ -13,6 +13,9 @@ def sites_of(user, roles: list[str] | None = None) -> QuerySet[Site]:
     """The sites where the user holds any of ``roles`` (any role when None). Anonymous: none."""
     if not user.is_authenticated:
         return Site.objects.none()
+    if isinstance(getattr(user, ROLE_CACHE_ATTRIBUTE, False), frozenset):
+        # Roles already read for this request: the site ids as literals, not a subquery to plan into each query.
+        return Site.objects.filter(pk__in=sorted({site for site, role in _held(user) if roles is None or role in roles}))
     held = StaffRole.objects.filter(user=user)
     if roles is not None:
         held = held.filter(role__in=roles)
