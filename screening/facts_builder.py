@@ -52,6 +52,7 @@ from screening.models import (
     Withdrawal,
 )
 from screening.records import rules
+from screening.records.selectors import latest_of
 
 PATIENT_FIELDS = ("date_of_birth", "sex", "weight_kg", "childbearing_potential", "gilbert_syndrome")
 
@@ -124,7 +125,8 @@ def _single(records: list[Any], date_field: str, evaluated_on: date) -> Any | No
     return (usable or ordered)[-1]
 
 
-# Records already read by the caller, all statuses, by model (``records_by_kind``); None: read them here.
+# Records already read by the caller, all statuses, by model (``records_by_kind``; attestations newest first,
+# ``attestation_history``); None: read them here.
 Preloaded = Mapping[type[models.Model], list[Any]] | None
 
 
@@ -225,7 +227,7 @@ def build_facts(patient: Patient, evaluated_on: date, protocol: Protocol | None 
                                  "collected_on": pregnancy.collected_on.isoformat()}
         sources["pregnancy_test"] = Source.of(pregnancy, _record_url("pregnancy", pregnancy))
 
-    _add_attestations(patient, doc, sources)
+    _add_attestations(patient, doc, sources, preloaded)
     return BuiltFacts(document=doc, sources=MappingProxyType(sources))
 
 
@@ -246,10 +248,12 @@ _ELSEWHERE = {
 }
 
 
-def _add_attestations(patient: Patient, doc: dict[str, Any], sources: dict[str, Source]) -> None:
-    latest: dict[str, Attestation] = {}
-    for attestation in Attestation.objects.filter(patient=patient).order_by("recorded_at", "pk"):
-        latest[attestation.question] = attestation
+def _add_attestations(patient: Patient, doc: dict[str, Any], sources: dict[str, Source], preloaded: Preloaded) -> None:
+    if preloaded is not None and Attestation in preloaded:
+        history = preloaded[Attestation]  # newest first (``attestation_history``)
+    else:
+        history = list(Attestation.objects.filter(patient=patient).order_by("-recorded_at", "-pk"))
+    latest = latest_of(history)
     url = _url("patient_detail", patient.pk)
     url = f"{url}#attestations" if url else None
     answers: dict[str, Any] = {}

@@ -24,7 +24,7 @@ from patients.selectors import can_enter_data
 from patients.versioning import StaleVersion, show_conflict
 from patients.views import patient_for_entry
 from screening.eligibility import Protocol
-from screening.models import ReferenceRange, ScreeningRecord
+from screening.models import Attestation, ReferenceRange, ScreeningRecord
 from screening.records import previews, rules, selectors, services
 from screening.records.forms import FORMS, AttestationForm, MarkInErrorForm, RecordForm, ReferenceRangeForm
 from screening.records.kinds import KINDS
@@ -229,11 +229,12 @@ def screening_record_preview(request: HttpRequest, pk: int, slug: str) -> HttpRe
 
 
 def attestation_context(patient: Patient, *, can_attest: bool, form: AttestationForm | None = None,
-                        protocol: Protocol | None = None) -> dict:
+                        protocol: Protocol | None = None, history: list[Attestation] | None = None) -> dict:
+    """``history``: the candidate's ``attestation_history``, if read already."""
     protocol = protocol or services.protocol_for(patient.site)
     if can_attest and form is None:
         form = AttestationForm(protocol=protocol, language=get_language() or "en")
-    history = selectors.attestation_history(patient)
+    history = selectors.attestation_history(patient) if history is None else history
     latest = selectors.latest_of(history)  # the same rows: one query for both
     questions = [(code, label, latest.get(code)) for code, label in selectors.attestation_questions()]
     return {"patient": patient, "form": form, "can_attest": can_attest, "questions": questions,

@@ -11,7 +11,8 @@ from patients.clock import site_today
 from patients.selectors import can_enter_data
 from screening.checklist import checklist_for
 from screening.records.kinds import KINDS
-from screening.records.selectors import records_by_kind
+from screening.models import Attestation
+from screening.records.selectors import attestation_history, records_by_kind
 from screening.records.services import can_attest, protocol_for
 from screening.records.views import attestation_context, panel_context
 
@@ -28,13 +29,16 @@ def screening_panels(context, patient) -> dict:
     except ValidationError as error:  # no protocol loaded: nothing can be validated or evaluated
         return {"patient": patient, "checklist": checklist_for(patient, language=language),
                 "problem": " ".join(error.messages)}
-    records = records_by_kind(patient)  # listed by the panels and evaluated by the checklist: read once
-    preloaded = {KINDS[slug].model: listed for slug, listed in records.items()}
+    # Listed by the panels and evaluated by the checklist: read once.
+    records = records_by_kind(patient)
+    history = attestation_history(patient)
+    preloaded = {KINDS[slug].model: listed for slug, listed in records.items()} | {Attestation: history}
     entering = can_enter_data(user, patient.site)
     return {
         "patient": patient,
         "checklist": checklist_for(patient, today, language=language, preloaded=preloaded, protocol=protocol),
         "panels": [panel_context(patient, slug, can_enter=entering, protocol=protocol, lazy_form=True,
                                  records=records[slug]) for slug in KINDS],
-        "att": attestation_context(patient, can_attest=can_attest(user, patient.site), protocol=protocol),
+        "att": attestation_context(patient, can_attest=can_attest(user, patient.site), protocol=protocol,
+                                   history=history),
     }

@@ -16,9 +16,9 @@ from django.urls import reverse
 from screening.eligibility import parse_facts
 from screening.evaluation import evaluate_eligibility
 from screening.facts_builder import build_facts
-from screening.models import LabResult, RecordStatus, Treatment
+from screening.models import Attestation, AttestationQuestion, LabResult, RecordStatus, Treatment
 from screening.records.kinds import KINDS
-from screening.records.selectors import records_by_kind
+from screening.records.selectors import attestation_history, records_by_kind
 from tests.screening.records_setup import consent, post_ok, reference_ranges
 from tests.examples import ELIGIBLE_FEMALE
 
@@ -162,8 +162,11 @@ def test_records_read_by_the_page_give_the_same_facts_as_reading_them_here(
     protocol_version, client_of, coordinator_a, investigator_a, patient_a
 ):
     """The candidate page reads every record once for its panels and hands them to the builder: same
-    document, same sources, including a record entered in error and records entered out of date order."""
+    document, same sources, including a record entered in error, records entered out of date order and an
+    attestation answered again (the latest answer counts)."""
     enter_eligible_female(coordinator_a, investigator_a, patient_a, client_of)
+    Attestation.objects.create(patient=patient_a, question=AttestationQuestion.APHERESIS_SUITABLE, answer=False,
+                               recorded_by=investigator_a)
     for value, collected, status in (("95", dt.date(2026, 11, 9), RecordStatus.ENTERED_IN_ERROR),
                                      ("66", dt.date(2026, 11, 3), RecordStatus.ACTIVE)):
         LabResult.objects.create(
@@ -174,11 +177,14 @@ def test_records_read_by_the_page_give_the_same_facts_as_reading_them_here(
     read_here = build_facts(patient_a, EVALUATED_ON)
     records = records_by_kind(patient_a)
     preloaded = {KINDS[slug].model: listed for slug, listed in records.items()}
+    preloaded[Attestation] = attestation_history(patient_a)
     with CaptureQueriesContext(connection) as queries:
         handed = build_facts(patient_a, EVALUATED_ON, preloaded=preloaded)
     assert handed.document == read_here.document and handed.sources == read_here.sources
     assert [lab["value"] for lab in handed.document["labs"] if lab["test"] == "creatinine"] == [66.0, 70.0]
-    assert not [q for q in queries.captured_queries if "screening_labresult" in q["sql"]]
+    assert handed.document["attestations"]["apheresis_suitable"] is False
+    assert not [q for q in queries.captured_queries
+                if "screening_labresult" in q["sql"] or "screening_attestation" in q["sql"]]
 
 
 def test_lab_in_another_unit_goes_in_canonical_with_its_uln(protocol_version, coordinator_a, patient_a):
