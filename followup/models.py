@@ -115,7 +115,7 @@ class Reminder(models.Model):
     )
     # The candidate's site, copied so a site's open reminders are one index range (the coordinator
     # dashboard's lists, the sweep) instead of a join through each of its candidates. The database keeps it
-    # equal to the candidate's: a foreign key on (patient, site) to the candidate's (id, site), migration 0005.
+    # equal to the candidate's: a foreign key on (patient, site) to the candidate's (id, site), migration 0006.
     # (null=True only for the audit event table, a copy of these fields that keeps events from before the
     # column existed; the constraint reminder_has_site keeps every reminder's filled.)
     site = models.ForeignKey(

@@ -193,8 +193,8 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
 
-# Idle timeout: the cookie lives 30 minutes and every request renews it; the 12-hour absolute limit
-# is enforced by trial.session_limits.
+# Idle timeout: the cookie lives 30 minutes and activity renews it (at most once a minute); the 12-hour
+# absolute limit is enforced by trial.session_limits.
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_SECONDS", 30 * 60)
 SESSION_SAVE_EVERY_REQUEST = False  # trial.session_limits renews an active session once a minute
 SESSION_ABSOLUTE_SECONDS = env_int("SESSION_ABSOLUTE_SECONDS", 12 * 60 * 60)
