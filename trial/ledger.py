@@ -300,7 +300,6 @@ $f$;
 """
 
 
-
 @dataclass(frozen=True)
 class LedgerSpec:
     """How the trigger of one event table finds the record type, candidate, site and identifiers."""
