@@ -9,10 +9,15 @@ Open points decided here:
   `eligible` anyway, and the other criteria still show how far screening has got.
 - The protocol's `exclusion_criteria_status = "not_provided"` does not block eligibility (the public record
   has none to check); it is carried on `Evaluation` for the portal to display.
+- Several results of one test on the newest day of the window (two creatinines drawn the same morning):
+  the criterion is evaluated once with each of them. If every way gives one status, that status stands
+  (with the last-entered result as evidence); if they lead to different statuses, the criterion is
+  `needs_review` and the evidence names every result and where it leads.
 """
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -20,7 +25,10 @@ from typing import Any
 
 from .criteria import RULES, CriterionResult, RuleContext, Status, Window
 from .facts import Facts
-from .protocol import ExclusionCriteriaStatus, Protocol
+from .protocol import Criterion, ExclusionCriteriaStatus, Protocol
+
+# Ways of choosing among same-day results tried at most; past that the criterion goes to review unread.
+_MAX_VARIANTS = 256
 
 
 class Overall(StrEnum):
@@ -72,9 +80,7 @@ def evaluate(facts: Facts, protocol: Protocol) -> Evaluation:
     """Evaluate every inclusion and exclusion criterion of `protocol` on `facts` as of `facts.evaluated_on`."""
     window = Window.for_facts(facts, protocol)
     results = tuple(
-        RULES[criterion.kind](
-            facts, criterion.params, RuleContext(criterion.code, criterion.names["en"], protocol, window)
-        )
+        _evaluate_criterion(criterion, facts, protocol, window)
         for criterion in (*protocol.criteria, *protocol.exclusion_criteria)
     )
     return Evaluation(
@@ -84,4 +90,47 @@ def evaluate(facts: Facts, protocol: Protocol) -> Evaluation:
         overall=overall_status([result.status for result in results]),
         criteria=results,
         exclusion_criteria_status=protocol.exclusion_criteria_status,
+    )
+
+
+def _evaluate_criterion(criterion: Criterion, facts: Facts, protocol: Protocol, window: Window) -> CriterionResult:
+    """One criterion; once per choice among same-day results when the newest day holds several (module doc)."""
+    rule = RULES[criterion.kind]
+
+    def run(choices: dict[str, int]) -> tuple[CriterionResult, RuleContext]:
+        context = RuleContext(criterion.code, criterion.names["en"], protocol, window, choices=choices)
+        return rule(facts, criterion.params, context), context
+
+    result, context = run({})
+    if not context.ties:
+        return result
+    groups = sorted(context.ties.items())
+    ways = 1
+    for _, refs in groups:
+        ways *= len(refs)
+    tied = [ref for _, refs in groups for ref in refs]
+    if ways > _MAX_VARIANTS:
+        return _disagreement(criterion.code, tied, [], result)
+    variants = []
+    for combination in itertools.product(*(range(len(refs)) for _, refs in groups)):
+        chosen = [refs[index] for (_, refs), index in zip(groups, combination, strict=True)]
+        variants.append((chosen, run({group: index for (group, _), index in zip(groups, combination, strict=True)})[0]))
+    if len({variant.status for _, variant in variants}) == 1:
+        return result
+    return _disagreement(criterion.code, tied, variants, result)
+
+
+def _disagreement(
+    code: str, tied: list[str], variants: list[tuple[list[str], CriterionResult]], default: CriterionResult
+) -> CriterionResult:
+    ways = " | ".join(
+        f"with {', '.join(chosen)}: {variant.status.value} ({variant.evidence})" for chosen, variant in variants
+    ) or f"too many combinations of {', '.join(tied)} to try"
+    uses = tuple(dict.fromkeys((*default.uses, *tied, *(ref for _, v in variants for ref in v.uses))))
+    return CriterionResult(
+        code=code,
+        status=Status.NEEDS_REVIEW,
+        evidence=f"the newest day holds several results that lead to different statuses: {ways}",
+        uses=uses,
+        missing=(f"investigator review of the same-day results {', '.join(tied)}",),
     )

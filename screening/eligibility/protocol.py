@@ -7,7 +7,9 @@ typo in a threshold name must stop the portal at start-up rather than quietly ev
 
 from __future__ import annotations
 
+import dataclasses
 import math
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -17,7 +19,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from .facts import LAB_UNITS, ContraceptionMethod, DrugClass, LabTest
+from .facts import LAB_UNITS, ContraceptionMethod, DrugClass, LabTest, Sex
 
 LANGUAGES = ("en", "zh-hans")
 RITUXIMAB = "rituximab"
@@ -98,27 +100,73 @@ class Criterion:
 
 
 @dataclass(frozen=True)
+class Limits:
+    """Plausibility limits of a number, inclusive: outside them it is more likely mis-entered than true."""
+
+    low: float
+    high: float
+
+    def contains(self, value: float) -> bool:
+        return self.low <= value <= self.high
+
+
+@dataclass(frozen=True)
 class LabSpec:
     test: str
     canonical_unit: str
     units: Mapping[str, float]  # accepted unit -> factor converting it to the canonical unit
     plausible_min: float  # canonical unit; outside this a value is more likely an entry error than a result
     plausible_max: float
+    # Canonical unit: a site's ULN outside these is impossible for the test, so the unit is probably wrong
+    # (a mg/dL ULN of 1.1 recorded as umol/L would make every creatinine look 80 times too high).
+    uln_min: float = 0.0
+    uln_max: float = math.inf
+
+    def limits_in(self, unit: str) -> Limits:
+        """The value's plausibility limits expressed in `unit` (an accepted unit)."""
+        return Limits(self.plausible_min / self.units[unit], self.plausible_max / self.units[unit])
+
+    def uln_limits_in(self, unit: str) -> Limits:
+        return Limits(self.uln_min / self.units[unit], self.uln_max / self.units[unit])
+
+
+@dataclass(frozen=True)
+class Plausibility:
+    """Limits of the numbers a criterion reads besides lab values (those are per test, in `LabSpec`)."""
+
+    weight_kg: Limits
+    lvef_percent: Limits
+    spo2_percent: Limits
+    glucocorticoid_prednisone_mg_per_day: Limits  # a glucocorticoid daily dose, as prednisone equivalent
+
+
+def drug_key(name: str) -> str:
+    """A drug name as the dictionary matches it: case, spaces, hyphens and underscores ignored."""
+    return re.sub(r"[\s_\-]+", "", name).casefold()
 
 
 @dataclass(frozen=True)
 class DrugLists:
-    """Drugs that count towards each class of conventional therapy (I03b). Exhaustive: amend to add one."""
+    """Drugs that count towards each class of conventional therapy (I03b). Exhaustive: amend to add one.
+
+    `synonyms` maps every accepted spelling's `drug_key` (the drug's own name, its international names,
+    abbreviations and salts) to the drug's name in the lists; a name it does not hold counts as nothing."""
 
     antimalarial: tuple[str, ...]
     glucocorticoid: tuple[str, ...]
     immunosuppressant: tuple[str, ...]
     biologic: tuple[str, ...]
     rituximab_counts: bool
+    synonyms: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+
+    def canonical(self, name: str) -> str | None:
+        """The protocol's name for `name` (a synonym, any case or spacing), or None if it is not listed."""
+        return self.synonyms.get(drug_key(name))
 
     def class_of(self, drug: str) -> DrugClass | None:
+        name = self.canonical(drug)
         for drug_class in DrugClass:
-            if drug in getattr(self, drug_class.value):
+            if name in getattr(self, drug_class.value):
                 return drug_class
         return None
 
@@ -157,11 +205,17 @@ class Protocol:
     exclusion_criteria_note: str
     exclusion_criteria: tuple[Criterion, ...]
     contraception_methods: Mapping[str, Mapping[str, str]]  # method code -> names by language
+    contraception_sexes: Mapping[str, tuple[str, ...]]  # method code -> the sexes it is accepted for
     drugs: DrugLists
     glucocorticoid_factors: Mapping[str, float]  # drug -> mg prednisone per mg of drug (table C)
     dose_levels: DoseLevels
     reminders: Reminders
     lab_tests: Mapping[str, LabSpec]
+    plausibility: Plausibility
+
+    def methods_for(self, sex: str) -> tuple[str, ...]:
+        """The contraception methods accepted for a subject of `sex`, in the protocol's order."""
+        return tuple(code for code, sexes in self.contraception_sexes.items() if sex in sexes)
 
 
 def load_protocol_file(path: str | Path) -> Protocol:
@@ -196,6 +250,8 @@ def load_protocol_text(text: str, source: str = "protocol") -> Protocol:
         "dose_levels",
         "reminders",
         "lab_tests",
+        "plausibility",
+        "drug_synonyms",
     )
     identity = {
         "id": root.string("id"),
@@ -220,18 +276,22 @@ def load_protocol_text(text: str, source: str = "protocol") -> Protocol:
     if exclusion_status is ExclusionCriteriaStatus.PROVIDED and not exclusions:
         raise ProtocolError("exclusion_criteria", "required when exclusion_criteria_status is 'provided'")
     factors = _glucocorticoid_factors(root.table("glucocorticoid_factors"))
+    methods, sexes = _contraception_methods(root.table("contraception_methods"))
+    drugs = _drugs(root.table("drugs"), tuple(factors))
     return Protocol(
         **identity,
         criteria=criteria,
         exclusion_criteria_status=exclusion_status,
         exclusion_criteria_note=root.string("exclusion_criteria_note", default=""),
         exclusion_criteria=exclusions,
-        contraception_methods=_contraception_methods(root.table("contraception_methods")),
-        drugs=_drugs(root.table("drugs"), tuple(factors)),
+        contraception_methods=methods,
+        contraception_sexes=sexes,
+        drugs=_drug_synonyms(root.table("drug_synonyms", default={}), drugs),
         glucocorticoid_factors=factors,
         dose_levels=_dose_levels(root.table("dose_levels")),
         reminders=_reminders(root.table("reminders")),
         lab_tests=lab_tests,
+        plausibility=_plausibility(root.table("plausibility")),
     )
 
 
@@ -271,7 +331,8 @@ def _lab_tests(table: _Table) -> Mapping[str, LabSpec]:
     for test in table.keys():
         entry = table.table(test)
         _choice(test, entry.path, LabTest)
-        entry.allow("canonical_unit", "units", "plausible_min", "plausible_max")
+        entry.allow("canonical_unit", "units", "plausible_min", "plausible_max", "uln_plausible_min",
+                    "uln_plausible_max")
         units_table = entry.table("units")
         units = {}
         for unit in units_table.keys():
@@ -284,21 +345,47 @@ def _lab_tests(table: _Table) -> Mapping[str, LabSpec]:
         low, high = entry.number("plausible_min", positive=True), entry.number("plausible_max")
         if not low < high:
             raise ProtocolError(entry.key("plausible_max"), "must be greater than plausible_min")
-        specs[test] = LabSpec(test, canonical, MappingProxyType(units), low, high)
+        uln_low, uln_high = entry.number("uln_plausible_min", positive=True), entry.number("uln_plausible_max")
+        if not uln_low < uln_high:
+            raise ProtocolError(entry.key("uln_plausible_max"), "must be greater than uln_plausible_min")
+        specs[test] = LabSpec(test, canonical, MappingProxyType(units), low, high, uln_low, uln_high)
     return MappingProxyType(specs)
 
 
-def _contraception_methods(table: _Table) -> Mapping[str, Mapping[str, str]]:
-    methods = {}
+def _limits(table: _Table, name: str) -> Limits:
+    entry = table.table(name)
+    entry.allow("min", "max")
+    low, high = entry.number("min"), entry.number("max")
+    if not low < high:
+        raise ProtocolError(entry.key("max"), "must be greater than min")
+    return Limits(low, high)
+
+
+def _plausibility(table: _Table) -> Plausibility:
+    names = ("weight_kg", "lvef_percent", "spo2_percent", "glucocorticoid_prednisone_mg_per_day")
+    table.allow(*names)
+    return Plausibility(**{name: _limits(table, name) for name in names})
+
+
+def _contraception_methods(table: _Table) -> tuple[Mapping[str, Mapping[str, str]], Mapping[str, tuple[str, ...]]]:
+    methods, sexes = {}, {}
     for code in table.keys():
         _choice(code, table.key(code), ContraceptionMethod)
         if code == ContraceptionMethod.SAFE_PERIOD:
             # The record excludes it explicitly; no amendment of this file may bring it back.
             raise ProtocolError(table.key(code), "the safe period method is never accepted")
-        methods[code] = _names(table.table(code))
+        entry = table.table(code)
+        entry.allow(*LANGUAGES, "sexes")
+        methods[code] = MappingProxyType({language: entry.string(language) for language in LANGUAGES})
+        accepted = entry.strings("sexes")
+        for i, sex in enumerate(accepted):
+            _choice(sex, f"{entry.key('sexes')}[{i}]", Sex)
+        if not accepted:
+            raise ProtocolError(entry.key("sexes"), "name at least one sex the method is accepted for")
+        sexes[code] = tuple(dict.fromkeys(accepted))
     if not methods:
         raise ProtocolError(table.path, "at least one accepted method is required")
-    return MappingProxyType(methods)
+    return MappingProxyType(methods), MappingProxyType(sexes)
 
 
 def _glucocorticoid_factors(table: _Table) -> Mapping[str, float]:
@@ -329,6 +416,31 @@ def _drugs(table: _Table, glucocorticoids: tuple[str, ...]) -> DrugLists:
                 raise ProtocolError(table.path, f"{drug!r} is listed as both {seen[drug]} and {drug_class.value}")
             seen[drug] = drug_class.value
     return lists
+
+
+def _drug_synonyms(table: _Table, drugs: DrugLists) -> DrugLists:
+    """Every listed drug under its own name, plus the synonyms of [drug_synonyms] (drug -> other names).
+    Two drugs may not share a spelling: a name must mean one drug or the engine would have to guess."""
+    listed = [drug for drug_class in DrugClass for drug in getattr(drugs, drug_class.value)]
+    meaning: dict[str, str] = {}
+
+    def add(spelling: str, drug: str, key: str) -> None:
+        normal = drug_key(spelling)
+        if not normal:
+            raise ProtocolError(key, "a drug name cannot be empty")
+        if meaning.get(normal, drug) != drug:
+            raise ProtocolError(key, f"{spelling!r} already names {meaning[normal]!r}")
+        meaning[normal] = drug
+
+    for drug in listed:
+        add(drug, drug, table.path or "drugs")
+    for drug in table.keys():
+        name = drug.strip().lower()
+        if name not in listed:
+            raise ProtocolError(table.key(drug), f"{drug!r} is not a drug of [drugs] or [glucocorticoid_factors]")
+        for i, synonym in enumerate(table.strings(drug)):
+            add(synonym, name, f"{table.key(drug)}[{i}]")
+    return dataclasses.replace(drugs, synonyms=MappingProxyType(meaning))
 
 
 def _drug_names(table: _Table, name: str) -> tuple[str, ...]:

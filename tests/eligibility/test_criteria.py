@@ -242,7 +242,7 @@ def test_glucocorticoid_exposure_is_the_highest_entry(check, doc) -> None:
                               "stopped_on": "2024-03-01", "dose_mg_per_day": 48})
     result = check(doc, "I03b")
     assert result.status is Status.MET
-    expected = "methylprednisolone 48 mg/day (treatments[5]) = 60.0 mg prednisone / 58 kg = 1.03 mg/kg/day"
+    expected = "48 mg/day Methylprednisolone (treatments[5]) x 1.25 = 60 mg prednisone / 58 kg = 1.03 mg/kg/day"
     assert expected in result.evidence
 
 
@@ -597,6 +597,8 @@ def test_pregnancy_test_for_women_of_childbearing_potential(check, doc, test: di
 )
 def test_pregnancy_test_not_applicable(check, doc, patient: dict) -> None:
     doc["patient"].update(patient)
+    if patient["sex"] == "male":
+        doc["attestations"]["contraception_method"] = "barrier"  # a man's accepted methods (settled rules)
     del doc["pregnancy_test"]
     result = check(doc, "I09")
     assert result.status is Status.MET
@@ -626,7 +628,8 @@ def test_pregnancy_test_absent_is_missing(check, doc) -> None:
     ("attestations", "status"),
     [
         ({"contraception_method": "safe_period"}, Status.NOT_MET),
-        ({"contraception_method": "barrier"}, Status.MET),
+        ({"contraception_method": "barrier"}, Status.NOT_MET),  # a man's method: not on the list for women
+        ({"contraception_method": "abstinence"}, Status.MET),
         ({"contraception_method": None}, Status.MISSING),
         ({"contraception_agreed": False}, Status.NOT_MET),
         ({"contraception_agreed": None}, Status.NEEDS_REVIEW),

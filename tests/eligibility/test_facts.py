@@ -39,7 +39,7 @@ def test_optional_sections_may_be_absent() -> None:
 
 
 def test_null_sections_count_as_absent() -> None:
-    assert parse_facts({"evaluated_on": "2026-11-20", "echo": None, "labs": None}).echo is None
+    assert parse_facts({"evaluated_on": "2026-11-20", "echo": None, "labs": None}).echo == ()
 
 
 def test_extra_attestations_are_kept_for_protocol_defined_criteria(doc) -> None:
@@ -71,9 +71,21 @@ def test_a_datetime_is_not_a_date(doc) -> None:
         parse_facts(doc)
 
 
-def test_drug_names_are_matched_case_insensitively(doc) -> None:
-    doc["treatments"][0]["drug"] = "  Hydroxychloroquine "
-    assert parse_facts(doc).treatments[0].drug == "hydroxychloroquine"
+def test_drug_names_are_kept_as_written_with_spacing_folded(doc) -> None:
+    """The protocol's dictionary does the matching (tests/eligibility/test_review_rules.py); evidence shows
+    the name as the record has it."""
+    doc["treatments"][0]["drug"] = "  Hydroxy   Chloroquine "
+    assert parse_facts(doc).treatments[0].drug == "Hydroxy Chloroquine"
+
+
+def test_one_object_or_a_list_for_echo_spo2_and_pregnancy_tests(doc) -> None:
+    single = parse_facts(doc)
+    assert [test.ref for test in single.pregnancy_test] == ["pregnancy_test"]
+    doc["pregnancy_test"] = [doc["pregnancy_test"], {**doc["pregnancy_test"], "specimen": "urine"}]
+    doc["echo"] = [doc["echo"]]
+    listed = parse_facts(doc)
+    assert [test.ref for test in listed.pregnancy_test] == ["pregnancy_test[0]", "pregnancy_test[1]"]
+    assert listed.echo[0].ref == "echo[0]"
 
 
 DELETE = object()
@@ -104,7 +116,6 @@ def _apply(doc: dict, key: str, value: Any) -> None:
         ("evaluated_on", DELETE, "required"),
         ("patient.sex", "f", "expected one of 'female', 'male', got 'f'"),
         ("patient.weight_kg", "58", "expected a number, got '58'"),
-        ("patient.weight_kg", 0, "expected a number greater than 0, got 0"),
         ("patient.childbearing_potential", "yes", "expected true, false or null, got 'yes'"),
         ("patient", [], "expected an object, got a list"),
         ("consent.signer", "doctor", "expected one of 'patient', 'guardian', got 'doctor'"),
@@ -113,8 +124,6 @@ def _apply(doc: dict, key: str, value: Any) -> None:
         ("labs[1]", "alt 30", "expected an object, got 'alt 30'"),
         ("labs[0].value", True, "expected a number, got true"),
         ("labs[0].value", math.nan, "expected a number, got nan"),
-        ("labs[0].value", -1, "expected a number >= 0, got -1"),
-        ("labs[0].uln", 0, "expected a number greater than 0, got 0"),
         ("labs[3].uln", DELETE, "required"),
         ("labs[0].test", "hemoglobin", "expected one of"),
         ("labs[0].unit", "umol/l", "expected one of 'umol/L', 'mg/dL', 'U/L', got 'umol/l'"),
@@ -126,7 +135,6 @@ def _apply(doc: dict, key: str, value: Any) -> None:
         ("treatments[2].stopped_on", "2024-02-01", "2024-02-01 is before started_on 2024-03-01"),
         ("treatments[1].dose_mg_per_day", "60 mg", "expected a number, got '60 mg'"),
         ("intolerant_to_conventional_therapy", "no", "expected true, false or null, got 'no'"),
-        ("echo.lvef_percent", 120, "expected a percentage 0-100, got 120"),
         ("spo2.room_air", 1, "expected true, false or null, got 1"),
         ("pregnancy_test.specimen", "saliva", "expected one of 'serum', 'urine', got 'saliva'"),
         ("attestations.apheresis_suitable", "yes", "expected true, false or null, got 'yes'"),

@@ -9,13 +9,13 @@ listed: they change every day, and a record that leaves the window changes the r
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
 from typing import Any
 
 from ..facts import Facts
-from ..protocol import Protocol
+from ..protocol import Limits, Protocol
 
 # Float noise must not flip a boundary: 168 / 84 is exactly 2.0, but 0.1 * 3 is not 0.3.
 _TOLERANCE = 1e-9
@@ -67,16 +67,41 @@ class Part:
 
 @dataclass(frozen=True)
 class RuleContext:
-    """Everything a rule needs besides the facts and its own thresholds."""
+    """Everything a rule needs besides the facts and its own thresholds.
+
+    `newest` picks the record a rule reads. When the newest day in the window holds several results of one
+    test, it takes the one `choices` names (by default the last entered) and notes the group in `ties`, so
+    that the engine can evaluate the criterion once per result and see whether they lead to one status."""
 
     code: str
     name: str  # the criterion's English name, for "what is missing" texts
     protocol: Protocol
     window: Window
+    choices: Mapping[str, int] = field(default_factory=dict, compare=False)
+    ties: dict[str, tuple[str, ...]] = field(default_factory=dict, compare=False)
 
     @property
     def evaluated_on(self) -> date:
         return self.window.evaluated_on
+
+    def newest(self, group: str, candidates: Iterable[tuple[str, date, Any]]) -> Pick:
+        """The newest record inside the window (module docstring of `RuleContext` for a day with several)."""
+        valid: list[tuple[date, str, Any]] = []
+        rejected = []
+        for ref, on, record in candidates:
+            problem = self.window.problem(on)
+            if problem:
+                rejected.append((ref, problem))
+            else:
+                valid.append((on, ref, record))
+        if not valid:
+            return Pick("", None, tuple(rejected))
+        newest_day = max(on for on, _, _ in valid)
+        same_day = [(ref, record) for on, ref, record in valid if on == newest_day]
+        if len(same_day) > 1:
+            self.ties[group] = tuple(ref for ref, _ in same_day)
+        ref, record = same_day[min(self.choices.get(group, len(same_day) - 1), len(same_day) - 1)]
+        return Pick(ref, record, tuple(rejected))
 
     def result(self, parts: Sequence[Part]) -> CriterionResult:
         return CriterionResult(
@@ -107,6 +132,11 @@ class Window:
         return cls(facts.evaluated_on, protocol.screening_window_days, consent_on)
 
     @property
+    def empty(self) -> bool:
+        """A consent dated after the evaluation date leaves no day on which a record could be valid."""
+        return self.consent_on is not None and self.consent_on > self.evaluated_on
+
+    @property
     def earliest(self) -> date:
         # Guarded so that an evaluation date in year 1 describes its window instead of overflowing.
         span = timedelta(days=min(self.days, self.evaluated_on.toordinal() - 1))
@@ -114,7 +144,13 @@ class Window:
         return max(oldest, self.consent_on) if self.consent_on else oldest
 
     def describe(self) -> str:
+        if self.empty:
+            return self.no_window()
         return f"{self.earliest.isoformat()} to {self.evaluated_on.isoformat()}"
+
+    def no_window(self) -> str:
+        return (f"no window: consent {self.consent_on.isoformat() if self.consent_on else ''} is after the "
+                f"evaluation date {self.evaluated_on.isoformat()}")
 
     def problem(self, on: date) -> str | None:
         """Why a record dated `on` is not valid evidence, or None if it is."""
@@ -137,28 +173,34 @@ class Pick:
     rejected: tuple[tuple[str, str], ...]  # (ref, why it is not valid)
 
 
-def newest_valid(window: Window, candidates: Iterable[tuple[str, date, Any]]) -> Pick:
-    """The newest record inside the window; on equal dates the later entry wins (it was entered last)."""
-    best: tuple[date, int, str, Any] | None = None
-    rejected = []
-    for order, (ref, on, record) in enumerate(candidates):
-        problem = window.problem(on)
-        if problem:
-            rejected.append((ref, problem))
-        elif best is None or (on, order) > best[:2]:
-            best = (on, order, ref, record)
-    if best is None:
-        return Pick("", None, tuple(rejected))
-    return Pick(best[2], best[3], tuple(rejected))
-
-
 def missing_record(what: str, window: Window, pick: Pick) -> Part:
     """A Part saying no valid `what` exists, naming the records that were out of the window."""
-    evidence = f"no {what} in the window {window.describe()}"
+    if window.empty:
+        evidence = f"no {what}: {window.no_window()}"
+        wanted = f"{what} dated on or after consent, once consent precedes the evaluation"
+    else:
+        evidence = f"no {what} in the window {window.describe()}"
+        wanted = f"{what} dated {window.describe()}"
     if pick.rejected:
         evidence += f" ({'; '.join(f'{ref} {why}' for ref, why in pick.rejected)})"
     uses = tuple(ref for ref, _ in pick.rejected)
-    return Part(Status.MISSING, evidence, uses, (f"{what} dated {window.describe()}",))
+    return Part(Status.MISSING, evidence, uses, (wanted,))
+
+
+def implausible(label: str, value: float, unit: str, limits: Limits, ref: str) -> Part | None:
+    """None when `value` is inside its plausibility limits; else a needs_review Part naming value and limits.
+
+    `unit` is written after the numbers ("%" directly, others after a space)."""
+    if limits.contains(value):
+        return None
+    gap = "" if unit == "%" else " "
+    return Part(
+        Status.NEEDS_REVIEW,
+        f"{label} {num(value)}{gap}{unit} ({ref}) is outside the plausible range "
+        f"{num(limits.low)}-{num(limits.high)}{gap}{unit}: check the value and its unit",
+        (ref,),
+        (f"check of the {label} value and unit ({ref})",),
+    )
 
 
 def attestation_part(answers: Mapping[str, bool | None], key: str, label: str) -> Part:
@@ -181,13 +223,27 @@ def at_most(value: float, maximum: float) -> bool:
 
 
 def num(value: float) -> str:
-    """A value as entered: 70.0 -> '70', 0.9 -> '0.9'."""
-    return f"{value:g}"
+    """A value as entered: 70.0 -> '70', 0.9 -> '0.9', 49.999 -> '49.999' (never rounded onto a limit)."""
+    return f"{round(value, 9):.12g}"
 
 
 def fixed(value: float, places: int = 2) -> str:
     """A computed value, rounded for display only (comparisons use the unrounded value)."""
     return f"{value:.{places}f}"
+
+
+def decisive(value: float, threshold: float, places: int = 2) -> str:
+    """A computed value with at least `places` decimals and as many more as it takes for the shown number to
+    fall on the same side of `threshold` as the value: 3.003 x ULN against 3.0 never reads "3.00", 59.96
+    mL/min against 60 never reads "60.0". A value equal to the threshold (within float noise) shows as is."""
+    if abs(value - threshold) <= _TOLERANCE:
+        return fixed(value, places)
+    above = value > threshold
+    for digits in range(places, 13):
+        shown = round(value, digits)
+        if (shown > threshold) if above else (shown < threshold):
+            return fixed(value, digits)
+    return repr(value)
 
 
 def limit(value: Any) -> str:

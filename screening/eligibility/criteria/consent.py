@@ -20,12 +20,9 @@ def screening_record_dates(facts: Facts) -> list[tuple[str, str, date]]:
     ]
     if facts.sledai_2k:
         dated.append(("sledai_2k.assessed_on", "SLEDAI-2K assessment", facts.sledai_2k.assessed_on))
-    if facts.echo:
-        dated.append(("echo.performed_on", "echocardiography", facts.echo.performed_on))
-    if facts.spo2:
-        dated.append(("spo2.measured_on", "SpO2", facts.spo2.measured_on))
-    if facts.pregnancy_test:
-        dated.append(("pregnancy_test.collected_on", "pregnancy test", facts.pregnancy_test.collected_on))
+    dated += [(f"{echo.ref}.performed_on", "echocardiography", echo.performed_on) for echo in facts.echo]
+    dated += [(f"{spo2.ref}.measured_on", "SpO2", spo2.measured_on) for spo2 in facts.spo2]
+    dated += [(f"{test.ref}.collected_on", "pregnancy test", test.collected_on) for test in facts.pregnancy_test]
     return dated
 
 
@@ -46,9 +43,7 @@ def consent(facts: Facts, params: Mapping[str, Any], context: RuleContext) -> Cr
     if given.withdrawn_on is not None:
         return context.single(Status.NOT_MET, f"{signed}, withdrawn on {given.withdrawn_on.isoformat()}", uses)
     if given.signed_on > context.evaluated_on:
-        return context.single(
-            Status.NOT_MET, f"{signed}, after the evaluation date {context.evaluated_on.isoformat()}", uses
-        )
+        return context.single(Status.NOT_MET, f"{signed}; {context.window.no_window()}", uses)
     approved = params.get("approved_icf_versions")
     if approved is not None and given.icf_version not in approved:
         return context.single(

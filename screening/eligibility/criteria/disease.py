@@ -7,7 +7,18 @@ from typing import Any
 
 from ..calculators import calendar_months_between, eular_acr_2019 as classify, prednisone_mg_per_kg_day, sledai_2k_score
 from ..facts import DrugClass, Facts, Outcome, SerologyTest, Treatment
-from .base import CriterionResult, Part, RuleContext, Status, at_least, fixed, limit, missing_record, newest_valid, num
+from .base import (
+    CriterionResult,
+    Part,
+    RuleContext,
+    Status,
+    at_least,
+    decisive,
+    implausible,
+    limit,
+    missing_record,
+    num,
+)
 
 
 def eular_acr_2019(facts: Facts, params: Mapping[str, Any], context: RuleContext) -> CriterionResult:
@@ -38,7 +49,7 @@ def sledai_2k(facts: Facts, params: Mapping[str, Any], context: RuleContext) -> 
     what = "SLEDAI-2K assessment"
     if assessment is None:
         return context.single(Status.MISSING, f"no {what}", missing=(f"{what} dated {context.window.describe()}",))
-    pick = newest_valid(context.window, [("sledai_2k", assessment.assessed_on, assessment)])
+    pick = context.newest("sledai_2k", [("sledai_2k", assessment.assessed_on, assessment)])
     if pick.record is None:
         return context.result([missing_record(what, context.window, pick)])
     score = sledai_2k_score(assessment.descriptors)
@@ -57,8 +68,8 @@ def autoantibodies(facts: Facts, params: Mapping[str, Any], context: RuleContext
     labels = {SerologyTest.ANA: "ANA", SerologyTest.ANTI_DSDNA: "anti-dsDNA"}
     found, evidence, uses, rejected = [], [], [], []
     for test, label in labels.items():
-        pick = newest_valid(
-            context.window,
+        pick = context.newest(
+            f"serology:{test.value}",
             [(f"serology[{i}]", s.collected_on, s) for i, s in enumerate(facts.serology) if s.test is test],
         )
         rejected += pick.rejected
@@ -86,8 +97,9 @@ def refractory_therapy(facts: Facts, params: Mapping[str, Any], context: RuleCon
     """I03b: (a) adequate conventional therapy for long enough, or (b) documented intolerance (investigator).
 
     Decided here: the protocol's drug lists are exhaustive (the record's "etc." is an amendment, not a
-    guess), matched on the drug name whatever class the facts give; treatments starting after the evaluation
-    date are ignored; disease activity is I04's job. When (a) fails and intolerance is not recorded at all,
+    guess), matched on the drug name through the protocol's synonyms (case, spaces and hyphens ignored)
+    whatever class the facts give, and counted once per drug (MMF and mycophenolate mofetil are one);
+    treatments starting after the evaluation date are ignored; disease activity is I04's job. When (a) fails and intolerance is not recorded at all,
     the result is `missing` (ask the question) rather than `not_met`.
     """
     treatments = facts.treatments
@@ -129,7 +141,7 @@ def _conventional_therapy(
     uses = [f"treatments[{i}]" for i in range(len(treatments))]
 
     def count_part(drug_class: DrugClass, label: str, key: str) -> Part:
-        names = sorted({t.drug for _, t in by_class[drug_class]})
+        names = sorted({drugs.canonical(t.drug) or t.drug for _, t in by_class[drug_class]})
         minimum = params[key]
         status = Status.MET if len(names) >= minimum else Status.NOT_MET
         return Part(status, f"{label}: {', '.join(names) or 'none'} = {len(names)} (minimum {limit(minimum)})")
@@ -149,24 +161,47 @@ def _conventional_therapy(
 def _glucocorticoid_part(
     facts: Facts, entries: list[tuple[str, Treatment]], params: Mapping[str, Any], context: RuleContext
 ) -> Part:
-    """Exposure is the highest prednisone-equivalent daily dose of any glucocorticoid entry / current weight."""
+    """Exposure is the highest prednisone-equivalent daily dose of any glucocorticoid entry / current weight.
+
+    Every dose and the weight must be plausible: one outside its limits makes the part needs_review (the
+    highest dose might be the mis-entered one), naming the value and the limits."""
     minimum = params["min_glucocorticoid_mg_per_kg_day"]
     factors = context.protocol.glucocorticoid_factors
-    doses = [(ref, t, t.dose_mg_per_day * factors[t.drug]) for ref, t in entries if t.dose_mg_per_day is not None]
+    plausibility = context.protocol.plausibility
+    canonical = context.protocol.drugs.canonical
+    doses = []
+    for ref, t in entries:
+        if t.dose_mg_per_day is not None:
+            drug = canonical(t.drug) or t.drug
+            doses.append((ref, t, drug, factors[drug], t.dose_mg_per_day * factors[drug]))
     undosed = [f"daily dose of {t.drug} ({ref})" for ref, t in entries if t.dose_mg_per_day is None]
     weight = facts.patient.weight_kg if facts.patient else None
     uses = ("patient.weight_kg",)
     if not entries:
         return Part(Status.NOT_MET, f"glucocorticoid: none (minimum {limit(minimum)} mg/kg/day)")
+    doubtful = [
+        part for ref, t, drug, factor, prednisone in doses
+        if (part := implausible(
+            f"glucocorticoid {t.drug} {num(t.dose_mg_per_day or 0)} mg/day x {num(factor)} =",
+            round(prednisone, 6), "mg prednisone/day", plausibility.glucocorticoid_prednisone_mg_per_day, ref,
+        ))
+    ]
+    if weight is not None and (part := implausible("weight", weight, "kg", plausibility.weight_kg,
+                                                   "patient.weight_kg")):
+        doubtful.append(part)
+    if doubtful:
+        return Part(Status.NEEDS_REVIEW, "; ".join(p.evidence for p in doubtful),
+                    (*uses, *(ref for p in doubtful for ref in p.uses)),
+                    tuple(item for p in doubtful for item in p.missing))
     if weight is None:
         return Part(Status.MISSING, "glucocorticoid: no current weight for the dose", uses, ("current weight",))
     if not doses:
         return Part(Status.MISSING, "glucocorticoid: no daily dose recorded", uses, tuple(undosed))
-    ref, treatment, prednisone = max(doses, key=lambda d: d[2])
+    ref, treatment, drug, factor, prednisone = max(doses, key=lambda d: d[4])
     per_kg = prednisone_mg_per_kg_day(prednisone, weight)
     evidence = (
-        f"glucocorticoid: {treatment.drug} {num(treatment.dose_mg_per_day or 0)} mg/day ({ref}) = "
-        f"{fixed(prednisone, 1)} mg prednisone / {num(weight)} kg = {fixed(per_kg)} mg/kg/day "
+        f"glucocorticoid: {num(treatment.dose_mg_per_day or 0)} mg/day {treatment.drug} ({ref}) x {num(factor)} = "
+        f"{num(round(prednisone, 4))} mg prednisone / {num(weight)} kg = {decisive(per_kg, minimum)} mg/kg/day "
         f"(minimum {limit(minimum)})"
     )
     if at_least(per_kg, minimum):
