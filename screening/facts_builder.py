@@ -9,12 +9,13 @@ it can be stored, hashed and re-evaluated later.
 criterion to its records and a signature can be voided when one of them changes.
 
 Decided here:
-- Every active record of a list kind is included (labs, serology, treatments), oldest first, so the
-  engine picks the newest valid one and I01 sees a record dated before consent. Records marked entered in
-  error are left out.
-- Single sections (echo, SpO2, pregnancy test, SLEDAI-2K) take the newest record dated on or before the
-  evaluation date (the newest of all if none is), on equal dates the later entry; the 2019 EULAR/ACR
-  criteria are "ever" findings: the latest assessment counts.
+- Every active record of a list kind is included (labs, serology, treatments, echo, SpO2, pregnancy
+  tests), oldest first, so the engine picks the newest valid one, sees two results of one day that
+  disagree or a positive pregnancy test behind a newer negative one, and I01 sees a record dated before
+  consent. Records marked entered in error are left out.
+- SLEDAI-2K takes the newest assessment dated on or before the evaluation date (the newest of all if none
+  is), on equal dates the later entry; the 2019 EULAR/ACR criteria are "ever" findings: the latest
+  assessment counts.
 - Lab values go in the protocol's canonical unit, with the ULN (the result's reference high) converted the
   same way, so value / ULN is unit-free; the entered value and unit stay on the record.
 - ``consent.signed_on`` is the FIRST consent's date (screening records must follow it, and re-consent on a
@@ -210,25 +211,28 @@ def build_facts(patient: Patient, evaluated_on: date, protocol: Protocol | None 
         for i, treatment in enumerate(treatments):
             sources[f"treatments[{i}]"] = Source.of(treatment, _record_url("treatments", treatment))
 
-    echo = _single(_active(EchoResult, patient, ["pk"], preloaded), "performed_on", evaluated_on)
-    if echo is not None:
-        doc["echo"] = {"lvef_percent": _num(echo.lvef_percent), "performed_on": echo.performed_on.isoformat()}
-        sources["echo"] = Source.of(echo, _record_url("echo", echo))
-
-    spo2 = _single(_active(Spo2Reading, patient, ["pk"], preloaded), "measured_on", evaluated_on)
-    if spo2 is not None:
-        doc["spo2"] = {"percent": _num(spo2.percent), "room_air": spo2.room_air,
-                       "measured_on": spo2.measured_on.isoformat()}
-        sources["spo2"] = Source.of(spo2, _record_url("spo2", spo2))
-
-    pregnancy = _single(_active(PregnancyTest, patient, ["pk"], preloaded), "collected_on", evaluated_on)
-    if pregnancy is not None:
-        doc["pregnancy_test"] = {"specimen": pregnancy.specimen, "result": pregnancy.result,
-                                 "collected_on": pregnancy.collected_on.isoformat()}
-        sources["pregnancy_test"] = Source.of(pregnancy, _record_url("pregnancy", pregnancy))
+    _add_list(doc, sources, "echo", "echo", _active(EchoResult, patient, ["performed_on", "pk"], preloaded),
+              lambda echo: {"lvef_percent": _num(echo.lvef_percent), "performed_on": echo.performed_on.isoformat()})
+    _add_list(doc, sources, "spo2", "spo2", _active(Spo2Reading, patient, ["measured_on", "pk"], preloaded),
+              lambda spo2: {"percent": _num(spo2.percent), "room_air": spo2.room_air,
+                            "measured_on": spo2.measured_on.isoformat()})
+    _add_list(doc, sources, "pregnancy_test", "pregnancy",
+              _active(PregnancyTest, patient, ["collected_on", "pk"], preloaded),
+              lambda test: {"specimen": test.specimen, "result": test.result,
+                            "collected_on": test.collected_on.isoformat()})
 
     _add_attestations(patient, doc, sources, preloaded)
     return BuiltFacts(document=doc, sources=MappingProxyType(sources))
+
+
+def _add_list(doc: dict[str, Any], sources: dict[str, Source], key: str, slug: str, records: list[Any],
+              fact: Any) -> None:
+    """Every record of a kind as the list `doc[key]` (`echo[0]`, `echo[1]`, ...); absent when there is none."""
+    if not records:
+        return
+    doc[key] = [fact(record) for record in records]
+    for i, record in enumerate(records):
+        sources[f"{key}[{i}]"] = Source.of(record, _record_url(slug, record))
 
 
 def _lab_fact(lab: LabResult, protocol: Protocol | None) -> dict[str, Any]:

@@ -223,3 +223,21 @@ def test_query_count_does_not_grow_with_the_number_of_records(protocol_version, 
     with django_assert_max_num_queries(len(few.captured_queries)):
         built = build_facts(patient_a, EVALUATED_ON)
     assert len(built.document["labs"]) == 31
+
+
+def test_every_pregnancy_test_and_echo_reaches_the_engine(protocol_version, client_of, coordinator_a,
+                                                          investigator_a, patient_a):
+    """A positive serum test behind a newer negative one fails I09; two echoes of one day that disagree are
+    the investigator's to decide. Before the review the builder passed only the newest of each."""
+    enter_eligible_female(coordinator_a, investigator_a, patient_a, client_of)
+    coordinator_client = client_of(coordinator_a)
+    post_ok(coordinator_client, new_url(patient_a, "pregnancy"),
+            {"specimen": "serum", "result": "positive", "collected_on": "2026-11-04"})
+    post_ok(coordinator_client, new_url(patient_a, "echo"), {"lvef_percent": "45", "performed_on": "2026-11-07"})
+
+    evaluation, built = evaluate_eligibility(patient_a, EVALUATED_ON)
+    assert [t["result"] for t in built.document["pregnancy_test"]] == ["positive", "negative"]
+    assert evaluation.result("I09").status == "not_met"
+    assert evaluation.result("I06a").status == "needs_review"
+    assert built.source_of("echo[1]").pk != built.source_of("echo[0]").pk
+    assert evaluation.overall == "not_eligible"

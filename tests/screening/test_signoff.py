@@ -240,7 +240,7 @@ def test_marking_a_used_record_entered_in_error_voids(candidate, coordinator_a, 
                                    reason="wrong patient's report")
     signature.refresh_from_db()
     assert signature.status == "void"
-    assert any(change.startswith("echo no longer in the data") for change in signature.void_changes)
+    assert any(change.startswith("echo[0] no longer in the data") for change in signature.void_changes)
 
 
 def test_a_weight_correction_voids_when_the_evaluation_used_the_weight(candidate, coordinator_a, investigator_a):
