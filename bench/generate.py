@@ -256,13 +256,15 @@ def _sign(investigator, patient, password: str) -> None:
     from django.test import RequestFactory
     from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 
+    from screening.signoff.selectors import assess
     from screening.signoff.services import signature_sign
 
     code = secrets.token_hex(5)
     StaticToken.objects.create(device=StaticDevice.objects.get(user=investigator), token=code)
     request = RequestFactory().post("/bench/sign/")
     signature_sign(acting_user=investigator, patient=patient, printed_name=investigator.get_full_name(),
-                   password=password, otp_token=code, request=request, language="en")
+                   password=password, otp_token=code, request=request, language="en",
+                   shown_sha256=assess(patient).sha256)
 
 
 # -- 3. the candidates and their records, cloned in bulk -----------------------------------------------------------

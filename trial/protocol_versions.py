@@ -28,7 +28,10 @@ def protocol_version_load(*, text: str, source: str = "protocol") -> LoadResult:
     """Validate protocol TOML and store it as a new version unless identical content is stored.
 
     Raises ``screening.eligibility.ProtocolError`` (naming the key) on an invalid file; nothing is stored.
-    The trial is created from the file's id and title the first time its protocol is loaded.
+    The trial is created from the file's id and title the first time its protocol is loaded. A new version
+    already in effect re-checks every valid signature of the trial (an amendment may change a verdict:
+    ``screening.signoff.services.signatures_recheck_for_amendment``); one effective later is re-checked by
+    the daily ``recheck_signatures`` on the day it takes effect.
     """
     protocol = load_protocol_text(text, source=source)
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -48,6 +51,11 @@ def protocol_version_load(*, text: str, source: str = "protocol") -> LoadResult:
             content=text,
             sha256=digest,
         )
+    if version.effective_on <= dt.date.today():
+        # Late import: the sign-off reads protocol versions through this module.
+        from screening.signoff.services import signatures_recheck_for_amendment
+
+        signatures_recheck_for_amendment(version=version)
     return LoadResult(version, created=True)
 
 

@@ -128,6 +128,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": FOLLOWUP_SWEEP_SECONDS,
         "options": {"expires": FOLLOWUP_SWEEP_SECONDS},
     },
+    # A protocol version that takes effect on a later day re-checks the signatures on that day.
+    "signature-recheck": {
+        "task": "screening.recheck_signatures",
+        "schedule": 86400,
+        "options": {"expires": 86400},
+    },
 }
 # Test only (default 0): a pause per announced reminder, standing in for a slow mail server.
 FOLLOWUP_DELIVERY_DELAY_MS = env_int("FOLLOWUP_DELIVERY_DELAY_MS", 0)

@@ -9,7 +9,7 @@ from screening.models.assessments import EularAcrAssessment, SledaiAssessment
 from screening.models.treatments import DrugClass, Treatment
 from screening.models.attestations import Attestation, AttestationQuestion
 from screening.models.signoff import (
-    DecisionVerdict, EligibilityDecision, EligibilitySignature, SignatureOutcome, SignatureStatus,
+    ENDED_STATUSES, DecisionVerdict, EligibilityDecision, EligibilitySignature, SignatureOutcome, SignatureStatus,
 )
 
 __all__ = [
@@ -17,5 +17,6 @@ __all__ = [
     "RecordStatus", "ScreeningRecord", "EchoResult", "LabResult", "PregnancyTest", "ReferenceRange",
     "SerologyResult", "Spo2Reading", "EularAcrAssessment", "SledaiAssessment", "DrugClass", "Treatment",
     "Attestation", "AttestationQuestion",
-    "DecisionVerdict", "EligibilityDecision", "EligibilitySignature", "SignatureOutcome", "SignatureStatus",
+    "ENDED_STATUSES", "DecisionVerdict", "EligibilityDecision", "EligibilitySignature", "SignatureOutcome",
+    "SignatureStatus",
 ]

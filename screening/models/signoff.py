@@ -1,8 +1,9 @@
 """Eligibility sign-off: the investigator's decisions on review items and the electronic signature.
 
 A signature is never deleted and its signed content never changes (the database refuses both): a change
-to the data it rests on turns it ``void`` (status, reason, time) and a new signature is needed. At most
-one valid signature per candidate, held by a partial unique index.
+to the data it rests on turns it ``void`` (status, reason, time), a protocol amendment under which the
+result or the data it reads would differ turns it ``superseded`` (by that version), and a new signature is
+needed. At most one valid signature per candidate, held by a partial unique index.
 """
 
 from __future__ import annotations
@@ -52,6 +53,11 @@ class SignatureOutcome(models.TextChoices):
 class SignatureStatus(models.TextChoices):
     VALID = "valid", _("Valid")
     VOID = "void", _("Void")
+    SUPERSEDED = "superseded", _("Superseded by a protocol amendment")
+
+
+# No longer standing: a new signature is needed (the dashboards' alerts, the PDF's VOID mark).
+ENDED_STATUSES = (SignatureStatus.VOID, SignatureStatus.SUPERSEDED)
 
 
 @audited
@@ -107,12 +113,16 @@ class EligibilitySignature(models.Model):
     sha256 = models.CharField(max_length=64)
     # Screen failure: the codes of the criteria not met (empty for an eligible signature).
     screen_failure_reasons = models.JSONField(default=list, blank=True)
-    status = models.CharField(max_length=8, choices=SignatureStatus.choices, default=SignatureStatus.VALID)
+    status = models.CharField(max_length=12, choices=SignatureStatus.choices, default=SignatureStatus.VALID)
+    # Void and superseded share the reason, the difference and the time; superseded also names the version.
     void_reason = models.TextField(blank=True)
     void_changes = models.JSONField(default=list, blank=True)  # what changed, one line per difference
     voided_at = models.DateTimeField(null=True, blank=True)
     voided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    superseded_by = models.ForeignKey(
+        ProtocolVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
 
     class Meta:
@@ -127,8 +137,12 @@ class EligibilitySignature(models.Model):
                 name="signature_failure_reasons_only_when_not_eligible",
             ),
             models.CheckConstraint(
-                condition=Q(status=SignatureStatus.VALID, voided_at__isnull=True, void_reason="")
-                | (Q(status=SignatureStatus.VOID, voided_at__isnull=False) & ~Q(void_reason="")),
+                condition=Q(status=SignatureStatus.VALID, voided_at__isnull=True, void_reason="",
+                            superseded_by__isnull=True)
+                | (Q(status=SignatureStatus.VOID, voided_at__isnull=False, superseded_by__isnull=True)
+                   & ~Q(void_reason=""))
+                | (Q(status=SignatureStatus.SUPERSEDED, voided_at__isnull=False, superseded_by__isnull=False)
+                   & ~Q(void_reason="")),
                 name="signature_void_has_time_and_reason",
             ),
             models.CheckConstraint(condition=~Q(printed_name=""), name="signature_has_printed_name"),
@@ -144,7 +158,8 @@ class EligibilitySignature(models.Model):
             ),
             pgtrigger.FSM(
                 name="signature_status_transitions", field="status",
-                transitions=[(str(SignatureStatus.VALID), str(SignatureStatus.VOID))],
+                transitions=[(str(SignatureStatus.VALID), str(SignatureStatus.VOID)),
+                             (str(SignatureStatus.VALID), str(SignatureStatus.SUPERSEDED))],
             ),
         ]
 

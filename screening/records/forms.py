@@ -135,7 +135,7 @@ class EchoForm(RecordForm):
         data = super().clean()
         self.check_date("performed_on")
         if data.get("lvef_percent") is not None and (
-            problem := rules.percent_problem(data["lvef_percent"], rules.LVEF_PLAUSIBLE, "LVEF")
+            problem := rules.percent_problem(data["lvef_percent"], self.protocol.plausibility.lvef_percent, "LVEF")
         ):
             self.add_error("lvef_percent", problem)
         return data
@@ -155,7 +155,7 @@ class Spo2Form(RecordForm):
         data = super().clean()
         self.check_date("measured_on")
         if data.get("percent") is not None and (
-            problem := rules.percent_problem(data["percent"], rules.SPO2_PLAUSIBLE, "SpO2")
+            problem := rules.percent_problem(data["percent"], self.protocol.plausibility.spo2_percent, "SpO2")
         ):
             self.add_error("percent", problem)
         return data

@@ -77,7 +77,7 @@ def eular_preview(data: QueryDict | dict, protocol: Protocol) -> dict[str, Any]:
 
 
 def treatment_preview(data: QueryDict | dict, protocol: Protocol, patient: Patient) -> dict[str, Any]:
-    drug = (_first(data, "drug") or "").strip().lower()
+    drug = rules.canonical_drug(_first(data, "drug") or "", protocol)
     drug_class = rules.drug_class_of(drug, protocol) if drug else None
     dose = _decimal(_first(data, "dose_mg_per_day"))
     exposure = None

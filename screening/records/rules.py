@@ -26,17 +26,13 @@ from screening.eligibility.calculators import (
     prednisone_equivalent_mg,
     prednisone_mg_per_kg_day,
 )
-from screening.eligibility.protocol import LabSpec
+from screening.eligibility.protocol import LabSpec, Limits
 
-# Data-entry sanity limits (not eligibility thresholds). The largest glucocorticoid dose in use is a
-# methylprednisolone pulse of 1 g/day = 1250 mg prednisone; above that a typing error is far likelier.
-MAX_PREDNISONE_EQUIVALENT_MG_PER_DAY = 1250
-# Any other listed drug: mycophenolate tops out at 3 g/day, cyclophosphamide pulses near 2 g.
+# Data-entry sanity limits. LVEF, SpO2 and glucocorticoid doses use the protocol's [plausibility] limits,
+# the same the engine applies to an imported document, so a form refuses what the engine would send to
+# review (6.2 typed for 62). Any other listed drug: mycophenolate tops out at 3 g/day, cyclophosphamide
+# pulses near 2 g.
 MAX_DAILY_DOSE_MG = 5000
-# Echocardiography and pulse oximetry readings outside these ranges are not compatible with a candidate
-# walking into a screening visit; they are refused as typing errors (e.g. 6.2 for 62).
-LVEF_PLAUSIBLE = (10, 90)
-SPO2_PLAUSIBLE = (50, 100)
 # ANA titer denominators are 40, 80, 160 ... ; 1:40960 is beyond any laboratory's dilution series.
 MAX_ANA_TITER = 40960
 
@@ -144,11 +140,10 @@ def future_problem(on: date, today: date) -> str | None:
     return None
 
 
-def percent_problem(value: Decimal, limits: tuple[int, int], label: str) -> str | None:
-    low, high = limits
-    if not low <= value <= high:
+def percent_problem(value: Decimal, limits: Limits, label: str) -> str | None:
+    if not limits.contains(float(value)):
         return _("%(label)s %(value)s%% is outside the plausible range %(low)s-%(high)s%%: check the value.") % {
-            "label": label, "value": number(value), "low": low, "high": high,
+            "label": label, "value": number(value), "low": f"{limits.low:g}", "high": f"{limits.high:g}",
         }
     return None
 
@@ -174,8 +169,14 @@ def drug_choices(protocol: Protocol) -> list[tuple[str, list[tuple[str, str]]]]:
 
 
 def drug_class_of(drug: str, protocol: Protocol) -> str | None:
-    found = protocol.drugs.class_of(drug.strip().lower())
+    """Through the protocol's dictionary, as the engine matches an imported document's names."""
+    found = protocol.drugs.class_of(drug)
     return found.value if found is not None else None
+
+
+def canonical_drug(drug: str, protocol: Protocol) -> str:
+    """The protocol's name for a drug written any way the dictionary knows (MMF -> mycophenolate)."""
+    return protocol.drugs.canonical(drug) or " ".join(drug.split()).lower()
 
 
 @dataclass(frozen=True)
@@ -189,6 +190,7 @@ def steroid_exposure(drug: str, dose_mg: Decimal | float, weight_kg: Decimal | f
     """Prednisone-equivalent dose (table C factor from the protocol) and mg/kg/day on the current weight;
     None for a drug that is not a glucocorticoid."""
     factors = protocol.glucocorticoid_factors
+    drug = canonical_drug(drug, protocol)
     if drug not in factors:
         return None
     prednisone = prednisone_equivalent_mg(drug, float(dose_mg), factors)
@@ -226,14 +228,15 @@ def treatment_problems(
         problems["dose_mg_per_day"] = _("The daily dose must be greater than 0.")
     elif drug_class == "glucocorticoid":
         exposure = steroid_exposure(drug, dose_mg_per_day, None, protocol)
-        if exposure and exposure.prednisone_mg_per_day > MAX_PREDNISONE_EQUIVALENT_MG_PER_DAY:
+        limits = protocol.plausibility.glucocorticoid_prednisone_mg_per_day
+        if exposure and not limits.contains(exposure.prednisone_mg_per_day):
             problems["dose_mg_per_day"] = _(
-                "%(dose)s mg/day of %(drug)s = %(prednisone)s mg prednisone/day, above the plausible maximum of "
-                "%(max)s mg/day: check the dose."
+                "%(dose)s mg/day of %(drug)s = %(prednisone)s mg prednisone/day, outside the plausible range "
+                "%(low)s-%(max)s mg/day: check the dose."
             ) % {
                 "dose": number(dose_mg_per_day), "drug": drug,
                 "prednisone": number(round(exposure.prednisone_mg_per_day, 1)),
-                "max": MAX_PREDNISONE_EQUIVALENT_MG_PER_DAY,
+                "low": f"{limits.low:g}", "max": f"{limits.high:g}",
             }
     elif dose_mg_per_day > MAX_DAILY_DOSE_MG:
         problems["dose_mg_per_day"] = _(

@@ -116,13 +116,13 @@ def _serology_values(patient: Patient, protocol: Protocol, values: dict[str, Any
 
 
 def _echo_values(patient: Patient, protocol: Protocol, values: dict[str, Any]) -> dict[str, Any]:
-    if problem := rules.percent_problem(values["lvef_percent"], rules.LVEF_PLAUSIBLE, "LVEF"):
+    if problem := rules.percent_problem(values["lvef_percent"], protocol.plausibility.lvef_percent, "LVEF"):
         raise ValidationError({"lvef_percent": problem})
     return values
 
 
 def _spo2_values(patient: Patient, protocol: Protocol, values: dict[str, Any]) -> dict[str, Any]:
-    if problem := rules.percent_problem(values["percent"], rules.SPO2_PLAUSIBLE, "SpO2"):
+    if problem := rules.percent_problem(values["percent"], protocol.plausibility.spo2_percent, "SpO2"):
         raise ValidationError({"percent": problem})
     return values
 
@@ -150,7 +150,7 @@ def _eular_values(patient: Patient, protocol: Protocol, values: dict[str, Any]) 
 
 
 def _treatment_values(patient: Patient, protocol: Protocol, values: dict[str, Any]) -> dict[str, Any]:
-    drug = values["drug"].strip().lower()
+    drug = rules.canonical_drug(values["drug"], protocol)
     _raise(rules.treatment_problems(
         drug=drug, started_on=values["started_on"], stopped_on=values.get("stopped_on"),
         dose_mg_per_day=values.get("dose_mg_per_day"), today=site_today(patient.site), protocol=protocol,

@@ -1,11 +1,12 @@
 """The eligibility checklist as a PDF for the investigator site file (fpdf2, pure Python).
 
 It shows what was signed when a valid signature exists (the stored document, not a re-evaluation), and the
-live evaluation marked "NOT SIGNED" otherwise. Only the screening number and initials identify the
-candidate.
+live evaluation marked "NOT SIGNED" otherwise: then every page carries a DRAFT watermark (VOID when the last
+signature is void or superseded), and the overall result is never stated bare. Only the screening number
+and initials identify the candidate.
 
-Language: a signed checklist is printed in the language the signer signed in (the meaning is stored in
-it); an unsigned one in the reader's. Chinese needs a CJK TrueType font (``settings.PDF_CJK_FONT``, Debian's
+Language: the one asked for (``?language=`` on the page's link); without one, a signed checklist is printed
+in the language the signer signed in (the meaning is stored in it) and an unsigned one in the reader's. Chinese needs a CJK TrueType font (``settings.PDF_CJK_FONT``, Debian's
 fonts-wqy-microhei, installed by ``make``); without it the PDF is printed in English with a logged warning,
 never refused. The English PDF uses the built-in fonts, which cover Latin-1 only: other characters (Chinese
 names, arrows) are transliterated where there is an ASCII form and replaced by "?" otherwise.
@@ -25,7 +26,7 @@ from fpdf.enums import XPos, YPos
 
 from patients.models import Patient
 from screening.evidence_text import protocol_names, status_label, translate_evidence
-from screening.models import EligibilitySignature, SignatureStatus
+from screening.models import ENDED_STATUSES, EligibilitySignature
 from screening.signoff import selectors
 from trial.protocol_versions import protocol_of
 
@@ -48,9 +49,10 @@ def _plain(text: Any) -> str:
 
 
 class _Document(FPDF):
-    def __init__(self, footer_text: str, cjk_font: Path | None) -> None:
+    def __init__(self, footer_text: str, cjk_font: Path | None, watermark: str = "") -> None:
         super().__init__(format="A4")
         self.footer_text = footer_text
+        self.watermark = watermark
         self.set_auto_page_break(auto=True, margin=15)
         self.set_margins(15, 15, 15)
         self.family, self.shown = "Helvetica", latin1
@@ -59,6 +61,18 @@ class _Document(FPDF):
             for style in ("", "B"):
                 self.add_font(_CJK_FAMILY, style, str(cjk_font), collection_font_number=0)
             self.family, self.shown = _CJK_FAMILY, _plain
+
+    def header(self) -> None:
+        """A draft or void checklist says so across every page, under the text: it cannot be mistaken for a
+        signed one however it is printed or cut."""
+        if not self.watermark:
+            return
+        self.set_font(self.family, style="B", size=64)
+        self.set_text_color(215, 215, 215)
+        with self.rotation(45, x=self.w / 2, y=self.h / 2):
+            self.text(self.w / 2 - self.get_string_width(self.shown(self.watermark)) / 2, self.h / 2 + 10,
+                      self.shown(self.watermark))
+        self.set_text_color(0, 0, 0)
 
     def footer(self) -> None:
         self.set_y(-12)
@@ -82,10 +96,11 @@ def cjk_font() -> Path | None:
 
 
 def checklist_pdf(patient: Patient, language: str | None = None) -> bytes:
-    """The checklist PDF: in the signer's language when signed, else in ``language`` (default: the active
-    one); in English when that language needs a font this machine lacks."""
+    """The checklist PDF in ``language`` when given; else in the signer's language when signed, in the active
+    one when not; in English when that language needs a font this machine lacks."""
     signature = selectors.valid_signature(patient)
-    language = signature.language if signature is not None else (language or translation.get_language() or "en")
+    fallback = signature.language if signature is not None else (translation.get_language() or "en")
+    language = language or fallback
     font = None
     if not language.startswith("en"):
         font = cjk_font()
@@ -108,7 +123,10 @@ def _checklist_pdf(patient: Patient, signature: EligibilitySignature | None, lan
         else:
             document, protocol = assessment.document, assessment.protocol
 
-    pdf = _Document(_("%(number)s eligibility checklist") % {"number": patient.screening_number}, font)
+    watermark = ""
+    if signature is None:
+        watermark = _("VOID") if latest is not None and latest.status in ENDED_STATUSES else _("DRAFT")
+    pdf = _Document(_("%(number)s eligibility checklist") % {"number": patient.screening_number}, font, watermark)
     pdf.alias_nb_pages()
     pdf.add_page()
     pdf.line_of(_("%(trial)s - Eligibility checklist") % {"trial": patient.site.trial.code}, size=14, bold=True,
@@ -122,12 +140,20 @@ def _checklist_pdf(patient: Patient, signature: EligibilitySignature | None, lan
         return bytes(pdf.output())
 
     result = document["result"]
-    pdf.line_of(_(
-        "Evaluated on %(on)s under protocol %(protocol)s version %(version)s. Overall result: %(overall)s."
-    ) % {
+    facts = {
         "on": result.get("evaluated_on", "?"), "protocol": result.get("protocol", "?"),
         "version": result.get("protocol_version", "?"), "overall": status_label(result.get("overall", "?")),
-    })
+    }
+    if signature is not None:
+        pdf.line_of(_(
+            "Evaluated on %(on)s under protocol %(protocol)s version %(version)s. Overall result: %(overall)s."
+        ) % facts)
+    else:
+        # Never a bare "overall: eligible" on paper nobody signed.
+        pdf.line_of(_(
+            "DRAFT, not signed: evaluated on %(on)s under protocol %(protocol)s version %(version)s, the live "
+            "result would be %(overall)s. It is not an eligibility decision until an investigator signs it."
+        ) % facts, bold=True)
     pdf.ln(2)
     names = {c.code: c.names for c in (*protocol.criteria, *protocol.exclusion_criteria)}
     wording = protocol_names(protocol, language)
@@ -171,7 +197,7 @@ def _signature_block(pdf: _Document, patient: Patient, signature: EligibilitySig
                     size=7, height=4)
         return
     pdf.line_of(_("NOT SIGNED"), bold=True)
-    if latest is not None and latest.status == SignatureStatus.VOID:
+    if latest is not None and latest.status in ENDED_STATUSES:
         shown = selectors.manifestation_of(latest)
         pdf.line_of(_("The signature by %(name)s at %(when)s is void: %(reason)s.") % {
             "name": shown.printed_name, "when": shown.signed_at, "reason": _(latest.void_reason),

@@ -36,6 +36,7 @@ MEANINGS = {
 SIGNABLE = frozenset(MEANINGS)
 # Stored in English with the void signature; translated where it is shown.
 VOID_REASON = gettext_noop("signature void: data changed after signing")
+SUPERSEDED_REASON = gettext_noop("signature superseded: the protocol was amended")
 
 
 def meaning_of(outcome: str, language: str = "en") -> str:
@@ -50,6 +51,10 @@ def canonical_json(document: Any) -> bytes:
     """One byte string per JSON value: sorted keys, no whitespace, UTF-8. Python's float repr is the
     shortest round-trip form, so a document read back from the database serialises to the same bytes."""
     return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
+
+
+def is_sha256(text: str) -> bool:
+    return bool(re.fullmatch(r"[0-9a-f]{64}", text or ""))
 
 
 def sha256_of(document: Any) -> str:
@@ -329,3 +334,19 @@ def changes_between(signed: Mapping[str, Any], current: Mapping[str, Any]) -> li
         elif (then["verdict"], then["comment"]) != (now["verdict"], now["comment"]):
             changes.append(f"decision on {code} {then['verdict']} → {now['verdict']} ({now['comment']})")
     return list(dict.fromkeys(changes))
+
+
+def amendment_changes(signed: Mapping[str, Any], amended: Mapping[str, Any]) -> list[str]:
+    """What a protocol amendment changes for a signed result: ``amended`` is the same candidate's document
+    rebuilt as of the signing date under the new version. Empty: the signature stands under its version.
+
+    Beyond ``changes_between`` (data used, statuses, decisions): the overall verdict, and criteria the
+    amendment adds (a new exclusion criterion the signer never saw)."""
+    changes = []
+    then, now = signed["result"]["overall"], amended["result"]["overall"]
+    if then != now:
+        changes.append(f"overall {then} → {now}")
+    signed_codes = {c["code"] for c in signed["result"]["criteria"]}
+    changes += [f"{c['code']} added by the amendment: {c['status']}" for c in amended["result"]["criteria"]
+                if c["code"] not in signed_codes]
+    return list(dict.fromkeys([*changes, *changes_between(signed, amended)]))

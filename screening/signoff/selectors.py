@@ -15,7 +15,13 @@ from patients.models import Patient
 from screening.eligibility import Protocol
 from screening.evaluation import evaluate_eligibility
 from screening.facts_builder import BuiltFacts
-from screening.models import EligibilityDecision, EligibilitySignature, SignatureOutcome, SignatureStatus
+from screening.models import (
+    ENDED_STATUSES,
+    EligibilityDecision,
+    EligibilitySignature,
+    SignatureOutcome,
+    SignatureStatus,
+)
 from screening.signoff import rules
 from trial.models import ProtocolVersion, Role
 from trial.protocol_versions import current_protocol_version, protocol_of
@@ -72,7 +78,8 @@ def valid_signature(patient: Patient) -> EligibilitySignature | None:
 def signatures_of(patient: Patient) -> list[EligibilitySignature]:
     """Every signature of the candidate, newest first (void ones are the history)."""
     return list(EligibilitySignature.objects.filter(patient=patient)
-                .select_related("signer", "voided_by", "protocol_version").order_by("-signed_at", "-pk"))
+                .select_related("signer", "voided_by", "protocol_version", "superseded_by")
+                .order_by("-signed_at", "-pk"))
 
 
 def has_valid_eligible_signature(patient: Patient) -> bool:
@@ -82,15 +89,15 @@ def has_valid_eligible_signature(patient: Patient) -> bool:
 
 
 def void_signatures_to_review(user) -> QuerySet[EligibilitySignature]:
-    """Void signatures of the user's investigator sites whose candidate has not been signed again: the
+    """Void or superseded signatures of the user's investigator sites whose candidate has not been signed again: the
     dashboard alert stays until an investigator signs anew (or the candidate is withdrawn)."""
     valid_since = EligibilitySignature.objects.filter(patient=OuterRef("patient"), status=SignatureStatus.VALID)
     later_void = EligibilitySignature.objects.filter(
-        patient=OuterRef("patient"), status=SignatureStatus.VOID, signed_at__gt=OuterRef("signed_at")
+        patient=OuterRef("patient"), status__in=ENDED_STATUSES, signed_at__gt=OuterRef("signed_at")
     )
     return (
         EligibilitySignature.objects.filter(
-            patient__site__in=sites_of(user, roles=[Role.INVESTIGATOR]), status=SignatureStatus.VOID,
+            patient__site__in=sites_of(user, roles=[Role.INVESTIGATOR]), status__in=ENDED_STATUSES,
         )
         .exclude(patient__status="withdrawn")
         .exclude(Exists(valid_since))

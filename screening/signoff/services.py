@@ -40,7 +40,7 @@ from screening.models import (
 from screening.signoff import rules
 from screening.signoff.selectors import assess
 from trial.audit import with_reason
-from trial.models import Role
+from trial.models import ProtocolVersion, Role
 from trial.selectors import has_role
 from trial.two_factor import requires_two_factor
 
@@ -161,7 +161,8 @@ def signature_sign(
 
     Refused unless the signer is an investigator of the site, re-enters password and one-time code, the
     result is ``eligible`` or ``not_eligible``, consent is current and no data query is open. With
-    ``shown_sha256`` (the hash of what the signing page showed) a result that changed in between is refused.
+    ``shown_sha256`` (the hash of what the signing page showed, required) a result that changed in between is
+    refused.
     ``language``: the one the page showed the meaning in (default: the active one); the meaning is stored in
     it, and the checklist PDF of the signature is printed in it.
     A second submission raises ``AlreadySigned``: one candidate holds at most one valid signature."""
@@ -170,6 +171,10 @@ def signature_sign(
     existing = EligibilitySignature.objects.filter(patient=patient, status=SignatureStatus.VALID).first()
     if existing is not None:
         raise AlreadySigned(existing)
+    if not rules.is_sha256(shown_sha256):
+        # One signs what one was shown: a request that does not say what that was is not signed.
+        raise ValidationError(_("The page did not say which result it showed: open the sign-off page again and "
+                                "review the result before signing; nothing was signed."), code="no_shown_hash")
     printed = _check_printed_name(acting_user, printed_name)
     _check_credentials(acting_user, password=password, otp_token=otp_token, request=request)
     try:
@@ -209,7 +214,7 @@ def _sign_locked(acting_user, patient: Patient, printed: str, shown_sha256: str,
     )
     if problems:
         raise ValidationError(problems, code="not_signable")
-    if shown_sha256 and shown_sha256 != assessment.sha256:
+    if shown_sha256 != assessment.sha256:
         raise ValidationError(_("The result changed since this page was opened: review it again before signing."),
                               code="changed")
     outcome = decided.overall
@@ -246,25 +251,73 @@ def signature_void_if_changed(*, patient: Patient, acting_user) -> EligibilitySi
     changes = rules.changes_between(signature.document, assessment.document)
     if not changes:
         return None
-    signature.status = SignatureStatus.VOID
-    signature.void_reason = rules.VOID_REASON
+    _end(signature, patient, SignatureStatus.VOID, rules.VOID_REASON, changes, acting_user)
+    return signature
+
+
+def _end(signature: EligibilitySignature, patient: Patient, status: str, reason: str, changes: list[str],
+         acting_user, superseded_by: ProtocolVersion | None = None) -> None:
+    """Turn a valid signature void or superseded, keeping its signed content; the candidate is back in
+    screening and the site's investigators are told (dashboard alert now, email after the commit)."""
+    signature.status = status
+    signature.void_reason = reason
     signature.void_changes = changes
     signature.voided_at = timezone.now()
     signature.voided_by = acting_user if getattr(acting_user, "pk", None) else None
-    signature.save(update_fields=["status", "void_reason", "void_changes", "voided_at", "voided_by"])
+    signature.superseded_by = superseded_by
+    signature.save(update_fields=["status", "void_reason", "void_changes", "voided_at", "voided_by",
+                                  "superseded_by"])
     if patient.status in (PatientStatus.ELIGIBLE, PatientStatus.SCREEN_FAILED):
         patient.status = PatientStatus.SCREENING
         patient.save(update_fields=["status"])
     signature_pk = signature.pk
     transaction.on_commit(lambda: _email_void(signature_pk))
-    return signature
+
+
+# -- protocol amendments -----------------------------------------------------------------------------------
+
+
+def signatures_recheck_for_amendment(*, version: ProtocolVersion, acting_user=None) -> list[EligibilitySignature]:
+    """Re-evaluate every valid signature of ``version``'s trial whose candidate is not yet infused, under
+    ``version``, as of the signing date. Where the verdict, a criterion's status, the data it reads or the
+    criteria themselves differ, the signature is superseded by ``version`` with the difference listed, and
+    the candidate must be signed again. A signature already under ``version`` (or a later one) is left.
+
+    Called when a version is loaded (``trial.protocol_versions``) and by ``manage.py recheck_signatures``
+    (daily by beat), so a version that takes effect later is applied on the day it does. Each candidate in
+    its own transaction, under the candidate's row lock as every write the evaluation reads."""
+    from followup.models import Enrollment
+
+    infused = Enrollment.objects.filter(infused_on__isnull=False).values("patient_id")
+    candidates = (EligibilitySignature.objects
+                  .filter(status=SignatureStatus.VALID, patient__site__trial=version.trial,
+                          protocol_version__number__lt=version.number)
+                  .exclude(patient_id__in=infused).values_list("patient_id", flat=True))
+    superseded = []
+    for patient_id in list(candidates):
+        reason = f"protocol {version.trial.code} version {version.label} (no. {version.number}) loaded"
+        with transaction.atomic(), pghistory.context(user=getattr(acting_user, "pk", None)), with_reason(reason):
+            patient = _lock(Patient(pk=patient_id))
+            signature = (EligibilitySignature.objects.select_for_update()
+                         .filter(patient=patient, status=SignatureStatus.VALID,
+                                 protocol_version__number__lt=version.number).first())
+            if signature is None:
+                continue
+            amended = assess(patient, signature.evaluated_on, version)
+            changes = rules.amendment_changes(signature.document, amended.document)
+            if changes:
+                _end(signature, patient, SignatureStatus.SUPERSEDED, rules.SUPERSEDED_REASON, changes, acting_user,
+                     superseded_by=version)
+                superseded.append(signature)
+    return superseded
 
 
 def _email_void(signature_pk: int) -> None:
     """Tell the site's investigators; the dashboard alert is the record, so a mail failure is logged only."""
     from followup.selectors import staff_emails
 
-    signature = EligibilitySignature.objects.select_related("patient__site").get(pk=signature_pk)
+    signature = (EligibilitySignature.objects.select_related("patient__site__trial", "superseded_by")
+                 .get(pk=signature_pk))
     patient = signature.patient
     recipients = staff_emails(patient.site, [Role.INVESTIGATOR])
     if not recipients:
@@ -272,19 +325,27 @@ def _email_void(signature_pk: int) -> None:
     # Screening number only: email leaves the portal, direct identifiers never do. In the site's language:
     # one message goes to all of its investigators.
     with translation.override(patient.site.default_language):
+        facts = {
+            "number": patient.screening_number, "site": patient.site.code, "outcome": signature.outcome,
+            "when": f"{signature.signed_at:%Y-%m-%d %H:%M}", "name": signature.printed_name,
+        }
+        if signature.superseded_by is not None:
+            headline = _("The eligibility signature of %(number)s (site %(site)s), %(outcome)s signed %(when)s UTC "
+                         "by %(name)s, is superseded by protocol version %(version)s.") % {
+                **facts, "version": signature.superseded_by.label}
+        else:
+            headline = _("The eligibility signature of %(number)s (site %(site)s), %(outcome)s signed %(when)s UTC by "
+                         "%(name)s, is void: data changed after signing.") % facts
         lines = [
-            _("The eligibility signature of %(number)s (site %(site)s), %(outcome)s signed %(when)s UTC by "
-              "%(name)s, is void: data changed after signing.") % {
-                "number": patient.screening_number, "site": patient.site.code, "outcome": signature.outcome,
-                "when": f"{signature.signed_at:%Y-%m-%d %H:%M}", "name": signature.printed_name,
-            },
+            headline,
             "",
             _("What changed:"),
             *(f"- {change}" for change in signature.void_changes),
             "",
             _("Review and sign again: %(url)s") % {"url": reverse("signoff_sign", args=[patient.pk])},
         ]
-        subject = _("[MC-1-50] Signature void: %(number)s") % {"number": patient.screening_number}
+        subject = _("[%(trial)s] Signature void: %(number)s") % {
+            "trial": patient.site.trial.code, "number": patient.screening_number}
     try:
         send_mail(subject, "\n".join(lines), None, recipients)
     except Exception:  # noqa: BLE001 - the alert stands on the dashboard; the mail server is not ours

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -47,6 +48,7 @@ class Row:
     evidence: str  # in the page's language
     sources: list[tuple[str, Source]]
     form: DecisionForm | None  # for a criterion awaiting the investigator's decision
+    signed_status: str = ""  # with a valid signature: the status it signed ("" when the criterion is new)
 
 
 def _page(request: HttpRequest, patient: Patient, *, form: SignatureForm | None = None,
@@ -59,6 +61,12 @@ def _page(request: HttpRequest, patient: Patient, *, form: SignatureForm | None 
                "history": selectors.signatures_of(patient)}
     if signature is not None:
         context["manifestation"] = selectors.manifestation_of(signature)
+    signed_statuses: dict[str, str] = {}
+    if signature is not None:
+        signed_result = signature.document["result"]
+        signed_statuses = {c["code"]: c["status"] for c in signed_result["criteria"]}
+        context["signed"] = {"overall": signed_result["overall"], "version": signature.protocol_version.label,
+                             "evaluated_on": signature.evaluated_on}
     if assessment is not None:
         language = _page_language()
         names = {c.code: c.names for c in (*assessment.protocol.criteria, *assessment.protocol.exclusion_criteria)}
@@ -77,7 +85,8 @@ def _page(request: HttpRequest, patient: Patient, *, form: SignatureForm | None 
             name = names.get(criterion.code) or {}
             rows.append(Row(criterion.code, name.get(language) or name.get("en", ""), criterion,
                             translate_evidence(criterion.evidence, wording),
-                            assessment.built.sources_for(criterion.uses), row_form))
+                            assessment.built.sources_for(criterion.uses), row_form,
+                            signed_statuses.get(criterion.code, "") if signature is not None else ""))
         today_problems = rules.signing_problems(
             overall=assessment.decided.overall,
             missing=[translate_evidence(item, wording) for item in assessment.decided.missing],
@@ -85,6 +94,14 @@ def _page(request: HttpRequest, patient: Patient, *, form: SignatureForm | None 
             open_queries=open_queries(patient).count(),
         )
         overall = assessment.decided.overall
+        if signature is not None:
+            # The signature covers what was signed, on its date and version; the live evaluation may differ
+            # (the window moved, a later version is in force). The page says so instead of a plain "signed".
+            context["live_differs"] = (
+                overall != context["signed"]["overall"]
+                or assessment.protocol_version.pk != signature.protocol_version_id
+                or any(row.signed_status != row.criterion.status for row in rows)
+            )
         context |= {"rows": rows, "problems": today_problems,
                     "meaning": rules.meaning_of(overall, language) if overall in rules.MEANINGS else ""}
         if signature is None and not today_problems:
@@ -158,9 +175,10 @@ def signoff_decision(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def signoff_checklist_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     """The eligibility checklist for the investigator site file: the signed result when a valid signature
-    exists, the live one otherwise (marked not signed)."""
+    exists, the live one otherwise (marked not signed). ``?language=en`` or ``zh-hans`` chooses the language."""
     patient = _patient(request, pk)
-    content = pdf.checklist_pdf(patient)
+    asked = request.GET.get("language", "")
+    content = pdf.checklist_pdf(patient, asked if asked in dict(settings.LANGUAGES) else None)
     response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="eligibility-checklist-{patient.screening_number}.pdf"'
     return response

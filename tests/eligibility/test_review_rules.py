@@ -2,7 +2,7 @@
 
 Starts from the shared eligible example (evaluated 2026-11-20, consent 2026-11-02, labs 2026-11-05) and
 changes the one fact a rule is about. The protocol's limits used here are MC-1-50's: weight 25-300 kg,
-LVEF 5-90 %, SpO2 50-100 %, glucocorticoid 0.5-1250 mg prednisone/day, creatinine ULN 40-200 umol/L.
+LVEF 10-90 %, SpO2 50-100 %, glucocorticoid 0.5-1250 mg prednisone/day, creatinine ULN 40-200 umol/L.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ def test_weight_outside_its_limits_is_needs_review_for_steroid_and_clearance(che
 
 @pytest.mark.parametrize(
     ("lvef", "status"),
-    [(0.62, Status.NEEDS_REVIEW), (4.99, Status.NEEDS_REVIEW), (5, Status.NOT_MET), (49.99, Status.NOT_MET),
+    [(0.62, Status.NEEDS_REVIEW), (9.99, Status.NEEDS_REVIEW), (10, Status.NOT_MET), (49.99, Status.NOT_MET),
      (50, Status.MET), (90, Status.MET), (90.01, Status.NEEDS_REVIEW), (620, Status.NEEDS_REVIEW)],
 )
 def test_lvef_fraction_or_typo_is_needs_review(check, doc, lvef, status) -> None:
@@ -52,7 +52,7 @@ def test_lvef_fraction_or_typo_is_needs_review(check, doc, lvef, status) -> None
     result = check(doc, "I06a")
     assert result.status is status
     if status is Status.NEEDS_REVIEW:
-        assert f"LVEF {lvef:g}%" in result.evidence and "5-90%" in result.evidence
+        assert f"LVEF {lvef:g}%" in result.evidence and "10-90%" in result.evidence
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,7 @@ from django.test import RequestFactory
 
 from patients.clock import site_today
 from screening.records.services import attestation_record, screening_record_create, screening_record_update
+from screening.signoff.selectors import assess
 from screening.signoff.services import signature_sign
 from tests import factories
 from tests.screening.records_setup import consent, reference_ranges
@@ -87,6 +88,10 @@ def sign(patient, investigator, *, password: str = factories.PASSWORD, code: str
     # A code is accepted once per time step: a second signature in the same test needs the step reset.
     device.last_t = -1
     device.save(update_fields=["last_t"])
+    # As the page does: the hash of the result shown (the current one, unless a test says otherwise).
+    if "shown_sha256" not in extra:
+        assessment = assess(patient)
+        extra["shown_sha256"] = assessment.sha256 if assessment else ""
     return signature_sign(
         acting_user=investigator, patient=patient, printed_name=investigator.get_full_name(), password=password,
         otp_token=code if code is not None else factories.current_totp_code(device),

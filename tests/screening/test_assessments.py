@@ -137,7 +137,7 @@ def test_live_prednisone_equivalent_per_kg(client_of, coordinator_a, consented):
     [
         ({"stopped_on": "2025-01-01"}, "stopped_on", "is before the start date 2025-01-10"),
         ({"dose_mg_per_day": "0"}, "dose_mg_per_day", "must be greater than 0"),
-        ({"dose_mg_per_day": "5000"}, "dose_mg_per_day", "above the plausible maximum of 1250 mg/day"),
+        ({"dose_mg_per_day": "5000"}, "dose_mg_per_day", "outside the plausible range 0.5-1250 mg/day"),
         ({"drug": "tacrolimus", "dose_mg_per_day": "90000"}, "dose_mg_per_day", "above the plausible maximum"),
         ({"dose_mg_per_day": ""}, "dose_mg_per_day", "needed for a glucocorticoid"),
         ({"dose_mg_per_day": "sixty"}, "dose_mg_per_day", "Enter a number."),

@@ -6,6 +6,7 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from screening.models import EligibilitySignature
@@ -67,10 +68,31 @@ def test_the_sign_page_shows_the_meaning_and_signing_cycles_the_session(candidat
     assert f"{local:%Y-%m-%d %H:%M}" in detail
 
 
+def shown(client, candidate) -> str:
+    """The hash the sign page puts in its form, as a browser would send it back."""
+    return client.get(reverse("signoff_sign", args=[candidate.pk])).context["assessment"].sha256
+
+
+def test_a_post_without_the_shown_hash_is_refused_and_nothing_signed(candidate, client_of, investigator_a):
+    response = client_of(investigator_a).post(reverse("signoff_sign", args=[candidate.pk]), {
+        "printed_name": "Inv_A Tester", "password": factories.PASSWORD, "otp_token": code_for(investigator_a),
+    })
+    assert response.status_code == 400
+    assert "The page did not say which result it showed" in response.content.decode()
+    assert not EligibilitySignature.objects.exists()
+
+
+def test_the_service_refuses_a_signature_without_the_shown_hash(candidate, investigator_a):
+    with pytest.raises(ValidationError, match="did not say which result it showed"):
+        sign(candidate, investigator_a, shown_sha256="")
+    assert not EligibilitySignature.objects.exists()
+
+
 def test_a_wrong_password_on_the_form_is_refused_and_audited(candidate, client_of, investigator_a):
     client = client_of(investigator_a)
     response = client.post(reverse("signoff_sign", args=[candidate.pk]), {
         "printed_name": "Inv_A Tester", "password": "wrong password 999", "otp_token": code_for(investigator_a),
+        "shown_sha256": shown(client, candidate),
     })
     assert response.status_code == 400
     assert "The password is not correct" in response.content.decode()
@@ -81,17 +103,21 @@ def test_a_wrong_password_on_the_form_is_refused_and_audited(candidate, client_o
 def test_five_wrong_passwords_at_signing_lock_the_account(candidate, client_of, investigator_a):
     client = client_of(investigator_a)
     url = reverse("signoff_sign", args=[candidate.pk])
+    sha256 = shown(client, candidate)
     for _ in range(5):
-        client.post(url, {"printed_name": "Inv_A Tester", "password": "wrong password 999", "otp_token": "1"})
+        client.post(url, {"printed_name": "Inv_A Tester", "password": "wrong password 999", "otp_token": "1",
+                          "shown_sha256": sha256})
     response = client.post(url, {"printed_name": "Inv_A Tester", "password": factories.PASSWORD,
-                                 "otp_token": code_for(investigator_a)})
+                                 "otp_token": code_for(investigator_a), "shown_sha256": sha256})
     assert response.status_code == 429
     assert not EligibilitySignature.objects.exists()
 
 
 def test_a_printed_name_other_than_the_account_name_is_refused(candidate, client_of, investigator_a):
-    response = client_of(investigator_a).post(reverse("signoff_sign", args=[candidate.pk]), {
+    client = client_of(investigator_a)
+    response = client.post(reverse("signoff_sign", args=[candidate.pk]), {
         "printed_name": "Someone Else", "password": factories.PASSWORD, "otp_token": code_for(investigator_a),
+        "shown_sha256": shown(client, candidate),
     })
     assert response.status_code == 400
     assert "Type your name as on your account: Inv_A Tester" in response.content.decode()
