@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from followup import treatment_dates
 from followup.models import PregnancyTestResult
 from screening.eligibility import Protocol
 
@@ -26,6 +27,10 @@ def _method_choices(protocol: Protocol) -> list[tuple[str, str]]:
 
 class EnrollmentForm(forms.Form):
     dose_level = forms.TypedChoiceField(label=_("Dose level"), coerce=Decimal)
+    apheresis_on = forms.DateField(
+        label=_("Apheresis date"), required=False, widget=DATE_WIDGET,
+        help_text=_("Cell collection (planned or done); not before the eligibility signature."),
+    )
     planned_lymphodepletion_on = forms.DateField(label=_("Planned lymphodepletion date"), widget=DATE_WIDGET)
     planned_infusion_on = forms.DateField(label=_("Planned infusion date"), widget=DATE_WIDGET)
     infused_on = forms.DateField(
@@ -33,15 +38,21 @@ class EnrollmentForm(forms.Form):
         help_text=_("Once the infusion has happened: starts the monthly follow-up reminders."),
     )
 
-    def __init__(self, *args, protocol: Protocol, **kwargs) -> None:
+    def __init__(self, *args, protocol: Protocol, bounds: treatment_dates.Bounds | None = None, **kwargs) -> None:
+        """``bounds``: the signature's and the first consent's dates, when known (the service checks anyway)."""
         super().__init__(*args, **kwargs)
         self.fields["dose_level"].choices = [("", "—"), *_dose_choices(protocol)]
+        self.bounds = bounds
 
     def clean(self) -> dict:
         data = super().clean()
         ld, infusion = data.get("planned_lymphodepletion_on"), data.get("planned_infusion_on")
         if ld and infusion and infusion < ld:
             self.add_error("planned_infusion_on", _("The infusion cannot be planned before lymphodepletion."))
+        if self.bounds is not None:
+            for field, message in treatment_dates.problems(self.bounds, data).items():
+                if field not in self.errors:
+                    self.add_error(field, message)
         return data
 
 

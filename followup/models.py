@@ -27,6 +27,13 @@ class Enrollment(models.Model):
     # so the record stays readable if an amendment changes the unit.
     dose_level = models.DecimalField(_("dose level"), max_digits=6, decimal_places=2)
     dose_unit = models.CharField(_("dose unit"), max_length=40)
+    # Copied from the eligibility signature the enrollment was recorded under (its day at the site) and from
+    # the first consent, so that the database itself refuses a treatment date before either.
+    # Null only in the history of enrollments recorded before these columns existed (a check constraint
+    # keeps the live row filled; the append-only event table cannot be back-filled).
+    eligibility_signed_on = models.DateField(_("eligibility signed on"), null=True, editable=False)
+    consented_on = models.DateField(_("consented on"), null=True, editable=False)
+    apheresis_on = models.DateField(_("apheresis on"), null=True, blank=True)
     planned_lymphodepletion_on = models.DateField(_("planned lymphodepletion on"))
     planned_infusion_on = models.DateField(_("planned infusion on"))
     # recording it starts the post-infusion reminders
@@ -54,6 +61,20 @@ class Enrollment(models.Model):
             models.CheckConstraint(
                 condition=Q(infused_on__isnull=True) | Q(infused_on__gte=models.F("planned_lymphodepletion_on")),
                 name="enrollment_infused_not_before_lymphodepletion",
+            ),
+            models.CheckConstraint(
+                condition=Q(eligibility_signed_on__isnull=False, consented_on__isnull=False),
+                name="enrollment_has_signature_and_consent_dates",
+            ),
+            models.CheckConstraint(
+                condition=Q(planned_lymphodepletion_on__gte=models.F("eligibility_signed_on"))
+                & Q(planned_lymphodepletion_on__gte=models.F("consented_on")),
+                name="enrollment_lymphodepletion_not_before_signature_or_consent",
+            ),
+            models.CheckConstraint(
+                condition=Q(apheresis_on__isnull=True)
+                | (Q(apheresis_on__gte=models.F("eligibility_signed_on")) & Q(apheresis_on__gte=models.F("consented_on"))),
+                name="enrollment_apheresis_not_before_signature_or_consent",
             ),
             models.CheckConstraint(
                 condition=(Q(discontinued_on__isnull=True) & Q(discontinuation_reason=""))

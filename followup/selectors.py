@@ -12,11 +12,11 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from followup import rules
+from followup import rules, treatment_dates
 from followup.models import Reminder, ReminderStatus, UrgentAlert
 from patients.models import Patient, PatientStatus
 from screening.eligibility import Protocol
-from screening.models import EligibilitySignature, SignatureOutcome, SignatureStatus
+from screening.models import Consent, EligibilitySignature, SignatureOutcome, SignatureStatus
 from trial.models import Role, Site, Trial
 from trial.protocol_versions import current_protocol
 from trial.selectors import ShortList, first_of, sites_of
@@ -35,6 +35,30 @@ def protocol_for(trial: Trial, on: dt.date | None = None) -> Protocol:
             "trial": trial.code,
         })
     return protocol
+
+
+def eligible_signature(patient: Patient) -> EligibilitySignature | None:
+    """The candidate's valid ``eligible`` signature, locked (call inside the enrolling transaction)."""
+    return (EligibilitySignature.objects.select_for_update()
+            .filter(patient=patient, status=SignatureStatus.VALID, outcome=SignatureOutcome.ELIGIBLE).first())
+
+
+def treatment_bounds(patient: Patient, signature: EligibilitySignature) -> treatment_dates.Bounds:
+    """The earliest day of any treatment step: the signature's day at the site and the first consent
+    (screening, and so eligibility, counts from the first consent: ``screening.facts_builder``)."""
+    first = Consent.objects.filter(patient=patient).order_by("signed_at", "pk").first()
+    return treatment_dates.Bounds(consented_on=first.signed_on if first else signature.evaluated_on,
+                                  signed_on=signature.evaluated_on)
+
+
+def enrollment_form_bounds(patient: Patient, enrollment) -> treatment_dates.Bounds | None:
+    """What the enrollment form checks its dates against: the recorded copies once enrolled, else the valid
+    eligible signature's (None without one; the service then refuses the enrollment itself)."""
+    if enrollment is not None and enrollment.eligibility_signed_on and enrollment.consented_on:
+        return treatment_dates.Bounds(consented_on=enrollment.consented_on, signed_on=enrollment.eligibility_signed_on)
+    signature = EligibilitySignature.objects.filter(
+        patient=patient, status=SignatureStatus.VALID, outcome=SignatureOutcome.ELIGIBLE).first()
+    return treatment_bounds(patient, signature) if signature else None
 
 
 def enrollment_allowed(patient: Patient) -> bool:

@@ -26,7 +26,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from followup import rules
+from followup import rules, treatment_dates
 from followup.models import (
     AlertKind,
     CalendarFeedToken,
@@ -37,9 +37,18 @@ from followup.models import (
     ReminderStatus,
     UrgentAlert,
 )
-from followup.selectors import NoProtocolLoaded, enrollment_allowed, protocol_for, site_today, staff_emails
+from followup.selectors import (
+    NoProtocolLoaded,
+    eligible_signature,
+    enrollment_allowed,
+    protocol_for,
+    site_today,
+    staff_emails,
+    treatment_bounds,
+)
 from patients.models import Patient, PatientStatus
 from patients.versioning import ensure_version
+from screening.consent.selectors import reconsent_reasons
 from screening.eligibility import Protocol
 from trial.audit import with_reason
 from trial.models import Role, Site
@@ -93,6 +102,26 @@ def _queue_sweep_after_commit() -> None:
 # -- enrollment --------------------------------------------------------------------------------------------------
 
 
+def _check_signed_result_is_current(patient: Patient, signature, today: dt.date) -> None:
+    """The signature covers a result as of its day; enrollment acts on the candidate as of today. Refused when
+    today's evaluation (the protocol version in force, the window counted back from today, decisions
+    applied) is not eligible or differs from what was signed in any criterion's status."""
+    from screening.signoff.selectors import assess
+
+    assessment = assess(patient, today)
+    signed = {c["code"]: c["status"] for c in signature.document["result"]["criteria"]}
+    if assessment is None:
+        raise ValidationError(_("No protocol is loaded for this trial: the criteria cannot be evaluated."))
+    now = {c.code: str(c.status) for c in assessment.decided.criteria}
+    differences = [f"{code}: {signed.get(code, '—')} → {now.get(code, '—')}"
+                   for code in dict.fromkeys([*signed, *now]) if signed.get(code) != now.get(code)]
+    if assessment.decided.overall != "eligible" or differences:
+        raise ValidationError(_(
+            "The signed result is no longer the current evaluation (today: %(overall)s; %(differences)s): an "
+            "investigator must review and sign again before enrollment."
+        ) % {"overall": assessment.decided.overall, "differences": "; ".join(differences) or "—"})
+
+
 def enrollment_record(
     *,
     acting_user: AbstractBaseUser,
@@ -101,30 +130,48 @@ def enrollment_record(
     planned_lymphodepletion_on: dt.date,
     planned_infusion_on: dt.date,
     infused_on: dt.date | None = None,
+    apheresis_on: dt.date | None = None,
 ) -> Enrollment:
-    """Enroll a signed-eligible patient: dose level and dates; schedules the reminders the dates allow."""
+    """Enroll a signed-eligible patient: dose level and dates; schedules the reminders the dates allow.
+
+    Refused unless a valid eligible signature exists, the candidate is not on the re-consent worklist, and
+    today's evaluation is still the signed result; no treatment date may precede the signature's day or the
+    first consent (the database holds the same rule on the copies it keeps)."""
     _require_role(acting_user, patient.site, Role.COORDINATOR)
     protocol = protocol_for(patient.site.trial)
     dose = _dose_level(dose_level, protocol)
     _check_dates(site=patient.site, planned_lymphodepletion_on=planned_lymphodepletion_on,
                  planned_infusion_on=planned_infusion_on, infused_on=infused_on)
     with transaction.atomic(), with_reason("enrollment recorded"):
-        # Locking the patient serialises a double submission: the second one finds the enrollment.
-        patient = Patient.objects.select_for_update().select_related("site").get(pk=patient.pk)
+        # Locking the patient serialises a double submission (the second one finds the enrollment) and any
+        # write the evaluation reads (those services lock the candidate too).
+        patient = Patient.objects.select_for_update().select_related("site__trial").get(pk=patient.pk)
         if Enrollment.objects.filter(patient=patient).exists():
             raise ValidationError(_("This patient is already enrolled; change the enrollment instead."))
-        if not enrollment_allowed(patient):
+        signature = eligible_signature(patient)
+        if signature is None:
             raise ValidationError(_("Only a patient signed eligible can be enrolled (status: %(status)s).") % {
                 "status": patient.get_status_display(),
             })
+        today = site_today(patient.site)
+        if reasons := reconsent_reasons(patient, today):
+            raise ValidationError(_(
+                "%(number)s is on the re-consent worklist (%(reasons)s): record the new consent before enrollment."
+            ) % {"number": patient.screening_number, "reasons": "; ".join(reasons)})
+        _check_signed_result_is_current(patient, signature, today)
+        bounds = treatment_bounds(patient, signature)
+        dates = {"apheresis_on": apheresis_on, "planned_lymphodepletion_on": planned_lymphodepletion_on,
+                 "planned_infusion_on": planned_infusion_on, "infused_on": infused_on}
+        if problems := treatment_dates.problems(bounds, dates):
+            raise ValidationError(problems)
         enrollment = Enrollment.objects.create(
             patient=patient,
             dose_level=dose,
             dose_unit=protocol.dose_levels.unit,
-            planned_lymphodepletion_on=planned_lymphodepletion_on,
-            planned_infusion_on=planned_infusion_on,
-            infused_on=infused_on,
+            eligibility_signed_on=bounds.signed_on,
+            consented_on=bounds.consented_on,
             recorded_by=acting_user,
+            **dates,
         )
         patient.status = PatientStatus.ENROLLED
         patient.save(update_fields=["status"])
@@ -133,7 +180,8 @@ def enrollment_record(
     return enrollment
 
 
-ENROLLMENT_VERSIONED_FIELDS = ["dose_level", "planned_lymphodepletion_on", "planned_infusion_on", "infused_on"]
+ENROLLMENT_VERSIONED_FIELDS = ["dose_level", "apheresis_on", "planned_lymphodepletion_on", "planned_infusion_on",
+                               "infused_on"]
 
 
 def enrollment_update(
@@ -146,8 +194,10 @@ def enrollment_update(
     planned_lymphodepletion_on: dt.date,
     planned_infusion_on: dt.date,
     infused_on: dt.date | None,
+    apheresis_on: dt.date | None = None,
 ) -> Enrollment:
     """Correct the dose or dates (with a reason); open reminders move to the new dates, done ones stay.
+    No date may precede the signature the enrollment was recorded under, or the first consent.
     ``version`` is the one the form showed: a newer one raises ``StaleVersion`` with the other change."""
     patient = enrollment.patient
     _require_role(acting_user, patient.site, Role.COORDINATOR)
@@ -170,7 +220,15 @@ def enrollment_update(
                 "The eligibility signature is void (data changed after signing): the enrollment can change "
                 "again once an investigator has signed anew."
             ))
+        bounds = treatment_dates.Bounds(consented_on=enrollment.consented_on,
+                                        signed_on=enrollment.eligibility_signed_on)
+        if problems := treatment_dates.problems(bounds, {
+            "apheresis_on": apheresis_on, "planned_lymphodepletion_on": planned_lymphodepletion_on,
+            "planned_infusion_on": planned_infusion_on, "infused_on": infused_on,
+        }):
+            raise ValidationError(problems)
         enrollment.dose_level = dose
+        enrollment.apheresis_on = apheresis_on
         enrollment.planned_lymphodepletion_on = planned_lymphodepletion_on
         enrollment.planned_infusion_on = planned_infusion_on
         enrollment.infused_on = infused_on

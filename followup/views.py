@@ -74,12 +74,13 @@ def enrollment_edit(request: HttpRequest, patient_pk: int) -> HttpResponse:
         messages.error(request, str(exc))
         return redirect("followup_patient", patient_pk=patient.pk)
     form_class = EnrollmentChangeForm if enrollment else EnrollmentForm
+    bounds = selectors.enrollment_form_bounds(patient, enrollment)
     if request.method == "POST":
-        form = form_class(request.POST, protocol=protocol)
+        form = form_class(request.POST, protocol=protocol, bounds=bounds)
         if form.is_valid():
             data = form.cleaned_data
-            dates = {key: data[key] for key in ("dose_level", "planned_lymphodepletion_on", "planned_infusion_on",
-                                                "infused_on")}
+            dates = {key: data[key] for key in ("dose_level", "apheresis_on", "planned_lymphodepletion_on",
+                                                "planned_infusion_on", "infused_on")}
             try:
                 if enrollment:
                     services.enrollment_update(acting_user=request.user, enrollment=enrollment,
@@ -98,15 +99,16 @@ def enrollment_edit(request: HttpRequest, patient_pk: int) -> HttpResponse:
         if enrollment:
             initial = {
                 "dose_level": str(Decimal(str(float(enrollment.dose_level)))),  # the choice value, e.g. "0.3"
+                "apheresis_on": enrollment.apheresis_on,
                 "planned_lymphodepletion_on": enrollment.planned_lymphodepletion_on,
                 "planned_infusion_on": enrollment.planned_infusion_on,
                 "infused_on": enrollment.infused_on,
                 "version": enrollment.version,
             }
-        form = form_class(initial=initial, protocol=protocol)
+        form = form_class(initial=initial, protocol=protocol, bounds=bounds)
     status = 400 if request.method == "POST" else 200
     return render(request, "followup/enrollment_form.html",
-                  {"patient": patient, "enrollment": enrollment, "form": form}, status=status)
+                  {"patient": patient, "enrollment": enrollment, "form": form, "bounds": bounds}, status=status)
 
 
 @require_POST

@@ -7,8 +7,7 @@ from playwright.sync_api import expect
 
 from followup.models import Reminder
 from followup.selectors import site_today
-from tests import factories
-from tests.followup.conftest import enroll, load_protocol, staff_with_email
+from tests.followup.conftest import enroll, load_protocol, signed_eligible, staff_with_email
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -17,7 +16,8 @@ def test_coordinator_completes_an_overdue_pregnancy_test(page, log_in, site_a, s
     settings.CELERY_BROKER_URL = "redis+socket:///nonexistent/redis.sock"  # no worker here; saving must not care
     load_protocol()
     coordinator = staff_with_email("coord_browser", "coordinator", site_a, "coord@site-a.test")
-    patient = factories.create_patient(site_a, registered_by=coordinator, status="eligible", initials="MLW")
+    investigator = staff_with_email("inv_browser", "investigator", site_a, "inv@site-a.test")
+    patient = signed_eligible(site_a, coordinator, investigator, initials="MLW")
     enroll(patient, coordinator, infused_days_ago=45)  # the month-1 test is more than 7 days late
     reminder = Reminder.objects.get(patient=patient, kind="pregnancy_test_monthly", sequence=1)
 

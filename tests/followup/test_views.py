@@ -11,7 +11,7 @@ from django.urls import reverse
 from followup.models import Enrollment, Reminder, UrgentAlert
 from followup.selectors import site_today
 from tests import factories
-from tests.followup.conftest import enroll
+from tests.followup.conftest import enroll, signed_eligible
 
 pytestmark = pytest.mark.django_db
 
@@ -34,12 +34,34 @@ def enrollment_post(client, patient, **fields):
     return client.post(reverse("followup_enrollment", args=[patient.pk]), data)
 
 
-def test_coordinator_enrolls_through_the_form(client_of, coordinator, eligible_patient):
-    response = enrollment_post(client_of(coordinator), eligible_patient)
+def test_coordinator_enrolls_through_the_form(client_of, coordinator, signed_today):
+    response = enrollment_post(client_of(coordinator), signed_today, apheresis_on=site_today(signed_today.site))
     assert response.status_code == 302
     enrollment = Enrollment.objects.get()
     assert str(enrollment.dose_level) == "1.00" and enrollment.recorded_by == coordinator
-    assert Reminder.objects.filter(patient=eligible_patient).count() == 1
+    assert enrollment.apheresis_on == enrollment.eligibility_signed_on == site_today(signed_today.site)
+    assert Reminder.objects.filter(patient=signed_today).count() == 1
+
+
+@pytest.mark.parametrize("field", ["apheresis_on", "planned_lymphodepletion_on"])
+def test_a_treatment_date_before_the_signature_is_refused_on_the_form_naming_both_dates(
+        client_of, coordinator, signed_today, field):
+    today = site_today(signed_today.site)
+    yesterday = (today - dt.timedelta(days=1)).isoformat()
+    response = enrollment_post(client_of(coordinator), signed_today, **{field: yesterday})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert f"on {yesterday} would be before the eligibility signature of {today.isoformat()}" in page
+    assert "or the consent of" in page
+    assert not Enrollment.objects.exists()
+
+
+def test_enrollment_is_refused_when_the_signed_result_is_no_longer_current(client_of, coordinator, eligible_patient):
+    """Signed 300 days ago: today's window holds none of the screening data, so today's result differs."""
+    response = enrollment_post(client_of(coordinator), eligible_patient)
+    assert response.status_code == 400
+    assert "The signed result is no longer the current evaluation (today: incomplete" in response.content.decode()
+    assert not Enrollment.objects.exists()
 
 
 @pytest.mark.parametrize(
@@ -51,9 +73,9 @@ def test_coordinator_enrolls_through_the_form(client_of, coordinator, eligible_p
         ({"infused_on": "2099-01-01", "planned_infusion_on": "2099-01-01"}, "cannot be in the future"),
     ],
 )
-def test_bad_enrollment_input_shows_the_error_and_saves_nothing(client_of, coordinator, eligible_patient, fields,
+def test_bad_enrollment_input_shows_the_error_and_saves_nothing(client_of, coordinator, signed_today, fields,
                                                                 message):
-    response = enrollment_post(client_of(coordinator), eligible_patient, **fields)
+    response = enrollment_post(client_of(coordinator), signed_today, **fields)
     assert response.status_code == 400
     assert message in response.content.decode()
     assert not Enrollment.objects.exists() and not Reminder.objects.exists()
@@ -86,12 +108,12 @@ def test_changing_the_enrollment_needs_a_reason(client_of, coordinator, eligible
     assert str(Enrollment.objects.get().dose_level) == "3.00"
 
 
-def test_coordinator_dashboard_lists_overdue_due_today_and_upcoming(client_of, coordinator, eligible_patient,
-                                                                    django_assert_max_num_queries):
+def test_coordinator_dashboard_lists_overdue_due_today_and_upcoming(client_of, coordinator, investigator,
+                                                                    eligible_patient, django_assert_max_num_queries):
     enroll(eligible_patient, coordinator, infused_days_ago=40)  # month 1 overdue; month 2 in ~3 weeks
-    today_patient = factories.create_patient(eligible_patient.site, registered_by=coordinator, status="eligible")
+    today_patient = signed_eligible(eligible_patient.site, coordinator, investigator)
     enroll(today_patient, coordinator, ld_in_days=1)  # pre-LD test due today
-    soon_patient = factories.create_patient(eligible_patient.site, registered_by=coordinator, status="eligible")
+    soon_patient = signed_eligible(eligible_patient.site, coordinator, investigator)
     enroll(soon_patient, coordinator, ld_in_days=10)  # due in 9 days
     client = client_of(coordinator)
     with django_assert_max_num_queries(20):
@@ -121,13 +143,13 @@ def test_dashboard_shows_the_oldest_reminders_of_a_long_list_and_counts_the_rest
 
 
 def test_dashboard_lists_candidates_ready_to_enroll_first_by_number_and_counts_the_rest(
-        client_of, coordinator, eligible_patient, monkeypatch):
+        client_of, coordinator, investigator, eligible_patient, monkeypatch):
     from followup import selectors
 
     monkeypatch.setattr(selectors, "BOARD_LIST_LIMIT", 2)
-    others = [factories.create_patient(eligible_patient.site, registered_by=coordinator, status="eligible")
+    others = [signed_eligible(eligible_patient.site, coordinator, investigator)
               for _ in range(2)]
-    enrolled = factories.create_patient(eligible_patient.site, registered_by=coordinator, status="eligible")
+    enrolled = signed_eligible(eligible_patient.site, coordinator, investigator)
     enroll(enrolled, coordinator)
     html = client_of(coordinator).get(reverse("dashboard_coordinator")).content.decode()
     listed = html.split('data-testid="ready-to-enroll"')[1].split("</ul>")[0]

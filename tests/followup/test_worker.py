@@ -24,7 +24,7 @@ from followup import services, tasks
 from followup.models import Reminder
 from followup.selectors import site_today
 from tests import factories
-from tests.followup.conftest import enroll
+from tests.followup.conftest import enroll, signed_eligible
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -233,7 +233,8 @@ def test_worker_killed_mid_sweep_then_restarted_sends_every_due_reminder_once(
 
 
 def test_with_redis_stopped_coordinators_save_and_pages_answer_then_the_next_sweep_sends(
-        celery_env, eligible_patient, coordinator, client):
+        celery_env, signed_today, coordinator, client):
+    eligible_patient = signed_today  # enrolled through the form today: signed today
     worker = celery_env.worker()
     celery_env.redis.stop()
     client.force_login(coordinator)
@@ -271,11 +272,12 @@ def test_beat_runs_the_sweep_without_any_request(celery_env, eligible_patient, c
     wait_until(lambda: celery_env.emailed_reminders() == {key: 1}, what="beat's sweep to send the reminder")
 
 
-def test_cancelled_reminders_are_never_sent(celery_env, eligible_patient, coordinator, no_web_enqueue, settings):
+def test_cancelled_reminders_are_never_sent(celery_env, eligible_patient, coordinator, investigator, no_web_enqueue,
+                                           settings):
     enrollment = enroll(eligible_patient, coordinator, infused_days_ago=100)
     services.enrollment_discontinue(acting_user=coordinator, enrollment=enrollment,
                                     discontinued_on=site_today(eligible_patient.site), reason="progressive disease")
-    other = factories.create_patient(eligible_patient.site, registered_by=coordinator, status="eligible")
+    other = signed_eligible(eligible_patient.site, coordinator, investigator)
     enroll(other, coordinator, infused_days_ago=100)
     services.reminders_cancel_for_patient(acting_user=coordinator, patient=other, reason="withdrew consent")
     worker = celery_env.worker()

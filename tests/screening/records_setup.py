@@ -18,14 +18,19 @@ RANGES = {
 
 
 def consent(patient, staff, signed_on: dt.date):
-    icf = factories.create_icf_version(patient.site, staff, label="1.0", ethics_approved_on=dt.date(2024, 1, 10),
-                                       effective_on=dt.date(2024, 2, 1))
+    from screening.models import ICFVersion
+
+    # One current ICF per site and language: a second candidate of the site signs the same one.
+    icf = ICFVersion.objects.filter(site=patient.site, label="1.0").first() or factories.create_icf_version(
+        patient.site, staff, label="1.0", ethics_approved_on=dt.date(2024, 1, 10), effective_on=dt.date(2024, 2, 1))
     return factories.create_consent(patient, icf, staff, signed_on=signed_on)
 
 
 def reference_ranges(site, sex: str = "female") -> None:
+    """The site lab's ranges (once per site and sex: a second candidate of the site shares them)."""
     for test, (low, high, unit) in RANGES.items():
-        ReferenceRange.objects.create(site=site, test=test, sex=sex, low=low, high=high, unit=unit)
+        ReferenceRange.objects.get_or_create(site=site, test=test, sex=sex,
+                                             defaults={"low": low, "high": high, "unit": unit})
 
 
 def form_errors(response) -> str:

@@ -39,6 +39,7 @@ def screened(protocol_version, site_a, site_b, coordinator_a, coordinator_b, inv
     Enrollment.objects.create(patient=infused, dose_level=1, dose_unit="x 10^5 CAR+ cells/kg",
                               planned_lymphodepletion_on=dt.date(2026, 11, 20),
                               planned_infusion_on=dt.date(2026, 11, 23), infused_on=dt.date(2026, 11, 23),
+                              eligibility_signed_on=dt.date(2026, 11, 18), consented_on=dt.date(2026, 11, 4),
                               recorded_by=coordinator_a)
     other = factories.create_patient(site_b, registered_by=coordinator_b)
     return {"registered": registered, "consented": consented, "failed": failed, "infused": infused, "other": other}

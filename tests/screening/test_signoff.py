@@ -297,8 +297,7 @@ def test_a_void_signature_blocks_enrollment_steps_but_keeps_what_is_recorded(can
     today = site_today(candidate.site)
     enrollment = followup_services.enrollment_record(
         acting_user=coordinator_a, patient=candidate, dose_level=Decimal("1.0"),
-        planned_lymphodepletion_on=today - dt.timedelta(days=3), planned_infusion_on=today,
-        infused_on=today,
+        planned_lymphodepletion_on=today, planned_infusion_on=today, infused_on=today,
     )
     correct_lab(candidate.records["creatinine"], coordinator_a, "150")
     candidate.refresh_from_db()
@@ -306,7 +305,7 @@ def test_a_void_signature_blocks_enrollment_steps_but_keeps_what_is_recorded(can
     with pytest.raises(ValidationError, match="signature is void"):
         followup_services.enrollment_update(
             acting_user=coordinator_a, enrollment=enrollment, version=factories.current_version(enrollment), reason="date typo", dose_level=Decimal("1.0"),
-            planned_lymphodepletion_on=today - dt.timedelta(days=3), planned_infusion_on=today, infused_on=today,
+            planned_lymphodepletion_on=today, planned_infusion_on=today, infused_on=today,
         )
     enrollment.refresh_from_db()
     assert enrollment.infused_on == today

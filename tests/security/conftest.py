@@ -63,7 +63,7 @@ def enrolled_with_a_pregnancy_test(patient, coordinator):
     Enrollment.objects.create(
         patient=patient, dose_level=Decimal("1.0"), dose_unit="x10^6 CAR+ T cells/kg",
         planned_lymphodepletion_on=today + dt.timedelta(days=5), planned_infusion_on=today + dt.timedelta(days=7),
-        recorded_by=coordinator,
+        eligibility_signed_on=today, consented_on=today, recorded_by=coordinator,
     )
     return Reminder.objects.create(patient=patient, site=patient.site, kind=ReminderKind.PREGNANCY_TEST_PRE_LD,
                                    sequence=0, due_date=today + dt.timedelta(days=2))
