@@ -84,6 +84,14 @@ class Dataset:
 
 
 def populate(scale: Scale = FULL, *, log=print) -> Dataset:
+    """As the owner role when one is configured: the bulk load switches the triggers off."""
+    from trial.db_roles import as_owner
+
+    with as_owner():
+        return _populate(scale, log=log)
+
+
+def _populate(scale: Scale, *, log) -> Dataset:
     import pghistory
     from django.db import connection
 
@@ -508,8 +516,11 @@ def add_candidates(per_site: int, reminders_each: int = 4) -> None:
     prototypes = list(Patient.objects.filter(initials__in=["PRF", "PRM"], full_name__startswith="Prototype")
                       .order_by("pk").values_list("pk", flat=True))
     scale = Scale(sites=len(sites), candidates=per_site * len(sites), reminders=0)
-    _clone(scale, people, prototypes)
-    _reminders(Scale(sites=len(sites), reminders=per_site * len(sites) * reminders_each))
+    from trial.db_roles import as_owner
+
+    with as_owner():  # the clone switches the triggers off
+        _clone(scale, people, prototypes)
+        _reminders(Scale(sites=len(sites), reminders=per_site * len(sites) * reminders_each))
 
 
 # -- command line: generate into a database (run.py calls this in a subprocess) -----------------------------------

@@ -11,7 +11,7 @@ from django.utils import translation
 from django_otp import DEVICE_ID_SESSION_KEY
 
 from tests import factories
-from trial import embedded
+from trial import db_roles, embedded
 from trial.two_factor import requires_two_factor
 
 PASSWORD = factories.PASSWORD
@@ -20,15 +20,80 @@ PASSWORD = factories.PASSWORD
 def pytest_configure(config) -> None:
     # Real PostgreSQL and Redis: the embedded pair unless DATABASE_URL / REDIS_URL are set.
     embedded.ensure_started()
-    # Transactional tests end with a TRUNCATE of every table; the audit tables refuse TRUNCATE
-    # (that refusal is itself tested), so only the test database's flush steps past the guard.
+    # Transactional tests end with a TRUNCATE of every table. The runtime role may truncate nothing and the
+    # audit tables refuse TRUNCATE (both refusals are tested), so only the test database's flush, run as the
+    # owner role, steps past the guard.
     original_flush = DatabaseOperations.execute_sql_flush
 
     def execute_sql_flush(self, sql_list):
-        with pgtrigger.ignore():
-            return original_flush(self, sql_list)
+        owner = _owner_settings()
+        if owner is None:
+            with pgtrigger.ignore():
+                return original_flush(self, sql_list)
+        # A connection of its own as the owner: Django's test case guards the "owner" alias.
+        params = {**self.connection.get_connection_params(),
+                  "user": owner["USER"], "password": owner["PASSWORD"] or None,
+                  "host": owner["HOST"] or None, "port": owner["PORT"] or None}
+        raw = self.connection.get_new_connection({k: v for k, v in params.items() if v is not None})
+        try:
+            with raw.transaction(), raw.cursor() as cursor:
+                cursor.execute("SELECT set_config('pgtrigger.ignore', %s, true)", ["{" + ",".join(_every_trigger()) + "}"])
+                for sql in sql_list:
+                    cursor.execute(sql)
+        finally:
+            raw.close()
 
     DatabaseOperations.execute_sql_flush = execute_sql_flush
+
+
+def _every_trigger() -> list[str]:
+    """What ``pgtrigger.ignore()`` with no arguments ignores: every registered trigger, by both its names."""
+    from pgtrigger import registry
+
+    names = []
+    for model, trigger in registry.registered():
+        pgid = trigger.get_pgid(model)
+        names += [f"{model._meta.db_table}:{pgid}", pgid]
+    return names
+
+
+def _owner_settings() -> dict | None:
+    return django_settings.DATABASES.get("owner")
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings):
+    """The test databases are created and migrated as the owner role (the runtime role may create nothing);
+    ``django_db_setup`` below hands the connection to the runtime role for the tests themselves."""
+    from django.db import connections
+
+    owner = _owner_settings()
+    if owner is not None:
+        connection = connections["default"]
+        connection.close()
+        connection.settings_dict.update({key: owner.get(key, "") for key in db_roles.CREDENTIALS})
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Tests run as the runtime role of DATABASE_URL, as the web app does; the database is dropped as the
+    owner at the end. A test that plays the owner (an attacker holding its credentials, a bulk load) uses
+    the ``owner`` connection."""
+    from django.db import connections
+
+    owner = _owner_settings()
+    if owner is None:
+        yield
+        return
+    runtime = django_settings.DATABASE_RUNTIME_ROLE
+    connection = connections["default"]
+    with django_db_blocker.unblock():
+        connection.close()
+    connection.settings_dict.update(runtime)
+    yield
+    with django_db_blocker.unblock():
+        connection.close()
+    connection.settings_dict.update({key: owner.get(key, "") for key in db_roles.CREDENTIALS})
 
 
 @pytest.fixture(autouse=True)

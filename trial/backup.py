@@ -52,9 +52,11 @@ def postgres_binary(name: str) -> str:
 
 
 def database_url(environ: dict[str, str] | os._Environ = os.environ) -> str:
-    """The configured database's URL; the embedded server is started when DATABASE_URL is unset."""
-    if "DATABASE_URL" in environ:
-        return environ["DATABASE_URL"]
+    """The configured database as its owner (DATABASE_OWNER_URL: a restore creates the schema, which the
+    runtime role may not), else DATABASE_URL; the embedded server is started when neither is set."""
+    for name in ("DATABASE_OWNER_URL", "DATABASE_URL"):
+        if name in environ:
+            return environ[name]
     return embedded.start_postgres()
 
 

@@ -33,9 +33,19 @@ def redis_dir(data_dir: Path = DATA_DIR) -> Path:
     return data_dir / "redis"
 
 
+# The role the web app, worker and beat connect as; ``postgres`` (pgserver's superuser) owns the schema and
+# runs the migrations, which create this role (trial.db_roles). The socket is the data folder's, trusted.
+RUNTIME_ROLE = "portal"
+
+
 def postgres_url(data_dir: Path = DATA_DIR) -> str:
-    """The URL of the embedded PostgreSQL: its Unix socket lives in the data folder."""
+    """The URL of the embedded PostgreSQL as its owner role: its Unix socket lives in the data folder."""
     return f"postgresql://postgres@/postgres?host={postgres_dir(data_dir)}"
+
+
+def runtime_url(data_dir: Path = DATA_DIR) -> str:
+    """The embedded PostgreSQL as the runtime role."""
+    return f"postgresql://{RUNTIME_ROLE}@/postgres?host={postgres_dir(data_dir)}"
 
 
 def redis_url(data_dir: Path = DATA_DIR) -> str:
@@ -121,14 +131,16 @@ def stop_redis(data_dir: Path = DATA_DIR) -> None:
 
 
 def ensure_started(environ: os._Environ | dict = os.environ, data_dir: Path = DATA_DIR) -> None:
-    """Start the embedded servers for whichever of DATABASE_URL / REDIS_URL is unset, and export them."""
+    """Start the embedded servers for whichever of DATABASE_URL / REDIS_URL is unset, and export them (the
+    database as DATABASE_URL, the runtime role, and DATABASE_OWNER_URL, the owner)."""
     needs_postgres = "DATABASE_URL" not in environ
     needs_redis = "REDIS_URL" not in environ
     if not (needs_postgres or needs_redis):
         return
     with _start_lock(data_dir):
         if needs_postgres:
-            environ["DATABASE_URL"] = start_postgres(data_dir)
+            environ.setdefault("DATABASE_OWNER_URL", start_postgres(data_dir))
+            environ["DATABASE_URL"] = runtime_url(data_dir)
         if needs_redis:
             environ["REDIS_URL"] = start_redis(data_dir)
 
@@ -137,7 +149,8 @@ def main(argv: list[str]) -> int:
     """``python -m trial.embedded CMD ...``: run CMD with the embedded services started and exported."""
     ensure_started()
     if not argv:
-        print(f"DATABASE_URL={os.environ['DATABASE_URL']}\nREDIS_URL={os.environ['REDIS_URL']}")
+        print(f"DATABASE_URL={os.environ['DATABASE_URL']}\nDATABASE_OWNER_URL={os.environ.get('DATABASE_OWNER_URL', '')}"
+              f"\nREDIS_URL={os.environ['REDIS_URL']}")
         return 0
     os.execvp(argv[0], argv)
 

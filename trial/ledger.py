@@ -154,6 +154,32 @@ LANGUAGE sql STABLE AS $f$
     'UTF8')), 'hex')
 $f$;
 
+-- How verify_audit records a run: the runtime role may not write trial_verificationrun itself. A run that
+-- says "intact" must name the real head (its id and hash), so a forged run cannot point past a rewrite;
+-- the signed checkpoints outside the database are what a rewrite by the owner is caught against.
+CREATE OR REPLACE FUNCTION trial_verification_record(
+    started timestamptz, finished timestamptz, is_ok boolean, verified bigint, broken bigint, note text,
+    head_id bigint, head_hash text
+) RETURNS bigint
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = public, pg_temp
+AS $f$
+DECLARE
+    new_id bigint;
+BEGIN
+    IF is_ok AND head_id IS NOT NULL AND NOT EXISTS (
+            SELECT 1 FROM trial_auditentry WHERE id = head_id AND hash = head_hash) THEN
+        RAISE EXCEPTION 'verification run: entry % with hash % is not in the ledger', head_id, head_hash;
+    END IF;
+    INSERT INTO trial_verificationrun (started_at, finished_at, ok, entries_verified, broken_entry_id, message,
+                                       last_entry_id, last_hash)
+    VALUES (started, finished, is_ok, verified, broken, note, head_id, coalesce(head_hash, ''))
+    RETURNING id INTO new_id;
+    RETURN new_id;
+END
+$f$;
+
 -- Earlier versions: one generic function for every table, its look-ups planned on every call.
 DROP FUNCTION IF EXISTS trial_ledger_append(text, jsonb, text[]);
 DROP FUNCTION IF EXISTS trial_ledger_append_many(text, jsonb[], text[]);
@@ -171,6 +197,10 @@ TRIGGER_NAME = "trial_ledger_record"
 _APPEND_SQL = r"""
 CREATE OR REPLACE FUNCTION @APPEND@(events jsonb[]) RETURNS void
 LANGUAGE plpgsql
+-- Runs as its owner (the schema owner): the runtime role may not write the ledger itself, and may not call
+-- this function either (EXECUTE is revoked from PUBLIC below); only the trigger reaches it.
+SECURITY DEFINER
+SET search_path = public, pg_temp
 -- One plan per session for the static queries below: a custom plan for each call (PostgreSQL's default for
 -- its first five, and then whenever it estimates one cheaper) costs more than the query (1.05 ms against
 -- 0.41 ms for one event). The look-up of previous events is the exception, planned on each call (EXECUTE).
@@ -291,12 +321,18 @@ $f$;
 
 -- The trigger's function: the rows one INSERT statement wrote, in order.
 CREATE OR REPLACE FUNCTION @RECORD@() RETURNS trigger
-LANGUAGE plpgsql AS $f$
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = public, pg_temp
+AS $f$
 BEGIN
     PERFORM @APPEND@((SELECT array_agg(to_jsonb(n) ORDER BY n.pgh_id) FROM trial_ledger_new_events n));
     RETURN NULL;
 END
 $f$;
+
+REVOKE EXECUTE ON FUNCTION @APPEND@(jsonb[]) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION @RECORD@() FROM PUBLIC;
 """
 
 
@@ -417,10 +453,13 @@ def event_models(app_registry=global_apps) -> list[type[models.Model]]:
 def install_ledger(using: str = "default", app_registry=global_apps) -> list[str]:
     """Create or replace the ledger functions and the trigger on every existing event table, then append
     events that predate their table's trigger. Idempotent and atomic; returns the event tables covered."""
+    from trial.db_roles import harden_trigger_ignore
+
     covered = []
     connection = connections[using]
     with transaction.atomic(using=using), connection.cursor() as cursor:
         cursor.execute(_FUNCTIONS_SQL)
+        harden_trigger_ignore(cursor)
         for model in event_models(app_registry):
             spec = spec_for(model, app_registry)
             cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [spec.event_table])
@@ -475,6 +514,11 @@ def install_ledger_after_migrate(sender, using: str = "default", apps=None, **kw
         cursor.execute("SELECT to_regclass('trial_auditentry') IS NOT NULL")
         if not cursor.fetchone()[0]:
             return  # migrating backwards past the ledger
+        # The runtime role creates nothing (a test database's flush also sends post_migrate): the owner's
+        # migrate installs the ledger.
+        cursor.execute("SELECT has_schema_privilege('public', 'CREATE')")
+        if not cursor.fetchone()[0]:
+            return
     install_ledger(using)
 
 
@@ -562,3 +606,13 @@ def verify_chain(rows: Iterable[dict], anchor: tuple[int, str] | None = None) ->
                            last_id, expected_prev)
     return ChainResult(True, verified, None, f"{verified} entries verified", last_id,
                        expected_prev if verified else "")
+
+
+def record_verification(result: ChainResult, started, finished, using: str = "default") -> None:
+    """Store one run of ``verify_audit`` through ``trial_verification_record`` (the only way in)."""
+    with connections[using].cursor() as cursor:
+        cursor.execute(
+            "SELECT trial_verification_record(%s, %s, %s, %s, %s, %s, %s, %s)",
+            [started, finished, result.ok, result.verified, result.broken_entry_id, result.message,
+             result.last_entry_id if result.ok else None, result.last_hash if result.ok else ""],
+        )

@@ -7,6 +7,7 @@ processes that need them (manage.py, the test suite, ``make run``) start them th
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 
 from django.utils.translation import gettext_lazy as _
@@ -105,11 +106,24 @@ TEMPLATES = [
     },
 ]
 
+# DATABASE_URL: the runtime role the web app, worker and beat use. DATABASE_OWNER_URL (optional): the role
+# that owns the schema; ``manage.py migrate`` runs as it and grants the runtime role (trial.db_roles). The
+# embedded default sets up both.
 DATABASES = {
     "default": database_from_url(
-        env_str("DATABASE_URL", embedded.postgres_url()), conn_max_age=env_int("CONN_MAX_AGE", 60)
+        env_str("DATABASE_URL", embedded.runtime_url()), conn_max_age=env_int("CONN_MAX_AGE", 60)
     )
 }
+# The runtime role as configured, kept apart from DATABASES (whose credentials migrate swaps for the owner's).
+DATABASE_RUNTIME_ROLE = {key: DATABASES["default"][key] for key in ("USER", "PASSWORD")}
+_OWNER_URL = env_str("DATABASE_OWNER_URL", "" if "DATABASE_URL" in os.environ else embedded.postgres_url())
+if _OWNER_URL:
+    # The same database as the default (in tests too: a mirror), with the owner's credentials.
+    DATABASES["owner"] = {
+        **database_from_url(_OWNER_URL, name="DATABASE_OWNER_URL", conn_max_age=0),
+        "NAME": DATABASES["default"]["NAME"],
+        "TEST": {"MIRROR": "default"},
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_str("REDIS_URL", embedded.redis_url())

@@ -242,7 +242,8 @@ def signature_void_if_changed(*, patient: Patient, acting_user) -> EligibilitySi
     date) and compared with the signed document (``rules.changes_between``). Returns the voided signature,
     or None when there was none or nothing that matters changed. The void row keeps the signed content;
     the investigators of the site are alerted on their dashboard and by email."""
-    signature = (EligibilitySignature.objects.select_for_update()
+    # of=self: the protocol version joined in is append-only, and a lock on it needs UPDATE on its table.
+    signature = (EligibilitySignature.objects.select_for_update(of=("self",))
                  .filter(patient=patient, status=SignatureStatus.VALID).select_related("protocol_version").first())
     if signature is None:
         return None
@@ -298,7 +299,7 @@ def signatures_recheck_for_amendment(*, version: ProtocolVersion, acting_user=No
         reason = f"protocol {version.trial.code} version {version.label} (no. {version.number}) loaded"
         with transaction.atomic(), pghistory.context(user=getattr(acting_user, "pk", None)), with_reason(reason):
             patient = _lock(Patient(pk=patient_id))
-            signature = (EligibilitySignature.objects.select_for_update()
+            signature = (EligibilitySignature.objects.select_for_update(of=("self",))
                          .filter(patient=patient, status=SignatureStatus.VALID,
                                  protocol_version__number__lt=version.number).first())
             if signature is None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pghistory
-import pgtrigger
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -11,7 +10,16 @@ from django.db import DatabaseError, connection, transaction
 
 from patients.models import Patient
 from trial.ledger import GENESIS_HASH, AuditEntry, VerificationRun, event_models, install_ledger
+from tests.roles import owner_cursor
 from trial.models import Site, StaffRole
+
+
+def ledger_guard() -> list[str]:
+    """The pgtrigger names of the ledger's append-only trigger, as ``pgtrigger.ignore`` would set them."""
+    from pgtrigger import registry
+
+    [(model, trigger)] = registry.registered("trial.AuditEntry:ledger_append_only")
+    return [trigger.get_pgid(model), f"{model._meta.db_table}:{trigger.get_pgid(model)}"]
 
 
 def entries_of(obj) -> list[AuditEntry]:
@@ -37,10 +45,11 @@ def test_every_event_table_has_the_index_of_an_objects_previous_event(db):
                 model._meta.db_table
 
 
+@pytest.mark.django_db(transaction=True, databases=["default", "owner"])
 def test_installing_again_changes_nothing(patient_a):
     before = AuditEntry.objects.count()
-    install_ledger()
-    install_ledger()
+    install_ledger(using="owner")  # as migrate does, as the owner
+    install_ledger(using="owner")
     assert AuditEntry.objects.count() == before
 
 
@@ -97,17 +106,32 @@ def test_entries_are_chained(patient_a):
     assert all(later.prev_hash == earlier.hash for earlier, later in zip(entries, entries[1:]))
 
 
-@pytest.mark.parametrize("statement", [
+LEDGER_WRITES = [
     "UPDATE trial_auditentry SET reason = 'forged'",
     "DELETE FROM trial_auditentry",
     "TRUNCATE trial_auditentry",
-])
+    "INSERT INTO trial_auditentry SELECT * FROM trial_auditentry ORDER BY id DESC LIMIT 1",
+]
+
+
+@pytest.mark.parametrize("statement", LEDGER_WRITES)
 @pytest.mark.django_db(transaction=True)
-def test_raw_sql_cannot_alter_the_ledger(patient_a, statement):
+def test_the_runtime_role_cannot_write_the_ledger(patient_a, statement):
     count = AuditEntry.objects.count()
-    with pytest.raises(DatabaseError, match="append-only|Cannot"):
+    with pytest.raises(DatabaseError, match="permission denied"):
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(statement)
+    assert AuditEntry.objects.count() == count
+
+
+@pytest.mark.parametrize("statement", LEDGER_WRITES[:3])
+@pytest.mark.django_db(transaction=True)
+def test_even_the_owner_role_cannot_alter_the_ledger_without_switching_its_triggers_off(patient_a, statement):
+    import psycopg
+
+    count = AuditEntry.objects.count()
+    with pytest.raises(psycopg.Error, match="append-only|Cannot"), owner_cursor() as cursor:
+        cursor.execute(statement)
     assert AuditEntry.objects.count() == count
 
 
@@ -119,11 +143,13 @@ def test_verify_audit_passes_on_clean_data(patient_a, capsys):
     assert run.ok and run.entries_verified == count
 
 
+@pytest.mark.django_db(transaction=True)
 def test_verify_audit_names_an_entry_a_superuser_edited_with_the_trigger_disabled(patient_a, reweigh):
     reweigh(patient_a, 61, reason="true reason")
     victim = AuditEntry.objects.get(reason="true reason")
-    with pgtrigger.ignore("trial.AuditEntry:ledger_append_only"):
-        AuditEntry.objects.filter(pk=victim.pk).update(reason="innocent reason")
+    with owner_cursor() as cursor:
+        cursor.execute("SET pgtrigger.ignore = '{%s}'" % ",".join(ledger_guard()))
+        cursor.execute("UPDATE trial_auditentry SET reason = 'innocent reason' WHERE id = %s", [victim.pk])
     with pytest.raises(CommandError, match=f"entry {victim.pk}"):
         call_command("verify_audit")
     run = VerificationRun.objects.get()
@@ -147,15 +173,18 @@ def test_verify_audit_exit_codes_from_the_command_line(patient_a, reweigh):
     assert clean.returncode == 0, clean.stderr
     assert f"{AuditEntry.objects.count()} entries verified" in clean.stdout
     victim = AuditEntry.objects.get(reason="true reason")
-    with pgtrigger.ignore("trial.AuditEntry:ledger_append_only"):
-        AuditEntry.objects.filter(pk=victim.pk).update(changes={"weight_kg": [58.0, 58.0]})
+    with owner_cursor() as cursor:
+        cursor.execute("SET pgtrigger.ignore = '{%s}'" % ",".join(ledger_guard()))
+        cursor.execute("""UPDATE trial_auditentry SET changes = '{"weight_kg": [58.0, 58.0]}' WHERE id = %s""",
+                       [victim.pk])
     broken = subprocess.run(manage, env=env, capture_output=True, text=True, timeout=120)
     assert broken.returncode == 1
     assert f"entry {victim.pk}" in broken.stderr
 
 
+@pytest.mark.django_db(transaction=True)
 def test_verify_audit_catches_a_removed_entry(patient_a):
-    with connection.cursor() as cursor:
+    with owner_cursor() as cursor:
         cursor.execute("ALTER TABLE trial_auditentry DISABLE TRIGGER USER")
         cursor.execute("DELETE FROM trial_auditentry WHERE id = (SELECT min(id) + 1 FROM trial_auditentry)")
         cursor.execute("ALTER TABLE trial_auditentry ENABLE TRIGGER USER")
@@ -163,11 +192,13 @@ def test_verify_audit_catches_a_removed_entry(patient_a):
         call_command("verify_audit")
 
 
+@pytest.mark.django_db(transaction=True)
 def test_verify_audit_notices_entries_cut_off_the_end(patient_a, reweigh):
     call_command("verify_audit")
     head = AuditEntry.objects.order_by("-id").first()
     reweigh(patient_a, 70)
-    with pgtrigger.ignore("trial.AuditEntry:ledger_append_only"):
-        AuditEntry.objects.filter(id__gte=head.pk).delete()
+    with owner_cursor() as cursor:
+        cursor.execute("SET pgtrigger.ignore = '{%s}'" % ",".join(ledger_guard()))
+        cursor.execute("DELETE FROM trial_auditentry WHERE id >= %s", [head.pk])
     with pytest.raises(CommandError, match=f"entry {head.pk}: verified earlier, now missing"):
         call_command("verify_audit")

@@ -323,24 +323,30 @@ def test_the_sweeps_one_update_leaves_an_audit_entry_per_reminder(eligible_patie
     assert verify_chain(chain_rows()).ok
 
 
+@pytest.mark.django_db(transaction=True, databases=["default", "owner"])
 def test_a_record_one_step_from_the_candidate_reaches_them_through_its_parent(eligible_patient, coordinator):
     """The ledger's "via" way to the candidate (no model needs it today): an urgent alert's events, read as if
     the alert knew its candidate only through its reminder, still name the reminder's candidate and site."""
-    from django.db import connection
+    from django.db import connections
 
-    from trial.ledger import AuditEntry, LedgerSpec, _column_type
+    from trial.ledger import AuditEntry, LedgerSpec, _column_type, install_ledger
 
     spec = LedgerSpec(event_table="followup_urgentalertevent", record_type="followup.UrgentAlert",
                       patient_mode="via", patient_column="reminder_id", via_table="followup_reminder", via_pk="id",
                       via_patient="patient_id")
-    with connection.cursor() as cursor:  # replaces the table's function inside the test's transaction
-        cursor.execute(spec.sql(connection.ops.quote_name, _column_type(cursor, spec.event_table, "pgh_obj_id"),
+    owner = connections["owner"]
+    with owner.cursor() as cursor:  # the owner replaces the table's function (committed), put back below
+        cursor.execute(spec.sql(owner.ops.quote_name, _column_type(cursor, spec.event_table, "pgh_obj_id"),
                                 _column_type(cursor, "followup_reminder", "id")))
-    enroll(eligible_patient, coordinator)
-    services.reminder_complete_pregnancy_test(acting_user=coordinator, reminder=Reminder.objects.get(),
-                                              result="positive", tested_on=site_today(eligible_patient.site))
-    entry = AuditEntry.objects.get(record_type="followup.UrgentAlert", object_id=str(UrgentAlert.objects.get().pk))
-    assert (entry.patient_id, entry.site_id) == (eligible_patient.pk, eligible_patient.site_id)
+    try:
+        enroll(eligible_patient, coordinator)
+        services.reminder_complete_pregnancy_test(acting_user=coordinator, reminder=Reminder.objects.get(),
+                                                  result="positive", tested_on=site_today(eligible_patient.site))
+        entry = AuditEntry.objects.get(record_type="followup.UrgentAlert",
+                                       object_id=str(UrgentAlert.objects.get().pk))
+        assert (entry.patient_id, entry.site_id) == (eligible_patient.pk, eligible_patient.site_id)
+    finally:
+        install_ledger(using="owner")
 
 
 def test_a_digest_sent_again_carries_the_same_message_id(eligible_patient, coordinator):

@@ -13,6 +13,8 @@ import psycopg
 import pytest
 from django.db import connection
 
+from tests.roles import owner_cursor, owner_settings
+
 from patients.models import Patient
 from trial import backup
 from trial.env import database_from_url
@@ -36,12 +38,12 @@ def url_of(settings_dict: dict, name: str | None = None) -> str:
 
 @pytest.fixture
 def fresh_database():
-    """An empty database beside the test database, dropped afterwards."""
+    """An empty database beside the test database, dropped afterwards (the owner creates and drops it)."""
     name = f"{connection.settings_dict['NAME']}_restore_{uuid.uuid4().hex[:8]}"
-    with connection.cursor() as cursor:
+    with owner_cursor() as cursor:
         cursor.execute(f'CREATE DATABASE "{name}"')
     yield name
-    with connection.cursor() as cursor:
+    with owner_cursor() as cursor:
         cursor.execute(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
             [name],
@@ -67,24 +69,24 @@ def test_restore_into_a_fresh_database_keeps_every_row_and_the_audit_chain(
     patient_a.save()
     Patient.objects.filter(pk=patient_a.pk).update(initials="XYZ")
     assert AuditEntry.objects.count() >= 3
-    source = url_of(connection.settings_dict)
+    source = url_of(owner_settings())
 
     dump = backup.backup(source, tmp_path)
     assert dump.parent == tmp_path and dump.name.endswith("Z.dump") and dump.stat().st_size > 0
-    target = url_of(connection.settings_dict, fresh_database)
+    target = url_of(owner_settings(), fresh_database)
     backup.restore(target, dump)
 
     assert row_counts(target) == row_counts(source)
     result = subprocess.run(
         [sys.executable, "manage.py", "verify_audit"], cwd=BASE_DIR, capture_output=True, text=True, timeout=120,
-        env={**os.environ, "DATABASE_URL": target},
+        env={**os.environ, "DATABASE_URL": target, "DATABASE_OWNER_URL": target},
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert f"{AuditEntry.objects.count()} entries verified" in result.stdout
 
 
 def test_restore_refuses_a_database_that_holds_tables(tmp_path, fresh_database, site_a):
-    source = url_of(connection.settings_dict)
+    source = url_of(owner_settings())
     dump = backup.backup(source, tmp_path)
     with pytest.raises(backup.BackupError, match="not empty"):
         backup.restore(source, dump)
@@ -92,8 +94,8 @@ def test_restore_refuses_a_database_that_holds_tables(tmp_path, fresh_database, 
 
 
 def test_forced_restore_replaces_the_contents(tmp_path, fresh_database, site_a, coordinator_a, patient_a):
-    source = url_of(connection.settings_dict)
-    target = url_of(connection.settings_dict, fresh_database)
+    source = url_of(owner_settings())
+    target = url_of(owner_settings(), fresh_database)
     dump = backup.backup(source, tmp_path)
     backup.restore(target, dump)
     # The target changes after the restore; a forced restore of the same dump brings it back.
@@ -108,11 +110,11 @@ def test_forced_restore_replaces_the_contents(tmp_path, fresh_database, site_a, 
 
 
 def test_command_line_refusal_is_one_clear_line(tmp_path, db):
-    source = url_of(connection.settings_dict)
+    source = url_of(owner_settings())
     dump = backup.backup(source, tmp_path)
     result = subprocess.run(
         [sys.executable, "-m", "trial.backup", "restore", str(dump)], cwd=BASE_DIR, capture_output=True, text=True,
-        env={**os.environ, "DATABASE_URL": source}, timeout=120,
+        env={**os.environ, "DATABASE_URL": source, "DATABASE_OWNER_URL": source}, timeout=120,
     )
     assert result.returncode == 1
     assert result.stderr.startswith("restore refused: database") and "FORCE=1" in result.stderr

@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from trial.ledger import VerificationRun, chain_rows, verify_chain
+from trial.ledger import VerificationRun, chain_rows, record_verification, verify_chain
 
 
 class Command(BaseCommand):
@@ -23,11 +23,7 @@ class Command(BaseCommand):
         previous = VerificationRun.objects.using(database).filter(ok=True, last_entry_id__isnull=False).order_by("-id").first()
         anchor = (previous.last_entry_id, previous.last_hash) if previous else None
         result = verify_chain(chain_rows(using=database), anchor=anchor)
-        VerificationRun.objects.using(database).create(
-            started_at=started, finished_at=timezone.now(), ok=result.ok, entries_verified=result.verified,
-            broken_entry_id=result.broken_entry_id, message=result.message,
-            last_entry_id=result.last_entry_id if result.ok else None, last_hash=result.last_hash if result.ok else "",
-        )
+        record_verification(result, started, timezone.now(), using=database)
         if not result.ok:
             raise CommandError(f"audit trail BROKEN at {result.message}; {result.verified} entries before it verified")
         self.stdout.write(f"audit trail intact: {result.verified} entries verified")
