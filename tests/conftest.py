@@ -11,6 +11,7 @@ from django.utils import translation
 from django_otp import DEVICE_ID_SESSION_KEY
 
 from tests import factories
+from tests.roles import every_trigger
 from trial import db_roles, embedded
 from trial.two_factor import requires_two_factor
 
@@ -37,24 +38,13 @@ def pytest_configure(config) -> None:
         raw = self.connection.get_new_connection({k: v for k, v in params.items() if v is not None})
         try:
             with raw.transaction(), raw.cursor() as cursor:
-                cursor.execute("SELECT set_config('pgtrigger.ignore', %s, true)", ["{" + ",".join(_every_trigger()) + "}"])
+                cursor.execute("SELECT set_config('pgtrigger.ignore', %s, true)", [every_trigger()])
                 for sql in sql_list:
                     cursor.execute(sql)
         finally:
             raw.close()
 
     DatabaseOperations.execute_sql_flush = execute_sql_flush
-
-
-def _every_trigger() -> list[str]:
-    """What ``pgtrigger.ignore()`` with no arguments ignores: every registered trigger, by both its names."""
-    from pgtrigger import registry
-
-    names = []
-    for model, trigger in registry.registered():
-        pgid = trigger.get_pgid(model)
-        names += [f"{model._meta.db_table}:{pgid}", pgid]
-    return names
 
 
 def _owner_settings() -> dict | None:
@@ -114,6 +104,16 @@ def _test_speedups(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture(autouse=True)
+def _audit_checkpoints_of_the_test(settings, tmp_path, monkeypatch):
+    """Each test signs and reads checkpoints of its own database only (a subprocess it starts too), never the
+    checkout's."""
+    folder, key = tmp_path / "audit-checkpoints", tmp_path / "audit-checkpoint-key.pem"
+    settings.AUDIT_CHECKPOINT_DIR, settings.AUDIT_CHECKPOINT_KEY = folder, key
+    monkeypatch.setenv("AUDIT_CHECKPOINT_DIR", str(folder))
+    monkeypatch.setenv("AUDIT_CHECKPOINT_KEY", str(key))
 
 
 @pytest.fixture

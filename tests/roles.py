@@ -24,3 +24,15 @@ def owner_cursor(dbname: str | None = None):
                          user=owner["USER"] or None, password=owner["PASSWORD"] or None, autocommit=True) as conn:
         with conn.cursor() as cursor:
             yield cursor
+
+
+def every_trigger() -> str:
+    """What ``pgtrigger.ignore()`` with no arguments sets: every registered trigger, by both its names, as a
+    PostgreSQL array literal (for ``SET pgtrigger.ignore``, honoured for the owner role only)."""
+    from pgtrigger import registry
+
+    names = []
+    for model, trigger in registry.registered():
+        pgid = trigger.get_pgid(model)
+        names += [f"{model._meta.db_table}:{pgid}", pgid]
+    return "{" + ",".join(names) + "}"

@@ -575,13 +575,22 @@ class ChainResult:
     last_hash: str
 
 
-def verify_chain(rows: Iterable[dict], anchor: tuple[int, str] | None = None) -> ChainResult:
+def verify_chain(rows: Iterable[dict], anchor: tuple[int, str] | None = None, *,
+                 anchors: Iterable[tuple[int, str, str]] = (), start: tuple[int, str] | None = None) -> ChainResult:
     """Walk the chain: each entry must link to the previous hash and hash to its own stored value.
-    ``anchor`` (id, hash) is the head a previous run verified; it must still be there unchanged."""
-    expected_prev = GENESIS_HASH
+
+    ``anchor`` (id, hash) is the head a previous run verified; ``anchors`` (id, hash, what) are the signed
+    checkpoints: each must still be there, unchanged. ``start`` (id, hash): ``rows`` begin after that entry,
+    which a checkpoint vouches for (the incremental check)."""
+    pinned = {entry_id: (expected, what) for entry_id, expected, what in anchors}
+    if anchor is not None:
+        pinned.setdefault(anchor[0], (anchor[1], "the head verified earlier"))
+    if start is not None:
+        pinned.pop(start[0], None)
+        pinned = {entry_id: value for entry_id, value in pinned.items() if entry_id > start[0]}
+    expected_prev = start[1] if start else GENESIS_HASH
     verified = 0
-    last_id: int | None = None
-    anchor_seen = anchor is None
+    last_id: int | None = start[0] if start else None
     for row in rows:
         if row["prev_hash"] != expected_prev:
             return ChainResult(False, verified, row["id"],
@@ -591,21 +600,35 @@ def verify_chain(rows: Iterable[dict], anchor: tuple[int, str] | None = None) ->
             return ChainResult(False, verified, row["id"],
                                f"entry {row['id']}: content does not match its hash (altered)", last_id,
                                expected_prev)
-        if anchor is not None and row["id"] == anchor[0]:
-            if row["hash"] != anchor[1]:
+        if row["id"] in pinned:
+            expected, what = pinned.pop(row["id"])
+            if row["hash"] != expected:
                 return ChainResult(False, verified, row["id"],
-                                   f"entry {row['id']}: differs from the head verified earlier", last_id,
+                                   f"entry {row['id']}: differs from {what} (the chain was rewritten)", last_id,
                                    expected_prev)
-            anchor_seen = True
         expected_prev = row["hash"]
         last_id = row["id"]
         verified += 1
-    if not anchor_seen:
-        return ChainResult(False, verified, anchor[0],
-                           f"entry {anchor[0]}: verified earlier, now missing (the ledger was cut short)",
+    if pinned:
+        entry_id = min(pinned)
+        what = pinned[entry_id][1]
+        return ChainResult(False, verified, entry_id,
+                           f"entry {entry_id}: named by {what}, now missing (the ledger was cut short or rewritten)",
                            last_id, expected_prev)
     return ChainResult(True, verified, None, f"{verified} entries verified", last_id,
-                       expected_prev if verified else "")
+                       expected_prev if (verified or start) else "")
+
+
+def chain_rows_after(entry_id: int, using: str = "default", chunk_size: int = 5000) -> Iterator[dict]:
+    """The ledger after ``entry_id``, in id order (the incremental check from a checkpoint)."""
+    return (
+        AuditEntry.objects.using(using)
+        .filter(id__gt=entry_id)
+        .order_by("id")
+        .annotate(changes_text=Cast("changes", models.TextField()))
+        .values(*CHAIN_FIELDS)
+        .iterator(chunk_size=chunk_size)
+    )
 
 
 def record_verification(result: ChainResult, started, finished, using: str = "default") -> None:

@@ -136,11 +136,33 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 # The follow-up sweep: announces due reminders and urgent alerts (followup.tasks). A message that waited
 # longer than one interval is dropped: the next one does the same work.
 FOLLOWUP_SWEEP_SECONDS = env_int("FOLLOWUP_SWEEP_SECONDS", 300)
+# The audit chain's signed checkpoints (trial.checkpoints): the Ed25519 signing key, a file the database never
+# holds (generated on first use when missing), and the directory the checkpoints are written to, outside the
+# data folder; a sponsor keeps copies out of the site's reach (mailed to AUDIT_CHECKPOINT_EMAILS), and
+# AUDIT_ALERT_EMAILS hears of a failed verification.
+AUDIT_CHECKPOINT_KEY = Path(env_str("AUDIT_CHECKPOINT_KEY", str(DATA_DIR / "audit-checkpoint-key.pem")))
+AUDIT_CHECKPOINT_DIR = Path(env_str("AUDIT_CHECKPOINT_DIR", str(BASE_DIR / "audit-checkpoints")))
+AUDIT_CHECKPOINT_EMAILS = env_list("AUDIT_CHECKPOINT_EMAILS", [])
+AUDIT_ALERT_EMAILS = env_list("AUDIT_ALERT_EMAILS", [])
+AUDIT_CHECKPOINT_SECONDS = env_int("AUDIT_CHECKPOINT_SECONDS", 3600)
+PORTAL_NAME = env_str("PORTAL_NAME", "MC-1-50 screening portal")
+
 CELERY_BEAT_SCHEDULE = {
     "followup-sweep": {
         "task": "followup.sweep_reminders",
         "schedule": FOLLOWUP_SWEEP_SECONDS,
         "options": {"expires": FOLLOWUP_SWEEP_SECONDS},
+    },
+    # A signed checkpoint of the audit chain's head, and the nightly check against every checkpoint.
+    "audit-checkpoint": {
+        "task": "trial.write_audit_checkpoint",
+        "schedule": AUDIT_CHECKPOINT_SECONDS,
+        "options": {"expires": AUDIT_CHECKPOINT_SECONDS},
+    },
+    "audit-verify": {
+        "task": "trial.verify_audit",
+        "schedule": 86400,
+        "options": {"expires": 86400},
     },
     # A protocol version that takes effect on a later day re-checks the signatures on that day.
     "signature-recheck": {

@@ -200,5 +200,5 @@ def test_verify_audit_notices_entries_cut_off_the_end(patient_a, reweigh):
     with owner_cursor() as cursor:
         cursor.execute("SET pgtrigger.ignore = '{%s}'" % ",".join(ledger_guard()))
         cursor.execute("DELETE FROM trial_auditentry WHERE id >= %s", [head.pk])
-    with pytest.raises(CommandError, match=f"entry {head.pk}: verified earlier, now missing"):
+    with pytest.raises(CommandError, match=f"entry {head.pk}: named by the head verified earlier, now missing"):
         call_command("verify_audit")
