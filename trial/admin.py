@@ -44,3 +44,30 @@ class ProtocolVersionAdmin(ReadOnlyAdmin):
 class AuthEventAdmin(ReadOnlyAdmin):
     list_display = ["at", "kind", "username", "ip"]
     list_filter = ["kind"]
+
+
+# -- resetting a user's second factor (a lost phone), audited -------------------------------------------------
+
+from django.contrib import messages  # noqa: E402
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.contrib.auth.admin import UserAdmin  # noqa: E402
+
+from trial.two_factor import two_factor_reset  # noqa: E402
+
+User = get_user_model()
+
+
+@admin.action(description="Reset the second factor (lost authenticator): removes it and ends the user's sessions")
+def reset_second_factor(modeladmin, request, queryset) -> None:
+    for user in queryset:
+        ended = two_factor_reset(acting_user=request.user, user=user, request=request,
+                                 reason="reset in the admin at the user's request")
+        messages.info(request, f"{user.get_username()}: second factor reset, {ended} session(s) ended.")
+
+
+class PortalUserAdmin(UserAdmin):
+    actions = [*UserAdmin.actions, reset_second_factor]
+
+
+admin.site.unregister(User)
+admin.site.register(User, PortalUserAdmin)

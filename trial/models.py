@@ -116,6 +116,9 @@ class AuthEvent(models.Model):
         LOGIN = "login", _("Login")
         LOGOUT = "logout", _("Logout")
         LOGIN_FAILED = "login_failed", _("Failed login")
+        TWO_FACTOR_ENROLLED = "2fa_enrolled", _("Authenticator enrolled")
+        TWO_FACTOR_RESET = "2fa_reset", _("Second factor reset by an administrator")
+        RECOVERY_CODE_USED = "recovery_code_used", _("Recovery code used")
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)

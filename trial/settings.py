@@ -174,6 +174,9 @@ CELERY_BEAT_SCHEDULE = {
 # Test only (default 0): a pause per announced reminder, standing in for a slow mail server.
 FOLLOWUP_DELIVERY_DELAY_MS = env_int("FOLLOWUP_DELIVERY_DELAY_MS", 0)
 
+# The admin shows no TOTP key, QR code or recovery code (django-otp).
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},

@@ -2,7 +2,12 @@
 
 Enrolment shows a QR code (SVG drawn on the server) and the secret, confirms one code, then shows ten
 single-use recovery codes once. Until a required user has verified a second factor in this session,
-every page but these and logout redirects here.
+every page but these and logout redirects here. Staff and superusers need it too (the admin).
+
+A user who already has an authenticator replaces it only by entering a code of the current one (or a
+recovery code): a stolen password alone cannot swap the device. Who has lost it is reset by a sponsor
+admin (``two_factor_reset``: audited, ends the user's sessions). Every enrolment, reset and recovery-code
+use is an ``AuthEvent``; verifying the second factor gives the session a new id.
 """
 
 from __future__ import annotations
@@ -35,7 +40,17 @@ RECOVERY_CODE_COUNT = 10
 
 
 def requires_two_factor(user) -> bool:
-    return bool(ROLES_REQUIRING_2FA & set(roles_of(user)))
+    return bool(user.is_staff or user.is_superuser or ROLES_REQUIRING_2FA & set(roles_of(user)))
+
+
+def _record(kind: str, user, request: HttpRequest | None = None, username: str = "") -> None:
+    from trial.audit import client_ip
+    from trial.models import AuthEvent
+
+    AuthEvent.objects.create(kind=kind, user=user, username=username or user.get_username(),
+                             ip=client_ip(request) if request is not None else None)
+
+
 
 
 class TokenForm(forms.Form):
@@ -44,6 +59,18 @@ class TokenForm(forms.Form):
         help_text=_("The 6-digit code from your authenticator app, or one of your recovery codes."),
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
     )
+
+
+class ReplaceForm(TokenForm):
+    """Enrolment over an existing authenticator: a code of the current one proves it is its owner's doing."""
+
+    current_token = forms.CharField(
+        label=_("Code from your current authenticator"), max_length=16,
+        help_text=_("A code of the authenticator you use now, or one of your recovery codes. Lost both? A sponsor "
+                    "administrator can reset your second factor."),
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+    field_order = ["current_token", "token"]
 
 
 def _qr_svg(uri: str) -> str:
@@ -66,24 +93,58 @@ def _new_recovery_codes(user) -> list[str]:
 
 @login_required
 def setup(request: HttpRequest) -> HttpResponse:
-    """Enrol an authenticator app: scan, confirm one code, receive recovery codes."""
+    """Enrol an authenticator app: scan, confirm one code, receive recovery codes. Replacing one needs a code
+    of the current authenticator or a recovery code as well."""
+    replacing = TOTPDevice.objects.filter(user=request.user, confirmed=True).exists()
     device = _pending_device(request.user)
-    form = TokenForm(request.POST or None)
+    form = (ReplaceForm if replacing else TokenForm)(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if device.verify_token(form.cleaned_data["token"].strip()):
+        current_ok = not replacing or match_token(request.user, form.cleaned_data["current_token"].strip())
+        if not current_ok:
+            form.add_error("current_token", _("That is not a code of your current authenticator or a recovery "
+                                              "code; the authenticator was not replaced."))
+        elif device.verify_token(form.cleaned_data["token"].strip()):
             with transaction.atomic():
                 TOTPDevice.objects.filter(user=request.user, confirmed=True).delete()
                 device.confirmed = True
                 device.save(update_fields=["confirmed"])
                 codes = _new_recovery_codes(request.user)
+                _record("2fa_enrolled", request.user, request)
             otp_login(request, device)
+            request.session.cycle_key()
             return render(request, "registration/2fa_recovery_codes.html", {"codes": codes})
-        form.add_error("token", _("That code is not valid. Check the time on your phone and try again."))
+        else:
+            form.add_error("token", _("That code is not valid. Check the time on your phone and try again."))
     return render(request, "registration/2fa_setup.html", {
         "form": form,
+        "replacing": replacing,
         "secret": base64.b32encode(device.bin_key).decode().rstrip("="),
         "qr_svg": mark_safe(_qr_svg(device.config_url)),  # generated here from our own data only
     })
+
+
+def two_factor_reset(*, acting_user, user, reason: str, request: HttpRequest | None = None) -> int:
+    """A sponsor admin's reset of a user's second factor (lost phone): every device and recovery code goes,
+    every session of the user ends, and the reset is an AuthEvent naming both. Returns the sessions ended."""
+    from django.contrib.sessions.models import Session
+    from django.core.exceptions import PermissionDenied, ValidationError
+    from django.utils import timezone
+
+    if not (acting_user.is_superuser or acting_user.has_perm("otp_totp.delete_totpdevice")):
+        raise PermissionDenied
+    if not reason.strip():
+        raise ValidationError(_("Give the reason for the reset."))
+    with transaction.atomic():
+        TOTPDevice.objects.filter(user=user).delete()
+        StaticDevice.objects.filter(user=user).delete()
+        ended = 0
+        for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
+            if str(session.get_decoded().get("_auth_user_id")) == str(user.pk):
+                session.delete()
+                ended += 1
+        _record("2fa_reset", user, request, username=f"{user.get_username()} (by {acting_user.get_username()}: "
+                                                      f"{reason.strip()})"[:150])
+    return ended
 
 
 @login_required
@@ -96,6 +157,10 @@ def verify(request: HttpRequest) -> HttpResponse:
         device = match_token(request.user, form.cleaned_data["token"].strip())
         if device is not None:
             otp_login(request, device)
+            # A new session id once the second factor is proven: one known before it proves nothing.
+            request.session.cycle_key()
+            if isinstance(device, StaticDevice):
+                _record("recovery_code_used", request.user, request)
             target = request.GET.get("next", "")
             if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
                 target = settings.LOGIN_REDIRECT_URL
