@@ -9,7 +9,9 @@ class TrialConfig(AppConfig):
         from django.db.models.signals import post_migrate
 
         from trial import auth_audit  # noqa: F401  (connects the login/logout signal receivers)
+        from trial import date_range
         from trial.ledger import install_ledger_after_migrate
 
+        date_range.install()
         # Event tables created by any app's migrations get the audit-ledger trigger.
         post_migrate.connect(install_ledger_after_migrate, sender=self, dispatch_uid="trial_install_ledger")

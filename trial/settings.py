@@ -80,6 +80,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "trial.session_limits.SessionLifetimeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "trial.no_store.NoStoreMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "trial.audit.AuditContextMiddleware",
     "csp.middleware.CSPMiddleware",

@@ -3,7 +3,6 @@ verification / query actions. Thin: scoping is in ``trial.audit_search``, writes
 
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Iterator
 
@@ -32,6 +31,7 @@ from trial.audit_search import (
     iter_entries,
     visible_changes,
 )
+from trial.csv_export import safe_writer
 from trial.forms_audit import AuditFilterForm, QueryAnswerForm, QueryRaiseForm, RecordForm
 from trial.models import Role
 from trial.monitoring import DataQuery
@@ -92,13 +92,6 @@ def csv_row(entry) -> list[str]:
     ]
 
 
-class _Echo:
-    """csv.writer needs a file; each row is handed straight to the response instead."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
 @require_GET
 @_audit_reader
 def audit_export(request: HttpRequest) -> HttpResponse:
@@ -107,7 +100,7 @@ def audit_export(request: HttpRequest) -> HttpResponse:
         return render(request, "audit/log.html", {"form": form, "page": None, "rows": [],
                                                   "last_run": last_verification_run()}, status=400)
     filters, user = form.filters(), request.user
-    writer = csv.writer(_Echo())
+    writer = safe_writer()
 
     def rows() -> Iterator[str]:
         yield writer.writerow(CSV_HEADER)

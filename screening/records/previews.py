@@ -111,6 +111,9 @@ def lab_preview(data: QueryDict | dict, protocol: Protocol, patient: Patient) ->
         preview["problem"] = problem
         return preview
     low, high = _decimal(_first(data, "reference_low")), _decimal(_first(data, "reference_high"))
+    if high is not None and not float(high) > 0:  # 1e-400 is a Decimal > 0 but a float 0.0
+        preview["problem"] = _("The reference high (ULN) must be a number greater than 0.")
+        return preview
     if low is None and high is None and default is not None:
         low = None if default.low is None else rules.convert_unit(default.low, default.unit, unit, spec)
         high = rules.convert_unit(default.high, default.unit, unit, spec)

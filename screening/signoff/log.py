@@ -16,7 +16,6 @@ No direct identifiers anywhere (no name, record number, date of birth, not even 
 
 from __future__ import annotations
 
-import csv
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ from django.db.models import F, JSONField, OuterRef, QuerySet, Subquery
 
 from patients.models import Patient
 from screening.models import Consent, EligibilitySignature, SignatureOutcome, SignatureStatus
+from trial.csv_export import safe_writer
 from trial.models import Site
 
 
@@ -152,19 +152,12 @@ CSV_HEADER = ["screening_number", "site", "status", "registered_on", "consented_
               "signature_outcome", "signature_status", "infused_on", "screen_failure_reasons"]
 
 
-class _Echo:
-    """A file-like object whose write returns the line, so csv.writer can feed a streaming response."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
 def _iso(day: date | None) -> str:
     return day.isoformat() if day else ""
 
 
 def csv_lines(rows: Iterable[LogRow]) -> Iterator[str]:
-    writer = csv.writer(_Echo())
+    writer = safe_writer()
     yield writer.writerow(CSV_HEADER)
     for row in rows:
         yield writer.writerow([

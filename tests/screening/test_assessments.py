@@ -142,7 +142,8 @@ def test_live_prednisone_equivalent_per_kg(client_of, coordinator_a, consented):
         ({"dose_mg_per_day": ""}, "dose_mg_per_day", "needed for a glucocorticoid"),
         ({"dose_mg_per_day": "sixty"}, "dose_mg_per_day", "Enter a number."),
         ({"drug": "aspirin"}, "drug", "Select a valid choice"),
-        ({"started_on": "2999-01-01"}, "started_on", "in the future"),
+        ({"started_on": "2099-01-01"}, "started_on", "in the future"),
+        ({"started_on": "2999-01-01"}, "started_on", "between 1900-01-01 and 2100-12-31"),
     ],
 )
 def test_bad_treatment_input_gets_a_clear_error(client_of, coordinator_a, consented, changes, field, message):
