@@ -55,3 +55,36 @@ def test_non_latin_text_does_not_break_the_pdf(candidate, investigator_a, client
     assert response.status_code == 200
     assert "I confirm that this subject meets all eligibility criteria" in pdf_text(response)
     assert latin1("张伟 → ok") == "?? -> ok"
+
+
+def pages_of(response) -> list[str]:
+    return [page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages]
+
+
+def test_an_unsigned_pdf_is_a_draft_on_every_page_and_never_a_bare_verdict(candidate, client_of, monitor_a):
+    pages = pages_of(client_of(monitor_a).get(reverse("signoff_checklist_pdf", args=[candidate.pk])))
+    assert len(pages) >= 2
+    assert all("DRAFT" in page for page in pages)  # the watermark, drawn on each page
+    text = "\n".join(pages)
+    assert "DRAFT, not signed" in text and "Overall result: eligible" not in text
+
+
+def test_a_void_signatures_pdf_says_void_on_every_page(candidate, investigator_a, coordinator_a, client_of):
+    from tests.screening.signoff_setup import correct_lab
+    from screening.models import LabResult
+
+    sign(candidate, investigator_a)
+    correct_lab(LabResult.objects.get(patient=candidate, test="creatinine"), coordinator_a, "75")
+    pages = pages_of(client_of(coordinator_a).get(reverse("signoff_checklist_pdf", args=[candidate.pk])))
+    assert all("VOID" in page for page in pages)
+    assert "I confirm" not in "\n".join(pages)
+
+
+def test_a_signed_pdf_has_no_watermark_and_comes_in_the_language_asked_for(candidate, investigator_a, client_of,
+                                                                          coordinator_a):
+    sign(candidate, investigator_a, language="en")
+    url = reverse("signoff_checklist_pdf", args=[candidate.pk])
+    english = "\n".join(pages_of(client_of(coordinator_a).get(url)))
+    assert "DRAFT" not in english and "VOID" not in english and "Investigator signature" in english
+    chinese = "\n".join(pages_of(client_of(coordinator_a).get(url, {"language": "zh-hans"})))
+    assert "研究者签名" in chinese
