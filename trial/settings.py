@@ -37,6 +37,10 @@ SECRET_KEY = env_str(
 )
 if not DEBUG and SECRET_KEY == DEV_SECRET_KEY:
     raise ConfigError("SECRET_KEY is the development secret; set SECRET_KEY (or DEBUG=1 for development)")
+# The same bar as Django's deployment check (security.W009): session and signing keys derive from it.
+if not DEBUG and (len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5 or SECRET_KEY.startswith("django-insecure-")):
+    raise ConfigError("SECRET_KEY is too weak for production: use at least 50 random characters "
+                      "(python -c 'import secrets; print(secrets.token_urlsafe(50))')")
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
@@ -234,7 +238,9 @@ PGHISTORY_APPEND_ONLY = True
 # Lockout: 5 failures per username, and separately per client address, lock for 15 minutes.
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = dt.timedelta(minutes=15)
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# Username and address together: a hospital's NAT is one address for all its staff, and failures of one
+# name from it must not lock the others out.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False

@@ -22,3 +22,5 @@ urlpatterns = [
     path("", include("trial.urls_audit")),  # audit log, candidate history, data queries
     path("admin/", admin.site.urls),
 ]
+
+handler500 = "trial.errors.server_error"

@@ -173,3 +173,23 @@ def test_data_entry_works_with_redis_down(redis_down, site_a, coordinator_a, pro
     assert completed.status_code == 302, completed.context["form"].errors
     assert callbacks, "no sweep was queued: the broker was never tried"
     assert UrgentAlert.objects.filter(reminder=reminder).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_database_outage_answers_503_with_the_layout_not_500(coordinator_a, settings, tmp_path):
+    """The session, the user and the page all need PostgreSQL; with it unreachable the reader gets the
+    portal's layout and a plain message, with Retry-After."""
+    client = Client(raise_request_exception=False)
+    client.force_login(coordinator_a)
+    saved = dict(connection.settings_dict)
+    connection.close()
+    connection.settings_dict["HOST"] = str(tmp_path)  # no PostgreSQL listens on this socket directory
+    try:
+        response = client.get(reverse("dashboard_coordinator"))
+    finally:
+        connection.close()
+        connection.settings_dict.update(saved)
+    assert response.status_code == 503
+    page = response.content.decode()
+    assert 'data-testid="database-down"' in page and "cannot reach its database" in page
+    assert response["Retry-After"] == "30"

@@ -75,6 +75,17 @@ def test_production_refuses_the_development_secret():
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize("secret", ["short-secret", "a" * 60, "django-insecure-" + "x1y2z3w4v5" * 5])
+def test_production_refuses_a_weak_or_short_secret(secret):
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=BASE_DIR, capture_output=True, text=True, timeout=60,
+        env={**os.environ, "SECRET_KEY": secret, "DEBUG": "0"},
+    )
+    assert result.returncode == 1
+    assert "SECRET_KEY is too weak for production" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_bad_boolean_is_refused_with_the_variable_named():
     result = subprocess.run(
         [sys.executable, "manage.py", "check"], cwd=BASE_DIR, capture_output=True, text=True, timeout=60,
