@@ -49,3 +49,28 @@ def test_check_deploy_is_clean_under_production_settings():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_check_deploy_is_clean_under_the_compose_files_own_variables():
+    """The web service's environment as docker-compose would give it (defaults taken, secrets filled)."""
+    import re
+
+    import yaml
+
+    compose = yaml.safe_load((BASE_DIR / "docker-compose.yml").read_text())
+    given = {"SECRET_KEY": secrets.token_urlsafe(60), "ALLOWED_HOSTS": "portal.example.org",
+             "PORTAL_DB_PASSWORD": "runtime-secret", "REDIS_PASSWORD": "redis-secret", "POSTGRES_PASSWORD": "x"}
+
+    def resolve(value: str) -> str:
+        return re.sub(r"\$\{(\w+)(?::[-?]([^}]*))?\}",
+                      lambda m: given.get(m.group(1), m.group(2) if m.group(0).find(":-") > 0 else ""), str(value))
+
+    env = {name: value for name, value in os.environ.items()
+           if name not in ("DJANGO_ALLOW_ASYNC_UNSAFE", "DATABASE_OWNER_URL")}
+    env.update({name: resolve(value) for name, value in compose["services"]["web"]["environment"].items()})
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
