@@ -122,3 +122,29 @@ def test_beat_writes_checkpoints_and_runs_the_check(patient_a, settings):
     run = VerificationRun.objects.order_by("-id").first()
     assert run.ok and "1 signed checkpoints agree" in run.message
     assert {"audit-checkpoint", "audit-verify"} <= set(settings.CELERY_BEAT_SCHEDULE)
+
+
+def test_a_checkpoint_is_mailed_to_the_sponsor_and_a_failure_alerts_them(patient_a, reweigh, settings, mailoutbox):
+    settings.AUDIT_CHECKPOINT_EMAILS = ["sponsor-audit@sponsor.test"]
+    settings.AUDIT_ALERT_EMAILS = ["sponsor-qa@sponsor.test"]
+    written = checkpoints.write_checkpoint()
+    [copy] = mailoutbox
+    assert copy.to == ["sponsor-audit@sponsor.test"] and written.path.name == copy.attachments[0][0]
+    assert f"entry {written.entry_id}" in copy.subject
+    with owner_cursor() as cursor:  # an entry altered after the checkpoint
+        cursor.execute("SELECT set_config('pgtrigger.ignore', %s, false)", [every_trigger()])
+        cursor.execute("UPDATE trial_auditentry SET reason = 'altered' WHERE id = %s", [written.entry_id])
+    with pytest.raises(CommandError):
+        call_command("verify_audit")
+    alert = mailoutbox[-1]
+    assert alert.to == ["sponsor-qa@sponsor.test"] and "FAILED" in alert.subject
+    assert f"entry {written.entry_id}" in alert.body
+
+
+def test_changing_pghistorys_context_rows_later_changes_nothing_chained(patient_a, reweigh):
+    reweigh(patient_a, 66, reason="the reason given at the time")
+    entry = AuditEntry.objects.get(reason="the reason given at the time")
+    with owner_cursor() as cursor:
+        cursor.execute("UPDATE pghistory_context SET metadata = jsonb_set(metadata, '{reason}', '\"rewritten\"')")
+    call_command("verify_audit")  # the entry keeps its own copy: still intact, still the original reason
+    assert AuditEntry.objects.get(pk=entry.pk).reason == "the reason given at the time"
