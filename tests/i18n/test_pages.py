@@ -59,6 +59,10 @@ def test_english_pages_keep_the_engines_words(client_of, coordinator_a, consente
      "出生于 1985-03-14，知情同意日期 2025-02-01 时 39 岁（最低 18）"),
     ("serum pregnancy test negative on 2025-03-08; contraception method: Intrauterine device (IUD)",
      "2025-03-08 血清妊娠试验阴性; 避孕方法: 宫内节育器"),
+    ("no echocardiography: no window: consent 2026-11-25 is after the evaluation date 2026-11-20",
+     "无超声心动图：无窗口期：知情同意 2026-11-25 晚于评估日期 2026-11-20"),
+    ("weight 6.4 kg (patient.weight_kg) is outside the plausible range 25-300 kg: check the value and its unit",
+     "体重 6.4 kg (patient.weight_kg) 超出合理范围 25-300 kg: 请核对数值及其单位"),
 ])
 def test_evidence_is_translated_around_its_values(english, chinese):
     """Values, dates and record references pass through; the protocol's own words come from the protocol."""
