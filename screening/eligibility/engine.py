@@ -18,6 +18,7 @@ Open points decided here:
 from __future__ import annotations
 
 import itertools
+import math
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -105,16 +106,14 @@ def _evaluate_criterion(criterion: Criterion, facts: Facts, protocol: Protocol, 
     if not context.ties:
         return result
     groups = sorted(context.ties.items())
-    ways = 1
-    for _, refs in groups:
-        ways *= len(refs)
     tied = [ref for _, refs in groups for ref in refs]
-    if ways > _MAX_VARIANTS:
+    if math.prod(len(refs) for _, refs in groups) > _MAX_VARIANTS:
         return _disagreement(criterion.code, tied, [], result)
     variants = []
     for combination in itertools.product(*(range(len(refs)) for _, refs in groups)):
-        chosen = [refs[index] for (_, refs), index in zip(groups, combination, strict=True)]
-        variants.append((chosen, run({group: index for (group, _), index in zip(groups, combination, strict=True)})[0]))
+        picked = list(zip(groups, combination, strict=True))
+        chosen = [refs[index] for (_, refs), index in picked]
+        variants.append((chosen, run({group: index for (group, _), index in picked})[0]))
     if len({variant.status for _, variant in variants}) == 1:
         return result
     return _disagreement(criterion.code, tied, variants, result)

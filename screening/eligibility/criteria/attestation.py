@@ -50,13 +50,8 @@ def _pregnancy_part(facts: Facts, context: RuleContext) -> Part:
     sex = patient.sex if patient else None
     potential = patient.childbearing_potential if patient else None
     flags = ("patient.sex", "patient.childbearing_potential")
-    in_window, rejected = [], []
-    for test in facts.pregnancy_test:
-        problem = context.window.problem(test.collected_on)
-        if problem:
-            rejected.append((test.ref, problem))
-        else:
-            in_window.append(test)
+    valid, rejected = context.window.sort_out((t.ref, t.collected_on, t) for t in facts.pregnancy_test)
+    in_window = [test for _, _, test in valid]
     refs = tuple(test.ref for test in in_window)
 
     positive_serum = [t for t in in_window if t.specimen is Specimen.SERUM and t.result is Outcome.POSITIVE]
@@ -89,8 +84,7 @@ def _pregnancy_part(facts: Facts, context: RuleContext) -> Part:
         if urine:
             return Part(Status.MISSING, f"{'; '.join(_described(t) for t in urine)}: a urine test is not evidence",
                         (*flags, *refs), (f"serum pregnancy test dated {context.window.describe()}",))
-        pick = Pick("", None, tuple(rejected))
-        return missing_record("serum pregnancy test", context.window, pick)
+        return missing_record("serum pregnancy test", context.window, Pick("", None, rejected))
     newest = max(serum, key=lambda t: t.collected_on)  # every serum test in the window is negative here
     return Part(Status.MET, _described(newest), (*flags, *refs))
 

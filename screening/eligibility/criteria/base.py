@@ -86,22 +86,15 @@ class RuleContext:
 
     def newest(self, group: str, candidates: Iterable[tuple[str, date, Any]]) -> Pick:
         """The newest record inside the window (module docstring of `RuleContext` for a day with several)."""
-        valid: list[tuple[date, str, Any]] = []
-        rejected = []
-        for ref, on, record in candidates:
-            problem = self.window.problem(on)
-            if problem:
-                rejected.append((ref, problem))
-            else:
-                valid.append((on, ref, record))
+        valid, rejected = self.window.sort_out(candidates)
         if not valid:
-            return Pick("", None, tuple(rejected))
-        newest_day = max(on for on, _, _ in valid)
-        same_day = [(ref, record) for on, ref, record in valid if on == newest_day]
+            return Pick("", None, rejected)
+        newest_day = max(on for _, on, _ in valid)
+        same_day = [(ref, record) for ref, on, record in valid if on == newest_day]
         if len(same_day) > 1:
             self.ties[group] = tuple(ref for ref, _ in same_day)
         ref, record = same_day[min(self.choices.get(group, len(same_day) - 1), len(same_day) - 1)]
-        return Pick(ref, record, tuple(rejected))
+        return Pick(ref, record, rejected)
 
     def result(self, parts: Sequence[Part]) -> CriterionResult:
         return CriterionResult(
@@ -151,6 +144,19 @@ class Window:
     def no_window(self) -> str:
         return (f"no window: consent {self.consent_on.isoformat() if self.consent_on else ''} is after the "
                 f"evaluation date {self.evaluated_on.isoformat()}")
+
+    def sort_out(
+        self, candidates: Iterable[tuple[str, date, Any]]
+    ) -> tuple[list[tuple[str, date, Any]], tuple[tuple[str, str], ...]]:
+        """(the candidates inside the window, (ref, why not) for the others), each in the given order."""
+        valid, rejected = [], []
+        for ref, on, record in candidates:
+            problem = self.problem(on)
+            if problem:
+                rejected.append((ref, problem))
+            else:
+                valid.append((ref, on, record))
+        return valid, tuple(rejected)
 
     def problem(self, on: date) -> str | None:
         """Why a record dated `on` is not valid evidence, or None if it is."""

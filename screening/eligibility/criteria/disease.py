@@ -99,8 +99,8 @@ def refractory_therapy(facts: Facts, params: Mapping[str, Any], context: RuleCon
     Decided here: the protocol's drug lists are exhaustive (the record's "etc." is an amendment, not a
     guess), matched on the drug name through the protocol's synonyms (case, spaces and hyphens ignored)
     whatever class the facts give, and counted once per drug (MMF and mycophenolate mofetil are one);
-    treatments starting after the evaluation date are ignored; disease activity is I04's job. When (a) fails and intolerance is not recorded at all,
-    the result is `missing` (ask the question) rather than `not_met`.
+    treatments starting after the evaluation date are ignored; disease activity is I04's job. When (a) fails
+    and intolerance is not recorded at all, the result is `missing` (ask the question) rather than `not_met`.
     """
     treatments = facts.treatments
     if treatments is None:
@@ -172,15 +172,15 @@ def _glucocorticoid_part(
     doses = []
     for ref, t in entries:
         if t.dose_mg_per_day is not None:
-            drug = canonical(t.drug) or t.drug
-            doses.append((ref, t, drug, factors[drug], t.dose_mg_per_day * factors[drug]))
+            factor = factors[canonical(t.drug) or t.drug]
+            doses.append((ref, t, factor, t.dose_mg_per_day * factor))
     undosed = [f"daily dose of {t.drug} ({ref})" for ref, t in entries if t.dose_mg_per_day is None]
     weight = facts.patient.weight_kg if facts.patient else None
     uses = ("patient.weight_kg",)
     if not entries:
         return Part(Status.NOT_MET, f"glucocorticoid: none (minimum {limit(minimum)} mg/kg/day)")
     doubtful = [
-        part for ref, t, drug, factor, prednisone in doses
+        part for ref, t, factor, prednisone in doses
         if (part := implausible(
             f"glucocorticoid {t.drug} {num(t.dose_mg_per_day or 0)} mg/day x {num(factor)} =",
             round(prednisone, 6), "mg prednisone/day", plausibility.glucocorticoid_prednisone_mg_per_day, ref,
@@ -197,7 +197,7 @@ def _glucocorticoid_part(
         return Part(Status.MISSING, "glucocorticoid: no current weight for the dose", uses, ("current weight",))
     if not doses:
         return Part(Status.MISSING, "glucocorticoid: no daily dose recorded", uses, tuple(undosed))
-    ref, treatment, drug, factor, prednisone = max(doses, key=lambda d: d[4])
+    ref, treatment, factor, prednisone = max(doses, key=lambda d: d[3])
     per_kg = prednisone_mg_per_kg_day(prednisone, weight)
     evidence = (
         f"glucocorticoid: {num(treatment.dose_mg_per_day or 0)} mg/day {treatment.drug} ({ref}) x {num(factor)} = "
