@@ -40,6 +40,11 @@ class Checkpoint:
     created_at: str
     path: Path | None = None
 
+    @property
+    def name(self) -> str:
+        """How the evidence names it: its file, else its time."""
+        return self.path.name if self.path else self.created_at
+
     def payload(self) -> dict:
         return {"entry_id": self.entry_id, "hash": self.hash, "entries": self.entries, "created_at": self.created_at}
 

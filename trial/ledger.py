@@ -554,11 +554,14 @@ CHAIN_FIELDS = (
 )
 
 
-def chain_rows(using: str = "default", chunk_size: int = 5000) -> Iterator[dict]:
-    """The ledger in id order through a server-side cursor, with ``changes`` as PostgreSQL renders it."""
+def chain_rows(using: str = "default", chunk_size: int = 5000, after: int | None = None) -> Iterator[dict]:
+    """The ledger in id order through a server-side cursor, with ``changes`` as PostgreSQL renders it;
+    ``after``: only the entries after that id (the incremental check from a checkpoint)."""
+    entries = AuditEntry.objects.using(using)
+    if after is not None:
+        entries = entries.filter(id__gt=after)
     return (
-        AuditEntry.objects.using(using)
-        .order_by("id")
+        entries.order_by("id")
         .annotate(changes_text=Cast("changes", models.TextField()))
         .values(*CHAIN_FIELDS)
         .iterator(chunk_size=chunk_size)
@@ -617,18 +620,6 @@ def verify_chain(rows: Iterable[dict], anchor: tuple[int, str] | None = None, *,
                            last_id, expected_prev)
     return ChainResult(True, verified, None, f"{verified} entries verified", last_id,
                        expected_prev if (verified or start) else "")
-
-
-def chain_rows_after(entry_id: int, using: str = "default", chunk_size: int = 5000) -> Iterator[dict]:
-    """The ledger after ``entry_id``, in id order (the incremental check from a checkpoint)."""
-    return (
-        AuditEntry.objects.using(using)
-        .filter(id__gt=entry_id)
-        .order_by("id")
-        .annotate(changes_text=Cast("changes", models.TextField()))
-        .values(*CHAIN_FIELDS)
-        .iterator(chunk_size=chunk_size)
-    )
 
 
 def record_verification(result: ChainResult, started, finished, using: str = "default") -> None:

@@ -17,7 +17,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from trial import audit_verify, checkpoints
-from trial.ledger import ChainResult, VerificationRun, chain_rows, record_verification, verify_chain
+from trial.ledger import ChainResult, VerificationRun, record_verification
 
 
 class Command(BaseCommand):
@@ -42,18 +42,9 @@ class Command(BaseCommand):
             key = checkpoints.load_public_key(public_key) if public_key else None
         except checkpoints.CheckpointError as error:
             raise CommandError(str(error)) from None
-        if chain_only:
-            try:
-                pins = [(c.entry_id, c.hash, f"the signed checkpoint {c.path.name}")
-                        for c in checkpoints.load_checkpoints(public_key=key)]
-                result = verify_chain(chain_rows(using=database), anchor=anchor, anchors=pins)
-            except checkpoints.CheckpointError as error:
-                result = ChainResult(False, 0, None, str(error), None, "")
-            ok, message = result.ok, result.message
-        else:
-            verification = audit_verify.verify(using=database, incremental=incremental, anchor=anchor,
-                                               public_key=key)
-            result, ok, message = verification.chain, verification.ok, verification.message
+        verification = audit_verify.verify(using=database, incremental=incremental, chain_only=chain_only,
+                                           anchor=anchor, public_key=key)
+        result, ok, message = verification.chain, verification.ok, verification.message
         recorded = ChainResult(ok, result.verified, result.broken_entry_id, message, result.last_entry_id,
                                result.last_hash)
         record_verification(recorded, started, timezone.now(), using=database)
