@@ -11,7 +11,7 @@ from django.utils import translation
 from django_otp import DEVICE_ID_SESSION_KEY
 
 from tests import factories
-from tests.roles import every_trigger
+from tests.roles import every_trigger, owner_cursor
 from trial import db_roles, embedded
 from trial.two_factor import requires_two_factor
 
@@ -27,22 +27,14 @@ def pytest_configure(config) -> None:
     original_flush = DatabaseOperations.execute_sql_flush
 
     def execute_sql_flush(self, sql_list):
-        owner = _owner_settings()
-        if owner is None:
+        if _owner_settings() is None:
             with pgtrigger.ignore():
                 return original_flush(self, sql_list)
         # A connection of its own as the owner: Django's test case guards the "owner" alias.
-        params = {**self.connection.get_connection_params(),
-                  "user": owner["USER"], "password": owner["PASSWORD"] or None,
-                  "host": owner["HOST"] or None, "port": owner["PORT"] or None}
-        raw = self.connection.get_new_connection({k: v for k, v in params.items() if v is not None})
-        try:
-            with raw.transaction(), raw.cursor() as cursor:
-                cursor.execute("SELECT set_config('pgtrigger.ignore', %s, true)", [every_trigger()])
-                for sql in sql_list:
-                    cursor.execute(sql)
-        finally:
-            raw.close()
+        with owner_cursor() as cursor:
+            cursor.execute("SELECT set_config('pgtrigger.ignore', %s, false)", [every_trigger()])
+            for sql in sql_list:
+                cursor.execute(sql)
 
     DatabaseOperations.execute_sql_flush = execute_sql_flush
 

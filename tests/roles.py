@@ -26,13 +26,18 @@ def owner_cursor(dbname: str | None = None):
             yield cursor
 
 
-def every_trigger() -> str:
-    """What ``pgtrigger.ignore()`` with no arguments sets: every registered trigger, by both its names, as a
-    PostgreSQL array literal (for ``SET pgtrigger.ignore``, honoured for the owner role only)."""
+def trigger_names(*uris: str) -> str:
+    """What ``pgtrigger.ignore(*uris)`` sets (no URI: every registered trigger), by both of each trigger's
+    names, as a PostgreSQL array literal for ``set_config('pgtrigger.ignore', ...)``, honoured for the owner
+    role only."""
     from pgtrigger import registry
 
     names = []
-    for model, trigger in registry.registered():
+    for model, trigger in registry.registered(*uris):
         pgid = trigger.get_pgid(model)
         names += [f"{model._meta.db_table}:{pgid}", pgid]
     return "{" + ",".join(names) + "}"
+
+
+def every_trigger() -> str:
+    return trigger_names()

@@ -10,16 +10,12 @@ from django.db import DatabaseError, connection, transaction
 
 from patients.models import Patient
 from trial.ledger import GENESIS_HASH, AuditEntry, VerificationRun, event_models, install_ledger
-from tests.roles import owner_cursor
+from tests.roles import owner_cursor, trigger_names
 from trial.models import Site, StaffRole
 
 
-def ledger_guard() -> list[str]:
-    """The pgtrigger names of the ledger's append-only trigger, as ``pgtrigger.ignore`` would set them."""
-    from pgtrigger import registry
-
-    [(model, trigger)] = registry.registered("trial.AuditEntry:ledger_append_only")
-    return [trigger.get_pgid(model), f"{model._meta.db_table}:{trigger.get_pgid(model)}"]
+# The ledger's append-only trigger: what an owner who wants to alter an entry must switch off.
+LEDGER_GUARD = "trial.AuditEntry:ledger_append_only"
 
 
 def entries_of(obj) -> list[AuditEntry]:
@@ -148,7 +144,7 @@ def test_verify_audit_names_an_entry_a_superuser_edited_with_the_trigger_disable
     reweigh(patient_a, 61, reason="true reason")
     victim = AuditEntry.objects.get(reason="true reason")
     with owner_cursor() as cursor:
-        cursor.execute("SET pgtrigger.ignore = '{%s}'" % ",".join(ledger_guard()))
+        cursor.execute("SELECT set_config('pgtrigger.ignore', %s, false)", [trigger_names(LEDGER_GUARD)])
         cursor.execute("UPDATE trial_auditentry SET reason = 'innocent reason' WHERE id = %s", [victim.pk])
     with pytest.raises(CommandError, match=f"entry {victim.pk}"):
         call_command("verify_audit")
@@ -174,7 +170,7 @@ def test_verify_audit_exit_codes_from_the_command_line(patient_a, reweigh):
     assert f"{AuditEntry.objects.count()} entries verified" in clean.stdout
     victim = AuditEntry.objects.get(reason="true reason")
     with owner_cursor() as cursor:
-        cursor.execute("SET pgtrigger.ignore = '{%s}'" % ",".join(ledger_guard()))
+        cursor.execute("SELECT set_config('pgtrigger.ignore', %s, false)", [trigger_names(LEDGER_GUARD)])
         cursor.execute("""UPDATE trial_auditentry SET changes = '{"weight_kg": [58.0, 58.0]}' WHERE id = %s""",
                        [victim.pk])
     broken = subprocess.run(manage, env=env, capture_output=True, text=True, timeout=120)
@@ -198,7 +194,7 @@ def test_verify_audit_notices_entries_cut_off_the_end(patient_a, reweigh):
     head = AuditEntry.objects.order_by("-id").first()
     reweigh(patient_a, 70)
     with owner_cursor() as cursor:
-        cursor.execute("SET pgtrigger.ignore = '{%s}'" % ",".join(ledger_guard()))
+        cursor.execute("SELECT set_config('pgtrigger.ignore', %s, false)", [trigger_names(LEDGER_GUARD)])
         cursor.execute("DELETE FROM trial_auditentry WHERE id >= %s", [head.pk])
     with pytest.raises(CommandError, match=f"entry {head.pk}: named by the head verified earlier, now missing"):
         call_command("verify_audit")

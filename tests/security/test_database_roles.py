@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 
 from screening.models import EligibilitySignature
-from tests.roles import owner_cursor
+from tests.roles import owner_cursor, trigger_names
 from trial import db_roles
 from trial.ledger import AuditEntry, LedgerSpec
 
@@ -44,26 +44,16 @@ def signed(protocol_version, patient_a, coordinator_a, investigator_a):
     return sign(patient_a, investigator_a)
 
 
-def trigger_ids(uri: str) -> str:
-    from pgtrigger import registry
-
-    [(model, trigger)] = registry.registered(uri)
-    pgid = trigger.get_pgid(model)
-    return "{" + f"{pgid},{model._meta.db_table}:{pgid}" + "}"
-
-
 def test_pgtrigger_ignore_is_not_honoured_for_the_runtime_role(signed):
     """The review's attack: SET LOCAL pgtrigger.ignore, then change the signed content or delete it."""
-    ignore = ",".join(trigger_ids(uri).strip("{}") for uri in (
-        "screening.EligibilitySignature:signature_content_immutable",
-        "screening.EligibilitySignature:signature_no_delete",
-    ))
+    ignore = trigger_names("screening.EligibilitySignature:signature_content_immutable",
+                           "screening.EligibilitySignature:signature_no_delete")
     with pytest.raises(DatabaseError, match="Cannot update"), transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SELECT set_config('pgtrigger.ignore', %s, true)", ["{" + ignore + "}"])
+        cursor.execute("SELECT set_config('pgtrigger.ignore', %s, true)", [ignore])
         cursor.execute("UPDATE screening_eligibilitysignature SET outcome = 'not_eligible' WHERE id = %s",
                        [signed.pk])
     with pytest.raises(DatabaseError, match="Cannot delete"), transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SELECT set_config('pgtrigger.ignore', %s, true)", ["{" + ignore + "}"])
+        cursor.execute("SELECT set_config('pgtrigger.ignore', %s, true)", [ignore])
         cursor.execute("DELETE FROM screening_eligibilitysignature WHERE id = %s", [signed.pk])
     signed.refresh_from_db()
     assert signed.outcome == "eligible" and signed.status == "valid"
