@@ -37,10 +37,14 @@ def protocol_for(trial: Trial, on: dt.date | None = None) -> Protocol:
     return protocol
 
 
+def _valid_eligible(patient: Patient) -> QuerySet[EligibilitySignature]:
+    return EligibilitySignature.objects.filter(patient=patient, status=SignatureStatus.VALID,
+                                               outcome=SignatureOutcome.ELIGIBLE)
+
+
 def eligible_signature(patient: Patient) -> EligibilitySignature | None:
     """The candidate's valid ``eligible`` signature, locked (call inside the enrolling transaction)."""
-    return (EligibilitySignature.objects.select_for_update()
-            .filter(patient=patient, status=SignatureStatus.VALID, outcome=SignatureOutcome.ELIGIBLE).first())
+    return _valid_eligible(patient).select_for_update().first()
 
 
 def treatment_bounds(patient: Patient, signature: EligibilitySignature) -> treatment_dates.Bounds:
@@ -55,9 +59,8 @@ def enrollment_form_bounds(patient: Patient, enrollment) -> treatment_dates.Boun
     """What the enrollment form checks its dates against: the recorded copies once enrolled, else the valid
     eligible signature's (None without one; the service then refuses the enrollment itself)."""
     if enrollment is not None and enrollment.eligibility_signed_on and enrollment.consented_on:
-        return treatment_dates.Bounds(consented_on=enrollment.consented_on, signed_on=enrollment.eligibility_signed_on)
-    signature = EligibilitySignature.objects.filter(
-        patient=patient, status=SignatureStatus.VALID, outcome=SignatureOutcome.ELIGIBLE).first()
+        return treatment_dates.Bounds.recorded_with(enrollment)
+    signature = _valid_eligible(patient).first()
     return treatment_bounds(patient, signature) if signature else None
 
 
@@ -65,9 +68,7 @@ def enrollment_allowed(patient: Patient) -> bool:
     """Precondition of recording or changing an enrollment: the patient has a current (valid, not void)
     `eligible` signature. A signature voided by a data change blocks further steps until an investigator
     signs again; what was already recorded (an infusion) stands."""
-    return EligibilitySignature.objects.filter(
-        patient=patient, status=SignatureStatus.VALID, outcome=SignatureOutcome.ELIGIBLE
-    ).exists()
+    return _valid_eligible(patient).exists()
 
 
 def site_today(site: Site, now: dt.datetime | None = None) -> dt.date:

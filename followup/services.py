@@ -220,18 +220,13 @@ def enrollment_update(
                 "The eligibility signature is void (data changed after signing): the enrollment can change "
                 "again once an investigator has signed anew."
             ))
-        bounds = treatment_dates.Bounds(consented_on=enrollment.consented_on,
-                                        signed_on=enrollment.eligibility_signed_on)
-        if problems := treatment_dates.problems(bounds, {
-            "apheresis_on": apheresis_on, "planned_lymphodepletion_on": planned_lymphodepletion_on,
-            "planned_infusion_on": planned_infusion_on, "infused_on": infused_on,
-        }):
+        dates = {"apheresis_on": apheresis_on, "planned_lymphodepletion_on": planned_lymphodepletion_on,
+                 "planned_infusion_on": planned_infusion_on, "infused_on": infused_on}
+        if problems := treatment_dates.problems(treatment_dates.Bounds.recorded_with(enrollment), dates):
             raise ValidationError(problems)
         enrollment.dose_level = dose
-        enrollment.apheresis_on = apheresis_on
-        enrollment.planned_lymphodepletion_on = planned_lymphodepletion_on
-        enrollment.planned_infusion_on = planned_infusion_on
-        enrollment.infused_on = infused_on
+        for field, day in dates.items():
+            setattr(enrollment, field, day)
         enrollment.save()
         _schedule_reminders(enrollment=enrollment, protocol=protocol)
         _queue_sweep_after_commit()

@@ -28,6 +28,11 @@ class Bounds:
     consented_on: dt.date
     signed_on: dt.date
 
+    @classmethod
+    def recorded_with(cls, enrollment) -> Bounds:
+        """The copies an enrollment keeps of the signature's day and the first consent."""
+        return cls(consented_on=enrollment.consented_on, signed_on=enrollment.eligibility_signed_on)
+
 
 def problems(bounds: Bounds, dates: Mapping[str, dt.date | None]) -> dict[str, str]:
     """Field -> message for each step dated before consent or before the signature, naming both dates."""
