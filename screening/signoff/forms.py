@@ -35,14 +35,8 @@ class SignatureForm(forms.Form):
         help_text=_("The 6-digit code your authenticator app shows now."),
     )
     # The hash of the result the page showed: a result that changed meanwhile is not signed unseen.
-    # Required, but checked in clean(): an error on a hidden field would not be shown next to anything.
+    # Not required here: the signing service refuses a request without it, and its refusal is shown above
+    # the form (an error on a hidden field would be shown next to nothing).
     shown_sha256 = forms.CharField(max_length=64, required=False, widget=forms.HiddenInput)
     # The language the page showed the meaning in: the signature stores the meaning in it.
     language = forms.ChoiceField(choices=settings.LANGUAGES, required=False, widget=forms.HiddenInput)
-
-    def clean(self) -> dict:
-        data = super().clean()
-        if not data.get("shown_sha256"):
-            raise forms.ValidationError(_("The page did not say which result it showed: open the sign-off page "
-                                          "again and review the result before signing; nothing was signed."))
-        return data
