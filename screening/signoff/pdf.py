@@ -6,8 +6,9 @@ signature is void or superseded), and the overall result is never stated bare. O
 and initials identify the candidate.
 
 Language: the one asked for (``?language=`` on the page's link); without one, a signed checklist is printed
-in the language the signer signed in (the meaning is stored in it) and an unsigned one in the reader's. Chinese needs a CJK TrueType font (``settings.PDF_CJK_FONT``, Debian's
-fonts-wqy-microhei, installed by ``make``); without it the PDF is printed in English with a logged warning,
+in the language the signer signed in (the meaning is stored in it) and an unsigned one in the reader's.
+Chinese needs a CJK TrueType font (``settings.PDF_CJK_FONT``, Debian's fonts-wqy-microhei, installed by
+``make``); without it the PDF is printed in English with a logged warning,
 never refused. The English PDF uses the built-in fonts, which cover Latin-1 only: other characters (Chinese
 names, arrows) are transliterated where there is an ASCII form and replaced by "?" otherwise.
 """
