@@ -321,8 +321,9 @@ def _criteria(table: _Table, lab_tests: Mapping[str, LabSpec]) -> tuple[Criterio
     return tuple(criteria)
 
 
-def _names(table: _Table) -> Mapping[str, str]:
-    table.allow(*LANGUAGES)
+def _names(table: _Table, *other_keys: str) -> Mapping[str, str]:
+    """A name in each language; ``other_keys``: the entry's keys besides the names (read by the caller)."""
+    table.allow(*LANGUAGES, *other_keys)
     return MappingProxyType({language: table.string(language) for language in LANGUAGES})
 
 
@@ -375,8 +376,7 @@ def _contraception_methods(table: _Table) -> tuple[Mapping[str, Mapping[str, str
             # The record excludes it explicitly; no amendment of this file may bring it back.
             raise ProtocolError(table.key(code), "the safe period method is never accepted")
         entry = table.table(code)
-        entry.allow(*LANGUAGES, "sexes")
-        methods[code] = MappingProxyType({language: entry.string(language) for language in LANGUAGES})
+        methods[code] = _names(entry, "sexes")
         accepted = entry.strings("sexes")
         for i, sex in enumerate(accepted):
             _choice(sex, f"{entry.key('sexes')}[{i}]", Sex)
