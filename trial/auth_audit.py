@@ -1,4 +1,5 @@
-"""Logins, logouts and failed logins go to the append-only AuthEvent table."""
+"""Logins, logouts, failed logins and the second factor's enrolments, resets and recovery codes go to the
+append-only AuthEvent table."""
 
 from __future__ import annotations
 
@@ -13,17 +14,20 @@ def _ip(request) -> str | None:
     return client_ip(request) if request is not None else None
 
 
+def record_auth_event(kind: str, user, request=None, username: str = "") -> AuthEvent:
+    """One event of ``user``; ``username``: what to record instead of the account name (a reset names who)."""
+    return AuthEvent.objects.create(kind=kind, user=user, username=username or user.get_username(), ip=_ip(request))
+
+
 @receiver(user_logged_in)
 def record_login(sender, request, user, **kwargs) -> None:
-    AuthEvent.objects.create(kind=AuthEvent.Kind.LOGIN, user=user, username=user.get_username(), ip=_ip(request))
+    record_auth_event(AuthEvent.Kind.LOGIN, user, request)
 
 
 @receiver(user_logged_out)
 def record_logout(sender, request, user, **kwargs) -> None:
     if user is not None:
-        AuthEvent.objects.create(
-            kind=AuthEvent.Kind.LOGOUT, user=user, username=user.get_username(), ip=_ip(request)
-        )
+        record_auth_event(AuthEvent.Kind.LOGOUT, user, request)
 
 
 @receiver(user_login_failed)

@@ -32,7 +32,8 @@ from django_otp import match_token, user_has_device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from trial.models import Role
+from trial.auth_audit import record_auth_event
+from trial.models import AuthEvent, Role
 from trial.selectors import roles_of
 
 ROLES_REQUIRING_2FA = {Role.INVESTIGATOR, Role.MONITOR}
@@ -41,14 +42,6 @@ RECOVERY_CODE_COUNT = 10
 
 def requires_two_factor(user) -> bool:
     return bool(user.is_staff or user.is_superuser or ROLES_REQUIRING_2FA & set(roles_of(user)))
-
-
-def _record(kind: str, user, request: HttpRequest | None = None, username: str = "") -> None:
-    from trial.audit import client_ip
-    from trial.models import AuthEvent
-
-    AuthEvent.objects.create(kind=kind, user=user, username=username or user.get_username(),
-                             ip=client_ip(request) if request is not None else None)
 
 
 
@@ -109,7 +102,7 @@ def setup(request: HttpRequest) -> HttpResponse:
                 device.confirmed = True
                 device.save(update_fields=["confirmed"])
                 codes = _new_recovery_codes(request.user)
-                _record("2fa_enrolled", request.user, request)
+                record_auth_event(AuthEvent.Kind.TWO_FACTOR_ENROLLED, request.user, request)
             otp_login(request, device)
             request.session.cycle_key()
             return render(request, "registration/2fa_recovery_codes.html", {"codes": codes})
@@ -142,8 +135,8 @@ def two_factor_reset(*, acting_user, user, reason: str, request: HttpRequest | N
             if str(session.get_decoded().get("_auth_user_id")) == str(user.pk):
                 session.delete()
                 ended += 1
-        _record("2fa_reset", user, request, username=f"{user.get_username()} (by {acting_user.get_username()}: "
-                                                      f"{reason.strip()})"[:150])
+        by = f"{user.get_username()} (by {acting_user.get_username()}: {reason.strip()})"
+        record_auth_event(AuthEvent.Kind.TWO_FACTOR_RESET, user, request, username=by[:150])
     return ended
 
 
@@ -160,7 +153,7 @@ def verify(request: HttpRequest) -> HttpResponse:
             # A new session id once the second factor is proven: one known before it proves nothing.
             request.session.cycle_key()
             if isinstance(device, StaticDevice):
-                _record("recovery_code_used", request.user, request)
+                record_auth_event(AuthEvent.Kind.RECOVERY_CODE_USED, request.user, request)
             target = request.GET.get("next", "")
             if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
                 target = settings.LOGIN_REDIRECT_URL
