@@ -290,18 +290,17 @@ def signatures_recheck_for_amendment(*, version: ProtocolVersion, acting_user=No
     from followup.models import Enrollment
 
     infused = Enrollment.objects.filter(infused_on__isnull=False).values("patient_id")
-    candidates = (EligibilitySignature.objects
-                  .filter(status=SignatureStatus.VALID, patient__site__trial=version.trial,
-                          protocol_version__number__lt=version.number)
-                  .exclude(patient_id__in=infused).values_list("patient_id", flat=True))
+    # Read again under each candidate's lock: an infusion recorded meanwhile leaves the signature alone.
+    pending = (EligibilitySignature.objects
+               .filter(status=SignatureStatus.VALID, protocol_version__number__lt=version.number)
+               .exclude(patient_id__in=infused))
+    candidates = pending.filter(patient__site__trial=version.trial).values_list("patient_id", flat=True)
+    reason = f"protocol {version.trial.code} version {version.label} (no. {version.number}) loaded"
     superseded = []
     for patient_id in list(candidates):
-        reason = f"protocol {version.trial.code} version {version.label} (no. {version.number}) loaded"
         with transaction.atomic(), pghistory.context(user=getattr(acting_user, "pk", None)), with_reason(reason):
             patient = _lock(Patient(pk=patient_id))
-            signature = (EligibilitySignature.objects.select_for_update(of=("self",))
-                         .filter(patient=patient, status=SignatureStatus.VALID,
-                                 protocol_version__number__lt=version.number).first())
+            signature = pending.filter(patient=patient).select_for_update(of=("self",)).first()
             if signature is None:
                 continue
             amended = assess(patient, signature.evaluated_on, version)
