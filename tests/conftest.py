@@ -57,25 +57,19 @@ def django_db_modify_db_settings(django_db_modify_db_settings):
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):
+def django_db_setup(django_db_setup):
     """Tests run as the runtime role of DATABASE_URL, as the web app does; the database is dropped as the
     owner at the end. A test that plays the owner (an attacker holding its credentials, a bulk load) uses
     the ``owner`` connection."""
     from django.db import connections
 
-    owner = _owner_settings()
-    if owner is None:
+    if _owner_settings() is None:
         yield
         return
-    runtime = django_settings.DATABASE_RUNTIME_ROLE
     connection = connections["default"]
-    with django_db_blocker.unblock():
-        connection.close()
-    connection.settings_dict.update(runtime)
-    yield
-    with django_db_blocker.unblock():
-        connection.close()
-    connection.settings_dict.update({key: owner.get(key, "") for key in db_roles.CREDENTIALS})
+    runtime = {**connection.settings_dict, **django_settings.DATABASE_RUNTIME_ROLE}  # same server, other role
+    with db_roles.credentials_of(connection, runtime):
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -61,10 +61,6 @@ def table_classes(app_registry=global_apps) -> dict[str, list[str]]:
     }
 
 
-def _quote(connection, name: str) -> str:
-    return connection.ops.quote_name(name)
-
-
 def ensure_runtime_role(connection, *, user: str, password: str, app_registry=global_apps) -> None:
     """Create or update the runtime role and grant it exactly what it needs, as the owner (idempotent). When
     both URLs name the same role there is no runtime role to make, and nothing is done.
@@ -72,7 +68,8 @@ def ensure_runtime_role(connection, *, user: str, password: str, app_registry=gl
     Tables created by later migrations are covered because migrate calls this after every run."""
     if not user:
         raise ValueError("DATABASE_URL names no user: the runtime role needs one")
-    quoted = _quote(connection, user)
+    quote = connection.ops.quote_name
+    quoted = quote(user)
     classes = table_classes(app_registry)
     with connection.cursor() as cursor:
         cursor.execute("SELECT current_user")
@@ -93,9 +90,9 @@ def ensure_runtime_role(connection, *, user: str, password: str, app_registry=gl
         cursor.execute(f"REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {quoted}")
         cursor.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {quoted}")
         for table in classes["insert_only"]:
-            cursor.execute(f"REVOKE UPDATE, DELETE ON {_quote(connection, table)} FROM {quoted}")
+            cursor.execute(f"REVOKE UPDATE, DELETE ON {quote(table)} FROM {quoted}")
         for table in classes["read_only"]:
-            cursor.execute(f"REVOKE INSERT, UPDATE, DELETE ON {_quote(connection, table)} FROM {quoted}")
+            cursor.execute(f"REVOKE INSERT, UPDATE, DELETE ON {quote(table)} FROM {quoted}")
         cursor.execute(f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM {quoted}")
         cursor.execute(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {quoted}")
 
