@@ -13,12 +13,15 @@ data set bulk-loaded with its triggers off). The first disagreement is named.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from django.db import connections
 
 from trial import checkpoints
 from trial.ledger import ChainResult, chain_rows, event_models, verify_chain
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -153,6 +156,4 @@ def alert(message: str) -> None:
                   f"verify_audit found: {message}\n\nThe audit trail may have been altered; investigate before "
                   "relying on it.", None, recipients)
     except Exception:  # noqa: BLE001 - the mail server is not ours
-        import logging
-
-        logging.getLogger(__name__).exception("could not mail the audit verification failure")
+        logger.exception("could not mail the audit verification failure")

@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +27,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from django.conf import settings
 from django.db import connections
+
+logger = logging.getLogger(__name__)
 
 
 class CheckpointError(Exception):
@@ -144,9 +147,7 @@ def _mail(path: Path, checkpoint: Checkpoint) -> None:
     try:
         message.send()
     except Exception:  # noqa: BLE001 - the mail server is not ours; the file stands
-        import logging
-
-        logging.getLogger(__name__).exception("could not mail audit checkpoint %s", path.name)
+        logger.exception("could not mail audit checkpoint %s", path.name)
 
 
 def load_checkpoints(directory: Path | None = None, public_key: Ed25519PublicKey | None = None) -> list[Checkpoint]:
