@@ -130,6 +130,18 @@ def cockcroft_gault(age: int, weight_kg: float, creatinine: float, unit: str, fe
     return clearance * 0.85 if female else clearance
 
 
+def ckd_epi_2021(age: int, creatinine_mg_dl: float, female: bool) -> float:
+    """eGFR in mL/min/1.73 m2 by the race-free CKD-EPI 2021 creatinine equation (Inker et al., N Engl J Med
+    2021;385:1737-49): 142 x min(SCr/k, 1)^a x max(SCr/k, 1)^-1.200 x 0.9938^age (x 1.012 if female), with
+    k = 0.7 (female) or 0.9 (male) and a = -0.241 (female) or -0.302 (male), SCr in mg/dL."""
+    if creatinine_mg_dl <= 0:
+        raise ValueError("creatinine must be greater than 0")
+    kappa, alpha = (0.7, -0.241) if female else (0.9, -0.302)
+    ratio = creatinine_mg_dl / kappa
+    egfr = 142 * min(ratio, 1) ** alpha * max(ratio, 1) ** -1.200 * 0.9938 ** age
+    return egfr * 1.012 if female else egfr
+
+
 @dataclass(frozen=True)
 class SledaiScore:
     score: int

@@ -11,9 +11,9 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
-from .engine import evaluate
-from .facts import FactsError, parse_facts
-from .protocol import ProtocolError, load_protocol_file
+from . import evaluate, load_protocol_file, parse_facts
+from .facts import FactsError
+from .toml_tables import ProtocolError
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2
@@ -42,7 +42,7 @@ def run(facts_path: str | Path, protocol_path: str | Path, stdout: TextIO, stder
     stderr = stderr if stderr is not None else sys.stderr
     try:
         protocol = load_protocol_file(protocol_path)
-        facts = parse_facts(_read_facts(facts_path))
+        facts = parse_facts(_read_facts(facts_path), protocol)
     except (_InputError, FactsError, ProtocolError) as exc:
         message = " ".join(str(exc).splitlines())  # one line, whatever a parser put in its message
         stderr.write(f"error: {message}\n")

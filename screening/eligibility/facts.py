@@ -485,3 +485,7 @@ def _codes(value: Any, path: str, known: Mapping[str, Any]) -> tuple[str, ...]:
         if code not in codes:
             codes.append(code)
     return tuple(codes)
+
+
+# The general format's reader (general/facts.py) reads dates, numbers and objects with the same rules and words.
+read_date, read_number, read_object, read_string, show = _date, _number, _object, _string, _show

@@ -13,12 +13,21 @@ from typing import Any
 
 import pytest
 
-from screening.eligibility import CriterionResult, Evaluation, Protocol, evaluate, load_protocol_file, parse_facts
+from screening.eligibility import (
+    CriterionResult,
+    Evaluation,
+    GeneralProtocol,
+    Protocol,
+    evaluate,
+    load_protocol_file,
+    parse_facts,
+)
 from tests.examples import ELIGIBLE_FEMALE
 
 CHECKOUT = Path(__file__).resolve().parents[2]
 EXAMPLE_PATH = ELIGIBLE_FEMALE
 PROTOCOL_PATH = CHECKOUT / "trial/protocols/mc-1-50.toml"
+GENERAL_PROTOCOL_PATH = CHECKOUT / "trial/protocols/mc-1-50.general.toml"
 
 FactsDoc = dict[str, Any]
 
@@ -49,10 +58,34 @@ def protocol() -> Protocol:
     return load_protocol_file(PROTOCOL_PATH)
 
 
+@pytest.fixture(scope="session")
+def general_protocol() -> GeneralProtocol:
+    return load_protocol_file(GENERAL_PROTOCOL_PATH)
+
+
+def same_statuses(facts_doc: FactsDoc, expected: Evaluation, general: GeneralProtocol) -> None:
+    """MC-1-50 in the general format must give every criterion the status today's file gives it."""
+    converted = evaluate(parse_facts(facts_doc, general), general)
+    differences = [
+        f"{old.code}: {old.status.value} (today's file: {old.evidence}) but {new.status.value} ({new.evidence})"
+        for old, new in zip(expected.criteria, converted.criteria, strict=True)
+        if old.status is not new.status
+    ]
+    assert not differences, "the general-format MC-1-50 disagrees:\n" + "\n".join(differences)
+    assert converted.overall is expected.overall
+
+
 @pytest.fixture
-def run(protocol: Protocol) -> Callable[[FactsDoc], Evaluation]:
-    """Parse and evaluate a facts document under the demo protocol."""
-    return lambda facts_doc: evaluate(parse_facts(facts_doc), protocol)
+def run(protocol: Protocol, general_protocol: GeneralProtocol) -> Callable[[FactsDoc], Evaluation]:
+    """Parse and evaluate a facts document under the demo protocol, and check that the general-format file
+    gives the same statuses: every document of these tests is a case of the conversion's equivalence."""
+
+    def evaluate_both(facts_doc: FactsDoc) -> Evaluation:
+        expected = evaluate(parse_facts(facts_doc), protocol)
+        same_statuses(facts_doc, expected, general_protocol)
+        return expected
+
+    return evaluate_both
 
 
 @pytest.fixture

@@ -44,15 +44,21 @@ class CriterionResult:
     evidence: str  # values, dates and arithmetic, in English
     uses: tuple[str, ...] = ()  # fact references read (see module docstring)
     missing: tuple[str, ...] = ()  # what is still needed, human readable
+    exclusion: bool = False  # an exclusion criterion: met means the candidate is not excluded
+    details: tuple[Any, ...] = ()  # the general format's structured evidence (messages.Message)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        result = {
             "code": self.code,
             "status": self.status.value,
             "evidence": self.evidence,
             "uses": list(self.uses),
             "missing": list(self.missing),
         }
+        if self.details:
+            result["type"] = "exclusion" if self.exclusion else "inclusion"
+            result["evidence_items"] = [detail.to_dict() for detail in self.details]
+        return result
 
 
 @dataclass(frozen=True)
