@@ -57,7 +57,7 @@ TEMPLATES: Mapping[str, str] = MappingProxyType(
         "derived.not_computable": gettext_noop("{item} not computable (no {absent})"),
         "derived.need_input": gettext_noop("{input} for {item}"),
         # qualitative
-        "qualitative.result": gettext_noop("{item} {result}{titer} ({ref}, {date}) (counts: {accepted})"),
+        "qualitative.result": gettext_noop("{item} {result}{titer} ({ref}, {date})"),
         "qualitative.no_titer": gettext_noop("{item} {result} ({ref}, {date}): titer not recorded (minimum 1:{limit})"),
         # instruments
         "instrument.none": gettext_noop("no {item} recorded"),

@@ -1,6 +1,6 @@
 """The pregnancy and contraception kind, with the rules settled after the independent review.
 
-Any positive test of the deciding specimen (serum) in the window makes the condition false whatever the
+Any positive test of the deciding specimen (serum, or `specimen = "any"`) in the window makes the condition false whatever the
 sex and childbearing-potential attributes say (the evidence names the contradiction); a positive test of
 another specimen (urine) with no deciding test on or after it is missing; otherwise men and women not of
 childbearing potential need no test, and a woman whose potential is not recorded is missing. The method
@@ -26,8 +26,8 @@ def pregnancy_contraception(params: Mapping[str, Any], scope: Scope) -> list[Fin
         question({"item": key, "accepted": (True,), "unanswered": "needs_review", "confirm": False}, scope)
         for key in params["agreements"]
     ]
-    parts = [_test(params, scope), *agreements[:1], _method(params, scope), *agreements[1:]]
-    return parts
+    method = [_method(params, scope)] if params["method_question"] else []
+    return [_test(params, scope), *agreements[:1], *method, *agreements[1:]]
 
 
 def _described(test: QualitativeRecord):
@@ -46,7 +46,10 @@ def _test(params: Mapping[str, Any], scope: Scope) -> Finding:
     in_window = [t for t in tests if window.problem(t.on, t.source) is None]
     refs = tuple(t.ref for t in in_window)
 
-    positive = [t for t in in_window if t.specimen == deciding and t.result == "positive"]
+    def decides(test: QualitativeRecord) -> bool:
+        return deciding == "any" or test.specimen == deciding
+
+    positive = [t for t in in_window if decides(t) and t.result == "positive"]
     if positive:
         contradiction = []
         if sex == "male":
@@ -56,10 +59,10 @@ def _test(params: Mapping[str, Any], scope: Scope) -> Finding:
         elif potential is None:
             contradiction = [message("pregnancy.potential_not_recorded")]
         return finding(Truth.FALSE, *(_described(t) for t in positive), *contradiction, uses=(*flags, *refs))
-    other_positive = [t for t in in_window if t.specimen != deciding and t.result == "positive"]
+    other_positive = [t for t in in_window if not decides(t) and t.result == "positive"]
     if other_positive:
         newest = max(t.on for t in other_positive)
-        if not [t for t in in_window if t.specimen == deciding and t.on >= newest]:
+        if not [t for t in in_window if decides(t) and t.on >= newest]:
             return finding(Truth.MISSING, *(_described(t) for t in other_positive),
                            message("pregnancy.urine_needs_serum"), uses=(*flags, *refs),
                            needed=[message("need.serum_after", since=newest.isoformat(),
@@ -74,9 +77,9 @@ def _test(params: Mapping[str, Any], scope: Scope) -> Finding:
                        needed=[message("need.potential")])
     if not potential:
         return finding(Truth.TRUE, message("pregnancy.not_applicable"), uses=flags)
-    decisive = [t for t in in_window if t.specimen == deciding]
+    decisive = [t for t in in_window if decides(t)]
     if not decisive:
-        others = [t for t in in_window if t.specimen != deciding]
+        others = [t for t in in_window if not decides(t)]
         if others:
             return finding(Truth.MISSING, *(_described(t) for t in others), message("pregnancy.urine_not_evidence"),
                            uses=(*flags, *refs), needed=[message("need.record", item=code, window=window.describe())])

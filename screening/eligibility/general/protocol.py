@@ -405,7 +405,6 @@ class _Reader:
         return params
 
     def _pregnancy_contraception(self, entry: Table) -> dict[str, Any]:
-        self.needs_methods = True
         for attribute in ("sex", "childbearing_potential"):
             self._need_attribute(entry, attribute, "pregnancy_contraception")
         test = entry.string("test", default="pregnancy_test")
@@ -414,14 +413,15 @@ class _Reader:
             raise ProtocolError(entry.key("test"), f"{test!r} is not in catalogue.qualitative")
         if not {"positive", "negative"} <= set(item.results):
             raise ProtocolError(f"catalogue.qualitative.{test}.results", "a pregnancy test has positive and negative")
-        specimen = entry.string("specimen", default="serum")
-        if item.specimens and specimen not in item.specimens:
+        specimen = entry.string("specimen", default="serum" if "serum" in item.specimens else "any")
+        if specimen != "any" and specimen not in item.specimens:
             raise ProtocolError(entry.key("specimen"), f"{specimen!r} is not a specimen of {test!r}")
         agreements = entry.strings("agreements") if "agreements" in entry.data else ()
         for i, question in enumerate(agreements):
             if question not in self.catalogue.questions:
                 raise ProtocolError(f"{entry.key('agreements')}[{i}]", f"{question!r} is not in catalogue.questions")
-        method = entry.string("method_question", default="contraception_method")
-        if method not in self.catalogue.questions or not self.catalogue.questions[method].choices:
+        method = entry.string("method_question", default="")
+        if method and (method not in self.catalogue.questions or not self.catalogue.questions[method].choices):
             raise ProtocolError(entry.key("method_question"), f"{method!r} must be a choice question of the catalogue")
+        self.needs_methods = self.needs_methods or bool(method)
         return {"test": test, "specimen": specimen, "agreements": tuple(agreements), "method_question": method}
