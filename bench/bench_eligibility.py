@@ -45,12 +45,12 @@ def main() -> int:
 
     protocol = load_protocol_file(args.protocol)
     document = json.loads(args.facts.read_text(encoding="utf-8"))
-    facts = parse_facts(document)
+    facts = parse_facts(document, protocol)
     if evaluate(facts, protocol).overall != "eligible":  # benchmark the full path, not an early exit
         raise SystemExit(f"{args.facts} does not evaluate to eligible; pick an eligible example")
 
     evaluate_rate = median_rate(lambda: evaluate(facts, protocol), args.iterations, args.runs)
-    full_rate = median_rate(lambda: evaluate(parse_facts(document), protocol), args.iterations, args.runs)
+    full_rate = median_rate(lambda: evaluate(parse_facts(document, protocol), protocol), args.iterations, args.runs)
     result = {
         "benchmark": "eligibility",
         "runs": args.runs,
