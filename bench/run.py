@@ -133,7 +133,7 @@ def p50_p95(values: list[float]) -> dict:
             "p95_ms": round(ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))], 2), "samples": len(ordered)}
 
 
-GENERAL_PROTOCOL = "trial/protocols/mc-1-50.general.toml"
+FIRST_FORMAT_PROTOCOL = "tests/data/mc-1-50.format1.toml"
 
 
 def measure_eligibility(runs: int, iterations: int, protocol: str = "trial/protocols/mc-1-50.toml") -> dict:
@@ -398,7 +398,7 @@ def verdict(ok: bool | None) -> str:
 
 def table(results: dict) -> str:
     rows: list[tuple[str, str, str, str]] = []
-    for key, label in (("eligibility", "eligibility"), ("eligibility_general", "eligibility, general format")):
+    for key, label in (("eligibility", "eligibility"), ("eligibility_first_format", "eligibility, first format")):
         e = results.get(key)
         if e:
             rows.append((f"{label}: evaluate (example facts)",
@@ -510,7 +510,7 @@ def main(argv: list[str] | None = None) -> int:
 
     smoke = args.scale == "smoke"
     step("eligibility", measure_eligibility, 3 if smoke else 7, 50 if smoke else 2000)
-    step("eligibility_general", measure_eligibility, 3 if smoke else 7, 50 if smoke else 2000, GENERAL_PROTOCOL)
+    step("eligibility_first_format", measure_eligibility, 3 if smoke else 7, 50 if smoke else 2000, FIRST_FORMAT_PROTOCOL)
     step("evaluation_from_database", measure_evaluation_from_database, 5 if smoke else 200)
     step("audit_cost", measure_audit_cost, 3 if smoke else 30)
     step("audit_search", measure_audit_search, dataset, 3 if smoke else args.samples)

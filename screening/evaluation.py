@@ -32,4 +32,4 @@ def evaluate_eligibility(
     if protocol is None:
         raise ProtocolNotLoaded(f"no protocol in force for {patient.site.trial.code} on {evaluated_on.isoformat()}")
     built = build_facts(patient, evaluated_on, protocol, preloaded=preloaded)
-    return evaluate(parse_facts(built.document), protocol), built
+    return evaluate(parse_facts(built.document, protocol), protocol), built

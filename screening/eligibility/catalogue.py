@@ -148,6 +148,8 @@ class Catalogue:
     questions: Mapping[str, QuestionItem]
     dictionary: Dictionary
     instruments: tuple[str, ...]
+    # A glucocorticoid daily dose as prednisone equivalent outside these limits is probably mis-entered.
+    prednisone_equivalent_plausible: Limits | None = None
 
     def kind_of(self, code: str) -> str | None:
         """Which section holds `code` ("labs", "measurements", ...), or None."""
@@ -163,7 +165,8 @@ class Catalogue:
 
 
 def load_catalogue(table: Table) -> Catalogue:
-    table.allow("labs", "qualitative", "measurements", "attributes", "questions", "drugs", "instruments")
+    table.allow("labs", "qualitative", "measurements", "attributes", "questions", "drugs", "instruments",
+                "prednisone_equivalent_plausible")
     instruments = table.strings("instruments") if "instruments" in table.data else ()
     for i, name in enumerate(instruments):
         choice(name, f"{table.key('instruments')}[{i}]", tuple(INSTRUMENTS))
@@ -175,6 +178,8 @@ def load_catalogue(table: Table) -> Catalogue:
         questions=_section(table, "questions", _question),
         dictionary=_dictionary(table.table("drugs", default={})),
         instruments=tuple(dict.fromkeys(instruments)),
+        prednisone_equivalent_plausible=(limits(table, "prednisone_equivalent_plausible")
+                                         if "prednisone_equivalent_plausible" in table.data else None),
     )
     seen: dict[str, str] = {}
     for section in ("labs", "qualitative", "measurements", "attributes", "questions"):

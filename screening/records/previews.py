@@ -35,7 +35,7 @@ def _decimal(raw: Any) -> Decimal | None:
 def sledai_preview(data: QueryDict | dict, protocol: Protocol) -> dict[str, Any]:
     codes = [code for code in _list(data, "descriptors") if code in SLEDAI_2K_WEIGHTS]
     score = sledai_2k_score(codes)
-    minimum = _param(protocol, "sledai_2k", "min_score")
+    minimum = _instrument_param(protocol, "sledai_2k", "min_score")
     return {
         "score": score.score,
         "terms": [(rules.SLEDAI_LABELS[code], weight) for code, weight in score.breakdown],
@@ -57,7 +57,7 @@ def eular_preview(data: QueryDict | dict, protocol: Protocol) -> dict[str, Any]:
     codes = [code for code in _list(data, "criteria") if code in EULAR_ACR_2019_CRITERIA]
     entry_raw = _first(data, "ana_ever_1_80_hep2")
     entry = entry_raw == "yes" if entry_raw in ("yes", "no") else None
-    minimum = _param(protocol, "eular_acr_2019", "min_points")
+    minimum = _instrument_param(protocol, "eular_acr_2019", "min_points")
     result = eular_acr_2019(bool(entry), codes, minimum) if minimum is not None else eular_acr_2019(bool(entry), codes)
     rows = []
     for domain, clinical, criteria in rules.eular_domains():
@@ -83,7 +83,7 @@ def treatment_preview(data: QueryDict | dict, protocol: Protocol, patient: Patie
     exposure = None
     if drug_class == "glucocorticoid" and dose is not None and dose > 0:
         exposure = rules.steroid_exposure(drug, dose, patient.weight_kg, protocol)
-    minimum = _param(protocol, "refractory_therapy", "min_glucocorticoid_mg_per_kg_day")
+    minimum = _steroid_minimum(protocol)
     return {
         "drug": drug, "drug_class": drug_class, "exposure": exposure, "weight_kg": patient.weight_kg,
         "factor": protocol.glucocorticoid_factors.get(drug), "minimum": minimum,
@@ -154,8 +154,18 @@ def _first(data: QueryDict | dict, key: str) -> Any:
     return value
 
 
-def _param(protocol: Protocol, kind: str, name: str) -> Any:
-    for criterion in protocol.criteria:
-        if criterion.kind == kind:
-            return criterion.params.get(name)
+def _instrument_param(protocol: Protocol, instrument: str, name: str) -> Any:
+    """A parameter of the first criterion reading ``instrument`` (the live score shows the trial's cut-off)."""
+    for node in protocol.nodes():
+        if node.kind == "instrument" and node.params["instrument"] == instrument and name in node.params:
+            return node.params[name]
+    return None
+
+
+def _steroid_minimum(protocol: Protocol) -> Any:
+    """The minimum of the first criterion on the glucocorticoid dose per kg (MC-1-50's I03b: 1 mg/kg/day)."""
+    for node in protocol.nodes():
+        params = node.params
+        if node.kind == "medication" and params["measure"] == "dose" and params.get("per_kg") and "min" in params:
+            return params["min"]
     return None

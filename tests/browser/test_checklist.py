@@ -39,7 +39,7 @@ def test_creatinine_above_the_limit_turns_i06b_not_met_live_and_a_correction_tur
     panel.get_by_role("button", name="Save").click()
 
     expect(status).to_have_attribute("data-status", "not_met")
-    expect(page.get_by_test_id("criterion-I06b")).to_contain_text("CrCl")
+    expect(page.get_by_test_id("criterion-I06b")).to_contain_text("Cockcroft-Gault")
     expect(panel.get_by_test_id("flag")).to_have_text("H")
     assert page.evaluate("window.notReloaded") is True
 

@@ -26,8 +26,9 @@ from tests.examples import ELIGIBLE_FEMALE
 
 CHECKOUT = Path(__file__).resolve().parents[2]
 EXAMPLE_PATH = ELIGIBLE_FEMALE
-PROTOCOL_PATH = CHECKOUT / "trial/protocols/mc-1-50.toml"
-GENERAL_PROTOCOL_PATH = CHECKOUT / "trial/protocols/mc-1-50.general.toml"
+# MC-1-50 in the engine's first format, kept to show that the general file (the portal's) gives the same statuses.
+PROTOCOL_PATH = CHECKOUT / "tests/data/mc-1-50.format1.toml"
+GENERAL_PROTOCOL_PATH = CHECKOUT / "trial/protocols/mc-1-50.toml"
 
 FactsDoc = dict[str, Any]
 

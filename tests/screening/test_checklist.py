@@ -31,7 +31,7 @@ def test_candidate_page_shows_every_criterion_with_its_badge(client_of, coordina
         assert f'data-testid="status-{code}"' in html
     assert 'class="badge badge-met" data-testid="status-I02"' in html  # adult on the consent date
     assert 'data-testid="status-I06b" data-status="missing"' in html
-    assert "What is still missing" in html and "I06b: creatinine result dated" in html
+    assert "What is still missing" in html and "I06b: creatinine dated" in html
     # The fragment reloads itself when a form on the page saves.
     assert 'hx-trigger="facts-changed from:body"' in html
     assert f'hx-get="{reverse("eligibility_checklist", args=[consented.pk])}"' in html
@@ -46,7 +46,7 @@ def test_checklist_links_each_criterion_to_the_records_it_used(client_of, coordi
     row = html[html.index('data-testid="criterion-I06b"'):html.index('data-testid="criterion-I06c"')]
     assert 'data-status="met"' in row
     assert reverse("screening_record_edit", args=["labs", lab.pk]) in row
-    assert "CrCl" in row  # the evidence shows both numbers
+    assert "Cockcroft-Gault" in row and "x ULN" in row  # the evidence shows both numbers
 
 
 def test_htmx_save_answers_with_the_panel_and_a_facts_changed_event(client_of, coordinator_a, consented):

@@ -58,8 +58,8 @@ def test_a_stored_version_cannot_be_altered(db):
 
 def test_an_invalid_file_is_refused_naming_the_key(db, tmp_path):
     bad = tmp_path / "bad.toml"
-    bad.write_text(DEMO_PROTOCOL.read_text().replace("min_age_years = 18", 'min_age_years = "eighteen"'))
-    with pytest.raises(CommandError, match="min_age_years"):
+    bad.write_text(DEMO_PROTOCOL.read_text().replace("min_years = 18", 'min_years = "eighteen"'))
+    with pytest.raises(CommandError, match="inclusion.I02.min_years"):
         call_command("load_protocol", str(bad))
     assert not ProtocolVersion.objects.exists()
 

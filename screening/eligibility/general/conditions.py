@@ -476,6 +476,8 @@ def _dose(params, scope, selected, what) -> Finding:
     undosed = [message("need.dose", drug=t.drug, ref=t.ref) for t, _ in selected if t.dose_mg_per_day is None]
     doubtful: list[Finding] = []
     limits = params.get("dose_plausible")
+    if limits is None and equivalent:
+        limits = scope.protocol.catalogue.prednisone_equivalent_plausible
     if limits is not None:
         for t, drug, factor, amount in doses:
             if not limits.contains(round(amount, 6)):

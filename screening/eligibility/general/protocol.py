@@ -20,15 +20,25 @@ lacks is refused with the dotted key path, so the mistake stops the file at load
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import date
 from types import MappingProxyType
 from typing import Any
 
 from ..catalogue import AttributeType, Catalogue, limits, load_catalogue, names
 from ..instruments import INSTRUMENTS
-from ..protocol import DoseLevels, ExclusionCriteriaStatus, Reminders, load_dose_levels, load_reminders
+from ..protocol import (
+    DoseLevels,
+    DrugLists,
+    ExclusionCriteriaStatus,
+    LabSpec,
+    Plausibility,
+    Reminders,
+    load_dose_levels,
+    load_reminders,
+)
 from ..toml_tables import ProtocolError, Table, choice
 
 FORMAT = 2
@@ -98,6 +108,54 @@ class GeneralProtocol:
 
     def methods_for(self, sex: str) -> tuple[str, ...]:
         return tuple(code for code, sexes in self.contraception_sexes.items() if sex in sexes)
+
+    def nodes(self) -> Iterator[Node]:
+        """Every condition of every criterion, depth first."""
+        stack = [c.condition for c in (*self.criteria, *self.exclusion_criteria)]
+        while stack:
+            node = stack.pop(0)
+            yield node
+            stack[:0] = node.children
+
+    # -- the catalogue as MC-1-50's entry forms read it (screening/records): the forms the next step
+    # generates from the catalogue replace these -------------------------------------------------------------
+
+    @cached_property
+    def lab_tests(self) -> Mapping[str, LabSpec]:
+        specs = {}
+        for code, lab in self.catalogue.labs.items():
+            uln = lab.uln_plausible
+            specs[code] = LabSpec(code, lab.canonical_unit, lab.units, lab.plausible.low, lab.plausible.high,
+                                  uln.low if uln else 0.0, uln.high if uln else float("inf"))
+        return MappingProxyType(specs)
+
+    @cached_property
+    def plausibility(self) -> Plausibility | None:
+        catalogue = self.catalogue
+        try:
+            return Plausibility(
+                weight_kg=catalogue.attributes["weight_kg"].plausible,
+                lvef_percent=catalogue.measurements["lvef"].plausible,
+                spo2_percent=catalogue.measurements["spo2"].plausible,
+                glucocorticoid_prednisone_mg_per_day=catalogue.prednisone_equivalent_plausible,
+            )
+        except KeyError:
+            return None
+
+    @cached_property
+    def drugs(self) -> DrugLists:
+        dictionary = self.catalogue.dictionary
+
+        def of(drug_class: str) -> tuple[str, ...]:
+            return tuple(d.name for d in dictionary.drugs.values() if drug_class in d.classes)
+
+        return DrugLists(of("antimalarial"), of("glucocorticoid"), of("immunosuppressant"), of("biologic"),
+                         "rituximab" in of("biologic"), dictionary.spellings)
+
+    @cached_property
+    def glucocorticoid_factors(self) -> Mapping[str, float]:
+        return MappingProxyType({d.name: d.prednisone_factor for d in self.catalogue.dictionary.drugs.values()
+                                 if d.prednisone_factor is not None})
 
 
 def is_general(doc: Mapping[str, Any]) -> bool:
