@@ -9,7 +9,6 @@ from datetime import date
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -17,7 +16,7 @@ from patients.clock import site_today
 from patients.models import Patient
 from screening.eligibility import Protocol
 from screening.evaluation import evaluate_eligibility
-from screening.evidence_text import protocol_names, status_label, translate_evidence
+from screening.evidence_text import page_language, rendered, rendered_each, status_label
 from screening.facts_builder import Preloaded, Source
 from trial.protocol_versions import current_protocol
 
@@ -59,20 +58,19 @@ def checklist_for(patient: Patient, evaluated_on: date | None = None, language: 
         return Checklist(problem=_("No protocol is loaded for this trial: the criteria cannot be evaluated."))
     evaluation, built = evaluate_eligibility(patient, evaluated_on, protocol=protocol, preloaded=preloaded)
     names = {c.code: c.names for c in (*protocol.criteria, *protocol.exclusion_criteria)}
-    wording = protocol_names(protocol, language)
     rows = [
         ChecklistRow(
             code=result.code,
             name=(names.get(result.code) or {}).get(language) or (names.get(result.code) or {}).get("en", ""),
             status=result.status.value,
-            evidence=translate_evidence(result.evidence, wording),
+            evidence=rendered(result.details, protocol, language) if result.details else result.evidence,
             sources=built.sources_for(result.uses),
-            missing=tuple(translate_evidence(item, wording) for item in result.missing),
+            missing=rendered_each(result.needed, protocol, language) if result.details else result.missing,
         )
         for result in evaluation.criteria
     ]
-    return Checklist(evaluation.evaluated_on, evaluation.overall.value, evaluation.protocol_version, rows,
-                     tuple(translate_evidence(item, wording) for item in evaluation.missing))
+    missing = tuple(dict.fromkeys(f"{row.code}: {item}" for row in rows for item in row.missing))
+    return Checklist(evaluation.evaluated_on, evaluation.overall.value, evaluation.protocol_version, rows, missing)
 
 
 @require_GET
@@ -80,6 +78,5 @@ def checklist_for(patient: Patient, evaluated_on: date | None = None, language: 
 def eligibility_checklist(request: HttpRequest, pk: int) -> HttpResponse:
     """The checklist fragment (htmx reloads it on ``facts-changed``; without JS it is part of the page)."""
     patient = get_object_or_404(Patient.objects.visible_to(request.user).select_related("site__trial"), pk=pk)
-    language = "zh-hans" if (get_language() or "").startswith("zh") else "en"
     return render(request, "screening/_checklist.html",
-                  {"patient": patient, "checklist": checklist_for(patient, language=language)})
+                  {"patient": patient, "checklist": checklist_for(patient, language=page_language())})

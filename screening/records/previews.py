@@ -19,7 +19,8 @@ from screening.eligibility.calculators import (
     eular_acr_2019,
     sledai_2k_score,
 )
-from screening.evidence_text import translate_evidence
+from screening.eligibility.general.messages import message, render
+from screening.eligibility.instruments import INSTRUMENTS
 from screening.records import rules
 from screening.records.selectors import reference_range_of
 
@@ -68,10 +69,13 @@ def eular_preview(data: QueryDict | dict, protocol: Protocol) -> dict[str, Any]:
             rules.EULAR_LABELS[counted.code] if counted else "", counted.weight if counted else 0,
             [rules.EULAR_LABELS[code] for code in ticked if not counted or code != counted.code],
         ))
-    reasons = list(result.reasons)
+    # The instrument's reasons are message ids, translated like the engine's evidence.
+    judged = INSTRUMENTS["eular_acr_2019"].judge(
+        tuple(codes), {"ana_ever_1_80_hep2": True if entry is None else entry},
+        {} if minimum is None else {"min_points": minimum})
+    reasons = [render(message(reason), _) for reason in judged.reasons]
     if entry is None:
-        reasons = [_("entry criterion not answered"), *[r for r in reasons if not r.startswith("entry")]]
-    reasons = [translate_evidence(reason) for reason in reasons]  # the calculator's reasons are English
+        reasons = [_("entry criterion not answered"), *reasons]
     return {"score": result.score, "rows": rows, "classified": entry is not None and result.classified,
             "reasons": reasons, "minimum": minimum}
 

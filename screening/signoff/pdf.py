@@ -26,7 +26,7 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
 from patients.models import Patient
-from screening.evidence_text import protocol_names, status_label, translate_evidence
+from screening.evidence_text import rendered, status_label
 from screening.models import ENDED_STATUSES, EligibilitySignature
 from screening.signoff import selectors
 from trial.protocol_versions import protocol_of
@@ -157,20 +157,23 @@ def _checklist_pdf(patient: Patient, signature: EligibilitySignature | None, lan
         ) % facts, bold=True)
     pdf.ln(2)
     names = {c.code: c.names for c in (*protocol.criteria, *protocol.exclusion_criteria)}
-    wording = protocol_names(protocol, language)
     decisions = {d["code"]: d for d in document.get("decisions", [])}
     for criterion in result["criteria"]:
         code = criterion["code"]
         name = names.get(code) or {}
         pdf.line_of(f"{code}  [{status_label(criterion['status'])}]  {name.get(language) or name.get('en', '')}",
                     bold=True)
-        if criterion["evidence"]:
-            pdf.line_of(_("Evidence: %(evidence)s") % {"evidence": translate_evidence(criterion["evidence"], wording)},
-                        size=8, height=4)
+        # The signed structure, rendered in the document's language; a document signed before evidence was
+        # structured shows its English text as signed.
+        evidence = (rendered(criterion["evidence_items"], protocol, language) if "evidence_items" in criterion
+                    else criterion["evidence"])
+        if evidence:
+            pdf.line_of(_("Evidence: %(evidence)s") % {"evidence": evidence}, size=8, height=4)
         if criterion["uses"]:
             pdf.line_of(_("Data used: %(refs)s") % {"refs": ", ".join(criterion["uses"])}, size=8, height=4)
         if criterion["missing"]:
-            missing = "; ".join(translate_evidence(item, wording) for item in criterion["missing"])
+            missing = (rendered(criterion["missing_items"], protocol, language) if "missing_items" in criterion
+                       else "; ".join(criterion["missing"]))
             pdf.line_of(_("Missing: %(items)s") % {"items": missing}, size=8, height=4)
         if code in decisions:
             d = decisions[code]
@@ -204,4 +207,4 @@ def _signature_block(pdf: _Document, patient: Patient, signature: EligibilitySig
             "name": shown.printed_name, "when": shown.signed_at, "reason": _(latest.void_reason),
         })
         for change in latest.void_changes:
-            pdf.line_of(f"- {translate_evidence(change)}", size=8, height=4)
+            pdf.line_of(f"- {change}", size=8, height=4)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -89,13 +89,20 @@ class DecidedCriterion:
     missing: tuple[str, ...]
     decision: Decision | None = None  # the decision applied
     ignored_decision: Decision | None = None  # a decision that no longer matches (criterion not needs_review)
+    details: tuple[Any, ...] = ()  # the evidence as structure (messages), rendered in the reader's language
+    needed: tuple[Any, ...] = ()  # what is missing, as structure
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        # The structured evidence is part of what is signed and hashed, not only its English rendering.
+        document = {
             "code": self.code, "engine_status": self.engine_status, "status": self.status,
             "evidence": self.evidence, "uses": list(self.uses), "missing": list(self.missing),
             "decision": self.decision.verdict if self.decision else None,
         }
+        if self.details:
+            document["evidence_items"] = [item.to_dict() for item in self.details]
+            document["missing_items"] = [item.to_dict() for item in self.needed]
+        return document
 
 
 @dataclass(frozen=True)
@@ -108,9 +115,15 @@ class DecidedEvaluation:
 
     @property
     def missing(self) -> tuple[str, ...]:
+        """What is still needed, in English (the signed document's words)."""
+        return self.missing_shown(lambda c: c.missing, "investigator decision")
+
+    def missing_shown(self, show: Callable[[DecidedCriterion], Iterable[str]], decision: str) -> tuple[str, ...]:
+        """What is still needed, each criterion's items as ``show`` writes them; ``decision`` where a review
+        item names nothing else."""
         return tuple(dict.fromkeys(
             f"{c.code}: {item}" for c in self.criteria if c.status in (Status.MISSING, Status.NEEDS_REVIEW)
-            for item in (c.missing or ("investigator decision",))
+            for item in (tuple(show(c)) or (decision,))
         ))
 
     @property
@@ -152,6 +165,8 @@ def apply_decisions(evaluation: Evaluation, decisions: Mapping[str, Decision]) -
             missing=() if applies else result.missing,
             decision=decision if applies else None,
             ignored_decision=decision if decision is not None and not applies else None,
+            details=result.details,
+            needed=() if applies else result.needed,
         ))
     overall = overall_status([Status(c.status) for c in criteria]).value
     return DecidedEvaluation(evaluation, tuple(criteria), overall)

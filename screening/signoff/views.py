@@ -14,13 +14,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from patients.models import Patient
 from screening.consent.selectors import current_consent, reconsent_reasons
-from screening.evidence_text import protocol_names, translate_evidence
+from screening.evidence_text import page_language, rendered, rendered_each
 from screening.facts_builder import Source
 from screening.signoff import pdf, rules, selectors, services
 from screening.signoff.forms import DecisionForm, SignatureForm
@@ -68,9 +67,9 @@ def _page(request: HttpRequest, patient: Patient, *, form: SignatureForm | None 
         context["signed"] = {"overall": signed_result["overall"], "version": signature.protocol_version.label,
                              "evaluated_on": signature.evaluated_on}
     if assessment is not None:
-        language = _page_language()
-        names = {c.code: c.names for c in (*assessment.protocol.criteria, *assessment.protocol.exclusion_criteria)}
-        wording = protocol_names(assessment.protocol, language)
+        language = page_language()
+        protocol = assessment.protocol
+        names = {c.code: c.names for c in (*protocol.criteria, *protocol.exclusion_criteria)}
         rows = []
         for criterion in assessment.decided.criteria:
             row_form = None
@@ -84,12 +83,15 @@ def _page(request: HttpRequest, patient: Patient, *, form: SignatureForm | None 
                     row_form = DecisionForm(initial=initial, prefix=None, auto_id=f"id_{criterion.code}_%s")
             name = names.get(criterion.code) or {}
             rows.append(Row(criterion.code, name.get(language) or name.get("en", ""), criterion,
-                            translate_evidence(criterion.evidence, wording),
+                            rendered(criterion.details, protocol, language) if criterion.details
+                            else criterion.evidence,
                             assessment.built.sources_for(criterion.uses), row_form,
                             signed_statuses.get(criterion.code, "") if signature is not None else ""))
         today_problems = rules.signing_problems(
             overall=assessment.decided.overall,
-            missing=[translate_evidence(item, wording) for item in assessment.decided.missing],
+            missing=list(assessment.decided.missing_shown(
+                lambda c: rendered_each(c.needed, protocol, language) if c.details else c.missing,
+                _("investigator decision"))),
             consent_current=current_consent(patient) is not None, reconsent_reasons=reconsent_reasons(patient),
             open_queries=open_queries(patient).count(),
         )
@@ -110,10 +112,6 @@ def _page(request: HttpRequest, patient: Patient, *, form: SignatureForm | None 
                 "printed_name": user.get_full_name(), "shown_sha256": assessment.sha256, "language": language,
             })
     return render(request, "screening/signoff/sign.html", context, status=status)
-
-
-def _page_language() -> str:
-    return "zh-hans" if (get_language() or "").startswith("zh") else "en"
 
 
 @require_http_methods(["GET", "POST"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import template
 from django.utils.translation import pgettext_lazy
 
-from screening.evidence_text import status_label, translate_evidence
+from screening.evidence_text import status_label
 
 register = template.Library()
 
@@ -14,12 +14,6 @@ register = template.Library()
 def eligibility_status(status: str) -> str:
     """``not_met`` -> the status as the page's language shows it (the code itself in English)."""
     return status_label(str(status))
-
-
-@register.filter
-def evidence(text: str) -> str:
-    """An evidence, "what is missing" or void-change text of the engine, in the page's language."""
-    return translate_evidence(str(text))
 
 
 # The screening log's funnel stages (screening.signoff.log.FUNNEL_STAGES); the data keeps the English keys.

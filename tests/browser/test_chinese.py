@@ -36,5 +36,5 @@ def test_coordinator_switches_to_chinese(page, log_in, coordinator_a, patient_a,
     expect(checklist.get_by_role("heading", name="入选资格核查表")).to_be_visible()
     expect(page.get_by_test_id("criterion-I01")).to_contain_text("患者或其监护人签署知情同意书")
     expect(page.get_by_test_id("status-I02")).to_have_text("符合")
-    expect(page.get_by_test_id("criterion-I06b")).to_contain_text("窗口期内无肌酐")
+    expect(page.get_by_test_id("criterion-I06b")).to_contain_text("内无肌酐")
     assert StaffPreference.objects.get(user=coordinator_a).language == "zh-hans"

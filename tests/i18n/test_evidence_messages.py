@@ -34,5 +34,5 @@ def test_an_evaluation_renders_in_chinese() -> None:
     names = {code: item.names["zh-hans"] for code, item in protocol.catalogue.qualitative.items()}
     with translation.override("zh-hans"):
         text = render_all(result.details, translation.gettext, lambda code: names.get(code, code))
-    assert "乙肝表面抗原 positive（qualitative[2]，2026-11-04）" in text
+    assert "乙肝表面抗原 阳性（qualitative[2]，2026-11-04）" in text
     assert "HBsAg" not in text

@@ -3,20 +3,28 @@
 from __future__ import annotations
 
 import io
+import json
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
 from pypdf import PdfReader
 
-from screening.evidence_text import translate_evidence
+from screening.eligibility import evaluate, load_protocol_file, parse_facts
+from screening.evidence_text import rendered, rendered_each
 from screening.models import EligibilitySignature
 from screening.signoff.pdf import checklist_pdf
+from tests.examples import ELIGIBLE_FEMALE
 from tests.screening.signoff_setup import enter_eligible, sign
 from trial.language import preference_set
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(scope="module")
+def mc_1_50():
+    return load_protocol_file(settings.BASE_DIR / "trial" / "protocols" / "mc-1-50.toml")
 
 
 def chinese_client(client_of, user):
@@ -39,7 +47,7 @@ def test_candidate_checklist_in_chinese(client_of, coordinator_a, consented, dja
     assert "患者或其监护人签署知情同意书" in html  # I01's name from the protocol file
     assert "年龄 ≥ 18 岁" in html
     assert 'data-status="met">符合</span>' in html  # the badge shows the status in Chinese, the code stays
-    assert "窗口期内无" in html  # missing labs: the engine's evidence, translated
+    assert "窗口期 " in html and "内无肌酐" in html  # missing labs: the engine's evidence, rendered in Chinese
     assert "Eligibility checklist" not in html and "in the window" not in html
 
 
@@ -50,38 +58,31 @@ def test_english_pages_keep_the_engines_words(client_of, coordinator_a, consente
     assert 'data-status="met">met</span>' in html
 
 
-@pytest.mark.parametrize(("english", "chinese"), [
-    ("creatinine 70 umol/L (labs[0], 2025-03-10) = 0.83 x ULN 84 (limit 2.0)",
-     "肌酐 70 umol/L (labs[0], 2025-03-10) = 0.83 × 正常值上限 84 (限值 2.0)"),
-    ("no ALT result in the window 2025-02-10 to 2025-03-10 (labs[1] dated 2025-01-01, before consent 2025-02-01)",
-     "2025-02-10 至 2025-03-10 窗口期内无ALT 结果 (labs[1] 日期 2025-01-01，早于知情同意 2025-02-01)"),
-    ("born 1985-03-14, 39 years on consent date 2025-02-01 (minimum 18)",
-     "出生于 1985-03-14，知情同意日期 2025-02-01 时 39 岁（最低 18）"),
-    ("serum pregnancy test negative on 2025-03-08; contraception method: Intrauterine device (IUD)",
-     "2025-03-08 血清妊娠试验阴性; 避孕方法: 宫内节育器"),
-    ("no echocardiography: no window: consent 2026-11-25 is after the evaluation date 2026-11-20",
-     "无超声心动图：无窗口期：知情同意 2026-11-25 晚于评估日期 2026-11-20"),
-    ("weight 6.4 kg (patient.weight_kg) is outside the plausible range 25-300 kg: check the value and its unit",
-     "体重 6.4 kg (patient.weight_kg) 超出合理范围 25-300 kg: 请核对数值及其单位"),
-])
-def test_evidence_is_translated_around_its_values(english, chinese):
-    """Values, dates and record references pass through; the protocol's own words come from the protocol."""
-    with translation.override("zh-hans"):
-        assert translate_evidence(english, {"Intrauterine device (IUD)": "宫内节育器"}) == chinese
-    with translation.override("en"):
-        assert translate_evidence(english) == english
+def test_evidence_renders_from_its_structure_in_the_readers_language(mc_1_50):
+    """Values, dates and record references pass through; item names come from the protocol's catalogue;
+    the English rendering is the engine's own evidence."""
+    protocol = mc_1_50
+    doc = json.loads(ELIGIBLE_FEMALE.read_text(encoding="utf-8"))
+    doc["consent"]["signed_on"] = "2026-11-25"  # after the evaluation date: no window
+    late = evaluate(parse_facts(doc, protocol), protocol)
+    assert "无超声心动图" not in rendered(late.result("I06a").details, protocol, "zh-hans")
+    assert "无左心室射血分数：知情同意 2026-11-25 晚于评估日期 2026-11-20" in rendered(
+        late.result("I06a").details, protocol, "zh-hans")
+    evaluation = evaluate(parse_facts(json.loads(ELIGIBLE_FEMALE.read_text(encoding="utf-8")), protocol), protocol)
+    renal = rendered(evaluation.result("I06b").details, protocol, "zh-hans")
+    assert "肌酐 70 umol/L（labs[0]，2026-11-05）= 0.83 × 正常值上限 84（最高 2.0 × 正常值上限）" in renal
+    pregnancy = rendered(evaluation.result("I09").details, protocol, "zh-hans")
+    assert "2026-11-05 血清妊娠试验 阴性（pregnancy_test）" in pregnancy and "避孕方法：宫内节育器" in pregnancy
+    for result in evaluation.criteria:
+        assert rendered(result.details, protocol, "en") == result.evidence
 
 
-def test_a_translated_line_depends_on_the_protocol_wording_it_was_given():
-    """Translations are remembered per language, text and wording: another protocol's wording of the same
-    method, or none, gives its own result, and English is never touched."""
-    line = "contraception method: Intrauterine device (IUD)"
-    with translation.override("zh-hans"):
-        assert translate_evidence(line, {"Intrauterine device (IUD)": "宫内节育器"}) == "避孕方法: 宫内节育器"
-        assert translate_evidence(line, {"Intrauterine device (IUD)": "IUD 宫内节育器"}) == "避孕方法: IUD 宫内节育器"
-        assert translate_evidence(line) == "避孕方法: Intrauterine device (IUD)"
-    with translation.override("en"):
-        assert translate_evidence(line, {"Intrauterine device (IUD)": "宫内节育器"}) == line
+def test_what_is_missing_renders_in_chinese(mc_1_50):
+    protocol = mc_1_50
+    doc = json.loads(ELIGIBLE_FEMALE.read_text(encoding="utf-8"))
+    del doc["labs"][0]
+    result = evaluate(parse_facts(doc, protocol), protocol).result("I06b")
+    assert rendered_each(result.needed, protocol, "zh-hans") == ("日期在 2026-11-02 至 2026-11-20 内的肌酐",)
 
 
 def pdf_text(content: bytes) -> str:

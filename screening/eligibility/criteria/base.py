@@ -46,6 +46,7 @@ class CriterionResult:
     missing: tuple[str, ...] = ()  # what is still needed, human readable
     exclusion: bool = False  # an exclusion criterion: met means the candidate is not excluded
     details: tuple[Any, ...] = ()  # the general format's structured evidence (messages.Message)
+    needed: tuple[Any, ...] = ()  # what is still needed, structured (messages.Message)
 
     def to_dict(self) -> dict[str, Any]:
         result = {
@@ -58,6 +59,7 @@ class CriterionResult:
         if self.details:
             result["type"] = "exclusion" if self.exclusion else "inclusion"
             result["evidence_items"] = [detail.to_dict() for detail in self.details]
+            result["missing_items"] = [item.to_dict() for item in self.needed]
         return result
 
 

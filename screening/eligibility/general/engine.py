@@ -19,10 +19,10 @@ from collections.abc import Callable
 
 from ..criteria.base import CriterionResult, Status
 from ..engine import Evaluation, overall_status
-from ..instruments import INSTRUMENTS
 from . import conditions
 from .facts import GeneralFacts
 from .messages import Message, message, render, render_all
+from .naming import names_in
 from .pregnancy import pregnancy_contraception
 from .protocol import GeneralCriterion, GeneralProtocol, Node
 from .scope import Finding, Scope, Truth
@@ -85,22 +85,8 @@ def _status(criterion: GeneralCriterion, truth: Truth) -> Status:
     return Status.MET if (truth is Truth.TRUE) != criterion.exclusion else Status.NOT_MET
 
 
-def _name_of(protocol: GeneralProtocol) -> Callable[[str], str]:
-    catalogue = protocol.catalogue
-
-    def name_of(code: str) -> str:
-        section = catalogue.kind_of(code)
-        if section == "instruments":
-            return INSTRUMENTS[code].title
-        if section is not None:
-            return getattr(catalogue, section)[code].names["en"]
-        return code.replace("_", " ")
-
-    return name_of
-
-
 def _result(criterion: GeneralCriterion, found: Finding, protocol: GeneralProtocol) -> CriterionResult:
-    name_of = _name_of(protocol)
+    name_of = names_in(protocol, "en")
     return CriterionResult(
         code=criterion.code,
         status=_status(criterion, found.truth),
@@ -109,6 +95,7 @@ def _result(criterion: GeneralCriterion, found: Finding, protocol: GeneralProtoc
         missing=tuple(dict.fromkeys(render(m, name_of=name_of) for m in found.needed)),
         exclusion=criterion.exclusion,
         details=found.messages,
+        needed=tuple(dict.fromkeys(found.needed)),
     )
 
 
@@ -145,7 +132,8 @@ def _disagreement(default: CriterionResult, tied: list[str], variants: list) -> 
     uses = tuple(dict.fromkeys((*default.uses, *tied, *(ref for _, v in variants for ref in v.uses))))
     needed = message("need.review_same_day", refs=refs)
     return CriterionResult(code=default.code, status=Status.NEEDS_REVIEW, evidence=render(detail),
-                           uses=uses, missing=(render(needed),), exclusion=default.exclusion, details=(detail,))
+                           uses=uses, missing=(render(needed),), exclusion=default.exclusion, details=(detail,),
+                           needed=(needed,))
 
 
 def evaluate_general(facts: GeneralFacts, protocol: GeneralProtocol) -> Evaluation:

@@ -25,6 +25,8 @@ def gettext_noop(text: str) -> str:
 TEMPLATES: Mapping[str, str] = MappingProxyType(
     {
         # records and windows
+        "window.span": gettext_noop("{start} to {end}"),
+        "window.until": gettext_noop("up to {end}"),
         "record.none": gettext_noop("no {item} in the window {window}"),
         "record.none_no_window": gettext_noop("no {item}: consent {consent} is after the evaluation date {evaluated}"),
         "record.rejected": gettext_noop("{ref} dated {date} is not valid: {why}"),
@@ -131,6 +133,7 @@ TEMPLATES: Mapping[str, str] = MappingProxyType(
         "method.sex_missing": gettext_noop("contraception method: {method}; sex not recorded"),
         "method.not_for_sex": gettext_noop("contraception method: {method} is not accepted for a {sex} subject (accepted: {accepted})"),
         "method.ok": gettext_noop("contraception method: {method}"),
+        "method.name": gettext_noop("{method}"),
         "need.method": gettext_noop("contraception method"),
         # combinations and ties
         "not.holds": gettext_noop("not: {inner}"),
@@ -153,7 +156,12 @@ class Message:
         return MappingProxyType(dict(self.pairs))
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "params": {key: _plain(value) for key, value in self.params.items()}}
+        return {"id": self.id, "params": {key: _plain(value) for key, value in self.pairs}}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Message:
+        """The JSON form back (a stored signed document), nested messages included."""
+        return cls(data["id"], tuple((key, _unplain(value)) for key, value in data.get("params", {}).items()))
 
 
 def _plain(value: Any) -> Any:
@@ -164,11 +172,27 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _unplain(value: Any) -> Any:
+    if isinstance(value, Mapping) and "id" in value and "params" in value:
+        return Message.from_dict(value)
+    if isinstance(value, list):
+        return tuple(_unplain(v) for v in value)
+    return value
+
+
 def message(id_: str, **params: Any) -> Message:
     if id_ not in TEMPLATES:
         raise KeyError(id_)
     return Message(id_, tuple(params.items()))
 
+
+# Words a parameter may hold that are vocabulary, not values (a result, a specimen, a sex, a signer).
+WORDS = (
+    gettext_noop("positive"), gettext_noop("negative"), gettext_noop("detectable"), gettext_noop("undetectable"),
+    gettext_noop("indeterminate"), gettext_noop("serum"), gettext_noop("urine"), gettext_noop("female"),
+    gettext_noop("male"), gettext_noop("patient"), gettext_noop("guardian"),
+)
+_WORD_KEYS = ("result", "specimen", "sex", "signer", "accepted")
 
 Translate = Callable[[str], str]
 NameOf = Callable[[str], str]
@@ -181,9 +205,11 @@ def render(msg: Message, translate: Translate = str, name_of: NameOf = str) -> s
         if isinstance(value, Message):
             value = render(value, translate, name_of)
         elif isinstance(value, tuple) and value and isinstance(value[0], Message):
-            value = (" | " if key == "ways" else "; ").join(render(v, translate, name_of) for v in value)
-        elif key in ("item", "input") and isinstance(value, str):
+            value = {"ways": " | ", "accepted": ", "}.get(key, "; ").join(render(v, translate, name_of) for v in value)
+        elif key in ("item", "input", "method") and isinstance(value, str):
             value = name_of(value)
+        elif key in _WORD_KEYS and isinstance(value, str) and value in WORDS:
+            value = translate(value)
         params[key] = value
     return translate(TEMPLATES[msg.id]).format(**params)
 

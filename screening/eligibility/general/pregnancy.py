@@ -99,11 +99,11 @@ def _method(params: Mapping[str, Any], scope: Scope) -> Finding:
     accepted = scope.protocol.contraception_methods
     if method == SAFE_PERIOD or method not in accepted:
         return finding(Truth.FALSE, message("method.not_accepted", method=method), uses=uses)
-    name = accepted[method]["en"]
     if sex is None:
-        return finding(Truth.MISSING, message("method.sex_missing", method=name), uses=uses,
+        return finding(Truth.MISSING, message("method.sex_missing", method=method), uses=uses,
                        needed=[message("need.sex")])
     if sex not in scope.protocol.contraception_sexes[method]:
-        allowed = ", ".join(accepted[code]["en"] for code in scope.protocol.methods_for(sex)) or "none"
-        return finding(Truth.FALSE, message("method.not_for_sex", method=method, sex=sex, accepted=allowed), uses=uses)
-    return finding(Truth.TRUE, message("method.ok", method=name), uses=uses)
+        allowed = tuple(message("method.name", method=code) for code in scope.protocol.methods_for(sex))
+        return finding(Truth.FALSE, message("method.not_for_sex", method=method, sex=sex,
+                                            accepted=allowed or message("none")), uses=uses)
+    return finding(Truth.TRUE, message("method.ok", method=method), uses=uses)

@@ -68,11 +68,11 @@ class Window:
         oldest = self.evaluated_on - span
         return max(oldest, self.consent_on) if self.consent_on else oldest
 
-    def describe(self) -> str:
+    def describe(self) -> Message:
         earliest = self.earliest
         if earliest is None:
-            return f"up to {self.evaluated_on.isoformat()}"
-        return f"{earliest.isoformat()} to {self.evaluated_on.isoformat()}"
+            return message("window.until", end=self.evaluated_on.isoformat())
+        return message("window.span", start=earliest.isoformat(), end=self.evaluated_on.isoformat())
 
     def problem(self, on: date, source: str = "screening") -> Message | None:
         if on > self.evaluated_on:
