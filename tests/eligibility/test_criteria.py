@@ -59,7 +59,7 @@ def test_lab_validity_window_is_28_days(check, doc, with_lab, collected_on: str,
     assert result.status is status
     if status is Status.MISSING:
         assert "labs[0]" in result.evidence
-        assert result.missing == ("creatinine result dated 2026-10-23 to 2026-11-20",)
+        assert result.missing == ("creatinine dated 2026-10-23 to 2026-11-20",)
 
 
 def test_window_length_comes_from_the_protocol(doc, with_lab, amended) -> None:
@@ -250,7 +250,7 @@ def test_glucocorticoid_exposure_is_the_highest_entry(check, doc) -> None:
     ("change", "missing_item"),
     [
         (lambda d: d["treatments"][1].pop("dose_mg_per_day"), "daily dose of prednisone (treatments[1])"),
-        (lambda d: d["patient"].pop("weight_kg"), "current weight"),
+        (lambda d: d["patient"].pop("weight_kg"), "weight"),
         (lambda d: d.pop("treatments"), "treatment history"),
     ],
 )
@@ -433,7 +433,7 @@ def test_creatinine_uln_limit(check, doc, with_lab, value: float, uln: float, st
     result = check(doc, "I06b")
     assert result.status is status
     if status is Status.MISSING:
-        assert result.missing == ("weight for creatinine clearance",)
+        assert result.missing == ("weight for Cockcroft-Gault creatinine clearance",)
 
 
 @pytest.mark.parametrize(("weight", "status"), [(86.4, Status.MET), (86.5, Status.MET), (86.3, Status.NOT_MET)])
@@ -446,14 +446,14 @@ def test_creatinine_clearance_limit_when_creatinine_is_high(
     with_lab(doc, "creatinine", value=2.0, unit="mg/dL", uln=0.9)
     result = check(doc, "I06b")
     assert result.status is status
-    assert "= 2.22 x ULN 0.9 (limit 2.0)" in result.evidence
+    assert "= 2.22 x ULN 0.9 (maximum 2.0 x ULN)" in result.evidence
 
 
 def test_renal_evidence_shows_both_numbers(check, doc) -> None:
     result = check(doc, "I06b")
     assert result.evidence == (
-        "creatinine 70 umol/L (labs[0], 2026-11-05) = 0.83 x ULN 84 (limit 2.0); "
-        "CrCl (140 - 41) x 58 kg / (72 x 0.79 mg/dL) x 0.85 = 85.6 mL/min (limit 60)"
+        "creatinine 70 umol/L (labs[0], 2026-11-05) = 0.83 x ULN 84 (maximum 2.0 x ULN); "
+        "Cockcroft-Gault creatinine clearance (140 - 41) x 58 kg / (72 x 0.79 mg/dL) x 0.85 = 85.6 mL/min (minimum 60)"
     )
     assert result.uses == ("labs[0]", "patient.date_of_birth", "patient.weight_kg", "patient.sex")
 
@@ -542,7 +542,7 @@ def test_bilirubin_limit_by_gilbert_flag(
     result = check(doc, "I06d")
     assert result.status is status
     if status is Status.MISSING:
-        assert result.missing == ("whether the patient has gilbert syndrome",)
+        assert result.missing == ("whether the patient has Gilbert syndrome",)
 
 
 def test_bilirubin_in_mg_dl_is_judged_against_its_own_uln(check, doc, with_lab) -> None:

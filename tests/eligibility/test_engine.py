@@ -29,7 +29,9 @@ def test_output_json_has_the_documented_shape(run, doc) -> None:
     }
     assert set(output) == {"protocol", "protocol_version", "overall", "criteria", "missing"}
     for criterion in output["criteria"]:
-        assert set(criterion) == {"code", "status", "evidence", "uses", "missing"}
+        # today's keys, plus the structured evidence (docs/facts-format.md)
+        assert set(criterion) == {"code", "status", "evidence", "uses", "missing", "type", "evidence_items",
+                                  "missing_items"}
         assert criterion["evidence"]
     assert output["criteria"][7]["uses"] == ["labs[0]", "patient.date_of_birth", "patient.weight_kg", "patient.sex"]
 
@@ -67,7 +69,7 @@ def test_missing_list_says_what_is_still_needed(run, doc) -> None:
     evaluation = run(doc)
     assert evaluation.overall is Overall.INCOMPLETE
     assert evaluation.missing == (
-        "I06a: echocardiography dated 2026-11-02 to 2026-11-20",
+        "I06a: LVEF dated 2026-11-02 to 2026-11-20",
         "I08: investigator decision: Meets apheresis or venous blood collection standards",
     )
     assert evaluation.to_dict()["missing"] == list(evaluation.missing)

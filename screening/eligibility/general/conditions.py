@@ -155,6 +155,13 @@ def _measurement_value(params: Mapping[str, Any], scope: Scope) -> Finding:
                    uses=[reading.ref])
 
 
+def need_attribute(code: str, scope: Scope) -> Message:
+    """What to ask for an attribute not recorded: a yes/no one is a question about the patient."""
+    attribute = scope.protocol.catalogue.attributes.get(code)
+    boolean = attribute is not None and attribute.type.value == "boolean"
+    return message("need.flag" if boolean else "need.value", item=code)
+
+
 def _number_attribute(code: str, scope: Scope) -> float | Finding:
     item = scope.protocol.catalogue.attributes[code]
     ref = f"patient.{code}"
@@ -187,10 +194,10 @@ def _derived_value(params: Mapping[str, Any], scope: Scope) -> Finding:
     creatinine = scope.protocol.catalogue.labs["creatinine"]
     mg_dl = canonical if creatinine.canonical_unit == "mg/dL" else canonical / CREATININE_UMOL_PER_MG_DL
     attributes = scope.facts.attributes
-    uses = [lab.ref, "patient.date_of_birth", "patient.sex"]
+    uses = [lab.ref, "patient.date_of_birth", *(["patient.weight_kg"] if name == "cockcroft_gault" else []),
+            "patient.sex"]
     weight: float | None = None
     if name == "cockcroft_gault":
-        uses.append("patient.weight_kg")
         if attributes.get("weight_kg") is not None:
             checked = _number_attribute("weight_kg", scope)
             if isinstance(checked, Finding):
@@ -324,7 +331,7 @@ def attribute(params: Mapping[str, Any], scope: Scope) -> Finding:
     ref = f"patient.{code}"
     if given is None:
         return finding(Truth.MISSING, message("value.not_recorded", item=code), uses=[ref],
-                       needed=[message("need.value", item=code)])
+                       needed=[need_attribute(code, scope)])
     return finding(holds(given in params["accepted"]), message("attribute.value", item=code, value=_shown(given)),
                    uses=[ref])
 
@@ -352,7 +359,7 @@ def screening_dates(scope: Scope) -> list[tuple[str, str, date]]:
     facts = scope.facts
     dated = [(f"{r.ref}.collected_on", r.test, r.on) for r in facts.labs if r.source != HISTORY]
     dated += [(f"{r.ref}.collected_on", r.test, r.on) for r in facts.qualitative if r.source != HISTORY]
-    dated += [(f"{r.ref}.measured_on", r.item, r.on) for r in facts.measurements if r.source != HISTORY]
+    dated += [(f"{r.ref}.{r.date_key}", r.item, r.on) for r in facts.measurements if r.source != HISTORY]
     dated += [(f"{r.ref}.assessed_on", r.instrument, r.on) for r in facts.instruments
               if r.on is not None and INSTRUMENTS[r.instrument].dated]
     return dated
@@ -485,6 +492,7 @@ def _dose(params, scope, selected, what) -> Finding:
                 doubtful.append(finding(Truth.REVIEW, message(
                     "medication.dose_implausible", what=what, drug=t.drug, dose=num(t.dose_mg_per_day),
                     conversion=conversion, result=num(round(amount, 6)), ref=t.ref, low=num(limits.low),
+                    unit="mg prednisone/day" if equivalent else "mg/day",
                     high=num(limits.high)), uses=[t.ref], needed=[message("need.check", item=t.drug, ref=t.ref)]))
     weight = None
     uses = ["patient.weight_kg"] if per_kg else []

@@ -60,6 +60,7 @@ class MeasurementRecord:
     unit: str = ""
     flags: Mapping[str, bool | None] = field(default_factory=dict)
     source: str = "screening"
+    date_key: str = "measured_on"  # the key its date stands under (today's `echo` says performed_on)
 
 
 @dataclass(frozen=True)
@@ -272,7 +273,7 @@ class _Reader:
             ref=path, item=code,
             value=read_number(self.required(obj, value_key, path), f"{path}.{value_key}"),
             on=read_date(self.required(obj, date_key, path), f"{path}.{date_key}"),
-            unit=item.unit, flags=MappingProxyType(flags),
+            unit=item.unit, flags=MappingProxyType(flags), date_key=date_key,
         )
 
     def instruments(self, obj: Mapping[str, Any]) -> tuple[InstrumentRecord, ...]:

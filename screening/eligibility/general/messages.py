@@ -28,7 +28,7 @@ TEMPLATES: Mapping[str, str] = MappingProxyType(
         "window.span": gettext_noop("{start} to {end}"),
         "window.until": gettext_noop("up to {end}"),
         "record.none": gettext_noop("no {item} in the window {window}"),
-        "record.none_no_window": gettext_noop("no {item}: consent {consent} is after the evaluation date {evaluated}"),
+        "record.none_no_window": gettext_noop("no {item}: no window: consent {consent} is after the evaluation date {evaluated}"),
         "record.rejected": gettext_noop("{ref} dated {date} is not valid: {why}"),
         "why.before_consent": gettext_noop("before consent {consent}"),
         "why.after_evaluation": gettext_noop("after the evaluation date {evaluated}"),
@@ -37,6 +37,7 @@ TEMPLATES: Mapping[str, str] = MappingProxyType(
         "need.record": gettext_noop("{item} dated {window}"),
         "need.record_after_consent": gettext_noop("{item} dated on or after consent, once consent precedes the evaluation"),
         "need.value": gettext_noop("{item}"),
+        "need.flag": gettext_noop("whether the patient has {item}"),
         "need.check": gettext_noop("check of the {item} value and unit ({ref})"),
         "need.review_same_day": gettext_noop("investigator review of the same-day results {refs}"),
         # values
@@ -90,7 +91,7 @@ TEMPLATES: Mapping[str, str] = MappingProxyType(
         "consent.none": gettext_noop("no consent recorded"),
         "consent.signed": gettext_noop("consent signed {signed} by {signer} on ICF {icf}"),
         "consent.withdrawn": gettext_noop("withdrawn on {withdrawn}"),
-        "consent.after_evaluation": gettext_noop("consent {signed} is after the evaluation date {evaluated}"),
+        "consent.after_evaluation": gettext_noop("no window: consent {signed} is after the evaluation date {evaluated}"),
         "consent.not_approved": gettext_noop("ICF {icf} is not approved (approved: {approved})"),
         "consent.early": gettext_noop("dated before consent: {records}"),
         "consent.ok": gettext_noop("not withdrawn; {count} screening records dated on or after it"),
@@ -108,7 +109,7 @@ TEMPLATES: Mapping[str, str] = MappingProxyType(
         "medication.dose": gettext_noop("{what}: {dose} mg/day {drug} ({ref}){conversion} = {result} {unit} ({bound} {limit})"),
         "medication.no_dose_drug": gettext_noop("{what}: none ({bound} {limit} {unit})"),
         "medication.no_dose": gettext_noop("{what}: no daily dose recorded"),
-        "medication.dose_implausible": gettext_noop("{what} {drug} {dose} mg/day{conversion} = {result} mg/day ({ref}) is outside the plausible range {low}-{high} mg/day: check the value and its unit"),
+        "medication.dose_implausible": gettext_noop("{what} {drug} {dose} mg/day{conversion} = {result} {unit} ({ref}) is outside the plausible range {low}-{high} {unit}: check the value and its unit"),
         "need.dose": gettext_noop("daily dose of {drug} ({ref})"),
         "need.reference_date": gettext_noop("the consent date"),
         "until.evaluation": gettext_noop("evaluation"),
@@ -211,7 +212,8 @@ def render(msg: Message, translate: Translate = str, name_of: NameOf = str) -> s
         elif key in _WORD_KEYS and isinstance(value, str) and value in WORDS:
             value = translate(value)
         params[key] = value
-    return translate(TEMPLATES[msg.id]).format(**params)
+    # A percentage is written against its number (62%), every other unit after a space.
+    return translate(TEMPLATES[msg.id]).format(**params).replace(" %", "%")
 
 
 def render_all(messages: tuple[Message, ...], translate: Translate = str, name_of: NameOf = str) -> str:
