@@ -1,8 +1,9 @@
-"""The trial protocol as data: criteria with their thresholds, drug lists, lab units, reminder schedules.
+"""The engine's first protocol format (MC-1-50's bespoke criterion kinds), and what both formats share.
 
-A protocol amendment changes `trial/protocols/<id>.toml`, not Python. Loading is strict (unknown keys,
-unknown criterion kinds, missing thresholds and wrong types are all refused, naming the key), because a
-typo in a threshold name must stop the portal at start-up rather than quietly evaluate without it.
+A file of the first format (no `format = 2`) is validated here, strictly (unknown keys, unknown criterion
+kinds, missing thresholds and wrong types are all refused, naming the key), then read as the general format
+(`first_format.py`): protocol versions stored before the general format keep evaluating. The dose levels,
+reminder schedules, lab specifications and drug lists defined here are shared with the general format.
 """
 
 from __future__ import annotations
@@ -19,11 +20,77 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from .toml_tables import ParamType, ProtocolError, Table as _Table, choice as _choice, is_number as _is_number
-from .facts import LAB_UNITS, ContraceptionMethod, DrugClass, LabTest, Sex
+from .results import ExclusionCriteriaStatus
+from .toml_tables import ParamType, ProtocolError
+from .toml_tables import Table as _Table
+from .toml_tables import choice as _choice
+from .toml_tables import is_number as _is_number
 
 LANGUAGES = ("en", "zh-hans")
 RITUXIMAB = "rituximab"
+
+
+# The first format's vocabulary: the tests, classes and methods its bespoke kinds know.
+
+
+class Sex(StrEnum):
+    FEMALE = "female"
+    MALE = "male"
+
+
+class LabTest(StrEnum):
+    CREATININE = "creatinine"
+    ALT = "alt"
+    AST = "ast"
+    TOTAL_BILIRUBIN = "total_bilirubin"
+
+
+class SerologyTest(StrEnum):
+    ANA = "ana"
+    ANTI_DSDNA = "anti_dsdna"
+
+
+class Outcome(StrEnum):
+    """A qualitative test result."""
+
+    POSITIVE = "positive"
+    NEGATIVE = "negative"
+
+
+class DrugClass(StrEnum):
+    ANTIMALARIAL = "antimalarial"
+    GLUCOCORTICOID = "glucocorticoid"
+    IMMUNOSUPPRESSANT = "immunosuppressant"
+    BIOLOGIC = "biologic"
+
+
+class Specimen(StrEnum):
+    SERUM = "serum"
+    URINE = "urine"
+
+
+class ContraceptionMethod(StrEnum):
+    IUD = "iud"
+    IMPLANT = "implant"
+    IUS = "ius"
+    VASECTOMISED_PARTNER = "vasectomised_partner"
+    COMBINED_HORMONAL = "combined_hormonal"
+    PROGESTOGEN_ONLY = "progestogen_only"
+    ABSTINENCE = "abstinence"
+    BARRIER = "barrier"
+    SAFE_PERIOD = "safe_period"
+
+
+LAB_UNITS = ("umol/L", "mg/dL", "U/L")
+
+# Attestation keys screening-facts.md defines; other true/false/null keys are kept too, so a protocol's
+# attestation-kind exclusion criteria can ask for keys this module has never heard of.
+KNOWN_ATTESTATIONS = (
+    "no_serious_mental_disorder",
+    "apheresis_suitable",
+    "contraception_agreed",
+    "no_gamete_donation_agreed",
+)
 
 
 @dataclass(frozen=True)
@@ -37,7 +104,7 @@ class KindSpec:
 
 _N, _I, _S = ParamType.NUMBER, ParamType.INTEGER, ParamType.STRING
 
-# The criterion kinds the engine implements (criteria.RULES has one function per key).
+# The first format's criterion kinds (first_format.py writes each as general kinds).
 CRITERION_KINDS: Mapping[str, KindSpec] = MappingProxyType(
     {
         "consent": KindSpec({}, {"approved_icf_versions": ParamType.STRING_LIST}),
@@ -69,11 +136,6 @@ CRITERION_KINDS: Mapping[str, KindSpec] = MappingProxyType(
         "pregnancy_contraception": KindSpec({}),
     }
 )
-
-
-class ExclusionCriteriaStatus(StrEnum):
-    PROVIDED = "provided"
-    NOT_PROVIDED = "not_provided"  # the public record gives none; the sponsor has not supplied them yet
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, ngettext
 
 from screening.eligibility import Evaluation, Status
-from screening.eligibility.engine import overall_status
+from screening.eligibility.results import overall_status
 
 # The English words; the page, the stored signature and the PDF use them in the signer's language.
 MEANINGS = {

@@ -66,7 +66,7 @@ def test_window_length_comes_from_the_protocol(doc, with_lab, amended) -> None:
     doc["consent"]["signed_on"] = "2026-10-01"
     with_lab(doc, "creatinine", collected_on="2026-10-22")
     protocol = amended(("screening_window_days = 28", "screening_window_days = 29"))
-    assert evaluate(parse_facts(doc), protocol).result("I06b").status is Status.MET
+    assert evaluate(parse_facts(doc, protocol), protocol).result("I06b").status is Status.MET
 
 
 def test_newest_lab_in_window_is_used(check, doc) -> None:
@@ -142,11 +142,11 @@ def test_consent_after_the_evaluation_date_is_not_met(check, doc) -> None:
 
 def test_unapproved_icf_version_is_not_met_when_the_protocol_lists_versions(doc, amended) -> None:
     protocol = amended(('kind = "consent"', 'kind = "consent"\napproved_icf_versions = ["2.0"]'))
-    result = evaluate(parse_facts(doc), protocol).result("I01")
+    result = evaluate(parse_facts(doc, protocol), protocol).result("I01")
     assert result.status is Status.NOT_MET
     assert "ICF 1.0 is not approved" in result.evidence
     doc["consent"]["icf_version"] = "2.0"
-    assert evaluate(parse_facts(doc), protocol).result("I01").status is Status.MET
+    assert evaluate(parse_facts(doc, protocol), protocol).result("I01").status is Status.MET
 
 
 # -- I02 age ------------------------------------------------------------------------------------------------
@@ -285,7 +285,7 @@ def test_refractory_needs_each_drug_class(check, doc, index: int, replacement: d
 def test_rituximab_counts_when_the_protocol_says_so(doc, amended) -> None:
     doc["treatments"][4]["drug"] = "rituximab"
     protocol = amended(("rituximab_counts_as_biologic = false", "rituximab_counts_as_biologic = true"))
-    assert evaluate(parse_facts(doc), protocol).result("I03b").status is Status.MET
+    assert evaluate(parse_facts(doc, protocol), protocol).result("I03b").status is Status.MET
 
 
 def _short_history(doc: dict, start: str, stop: str | None = None) -> None:
@@ -510,7 +510,7 @@ def test_relaxed_alt_limit_only_with_liver_involvement(
     protocol = amended(("alt_ast_relaxed_uln = 3.0", "alt_ast_relaxed_uln = 5.0"))
     doc["patient"]["liver_involvement"] = liver_involvement
     with_lab(doc, "alt", value=value, uln=40.0)
-    assert evaluate(parse_facts(doc), protocol).result("I06c").status is status
+    assert evaluate(parse_facts(doc, protocol), protocol).result("I06c").status is status
 
 
 def test_demo_relaxed_limit_equals_the_normal_one(check, doc, with_lab) -> None:

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from screening.eligibility import Evaluation, Overall, Status, evaluate, load_protocol_text, parse_facts
-from screening.eligibility.engine import overall_status
+from screening.eligibility.results import overall_status
 
 CODES = ["I01", "I02", "I03a", "I03b", "I04", "I05", "I06a", "I06b", "I06c", "I06d", "I06e", "I07", "I08", "I09"]
 
@@ -103,10 +103,10 @@ def test_exclusion_criteria_are_evaluated_once_provided(protocol_text: str, doc)
         'attestation = "no_active_infection"\n',
     )
     protocol = load_protocol_text(text)
-    assert evaluate(parse_facts(doc), protocol).result("E01").status is Status.NEEDS_REVIEW
+    assert evaluate(parse_facts(doc, protocol), protocol).result("E01").status is Status.NEEDS_REVIEW
     doc["attestations"]["no_active_infection"] = True
-    evaluation = evaluate(parse_facts(doc), protocol)
+    evaluation = evaluate(parse_facts(doc, protocol), protocol)
     assert evaluation.result("E01").status is Status.MET
     assert evaluation.overall is Overall.ELIGIBLE
     doc["attestations"]["no_active_infection"] = False
-    assert evaluate(parse_facts(doc), protocol).overall is Overall.NOT_ELIGIBLE
+    assert evaluate(parse_facts(doc, protocol), protocol).overall is Overall.NOT_ELIGIBLE

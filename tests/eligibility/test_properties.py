@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from screening.eligibility import FactsError, Overall, Status, evaluate, parse_facts
 from screening.eligibility.calculators import EULAR_ACR_2019_CRITERIA, SLEDAI_2K_WEIGHTS
-from screening.eligibility.facts import LAB_UNITS, ContraceptionMethod
+from screening.eligibility.protocol import LAB_UNITS, ContraceptionMethod
 
 days = st.dates(min_value=date(2026, 9, 1), max_value=date(2026, 12, 31)).map(date.isoformat)
 maybe_bool = st.none() | st.booleans()
@@ -108,7 +108,7 @@ _REF = re.compile(r"^(\w+)(?:\[(\d+)\])?(?:\.\w+)?$")
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(facts_documents)
 def test_evaluation_never_raises_and_overall_agrees(protocol, document: dict[str, Any]) -> None:
-    evaluation = evaluate(parse_facts(document), protocol)
+    evaluation = evaluate(parse_facts(document, protocol), protocol)
     statuses = [result.status for result in evaluation.criteria]
     if Status.NOT_MET in statuses:
         assert evaluation.overall is Overall.NOT_ELIGIBLE
@@ -145,7 +145,7 @@ def test_junk_in_any_section_is_refused_only_with_facts_error(
 ) -> None:
     document[section] = junk
     try:
-        facts = parse_facts(document)
+        facts = parse_facts(document, protocol)
     except FactsError as error:
         assert error.key.split(".")[0].split("[")[0] in (section, "evaluated_on")
         return

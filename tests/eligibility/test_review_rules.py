@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from screening.eligibility import Status, load_protocol_text
-from screening.eligibility.criteria.base import decisive
+from screening.eligibility.numbers import decisive
 from screening.eligibility.protocol import ProtocolError
 
 

@@ -66,7 +66,7 @@ def test_evidence_renders_from_its_structure_in_the_readers_language(mc_1_50):
     doc["consent"]["signed_on"] = "2026-11-25"  # after the evaluation date: no window
     late = evaluate(parse_facts(doc, protocol), protocol)
     assert "无超声心动图" not in rendered(late.result("I06a").details, protocol, "zh-hans")
-    assert "无左心室射血分数：知情同意 2026-11-25 晚于评估日期 2026-11-20" in rendered(
+    assert "无左心室射血分数：无窗口期：知情同意 2026-11-25 晚于评估日期 2026-11-20" in rendered(
         late.result("I06a").details, protocol, "zh-hans")
     evaluation = evaluate(parse_facts(json.loads(ELIGIBLE_FEMALE.read_text(encoding="utf-8")), protocol), protocol)
     renal = rendered(evaluation.result("I06b").details, protocol, "zh-hans")

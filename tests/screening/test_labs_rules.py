@@ -7,12 +7,9 @@ from decimal import Decimal
 import pytest
 
 from screening.eligibility import load_protocol_file
-from screening.eligibility.facts import LabTest, Outcome as EngineOutcome, SerologyTest, Specimen as EngineSpecimen
+from screening.models.attestations import AttestationQuestion
 from screening.models.labs import LabTestCode, Outcome, SerologyTestCode, Specimen
 from screening.models.treatments import DrugClass
-from screening.eligibility.facts import DrugClass as EngineDrugClass
-from screening.models.attestations import AttestationQuestion
-from screening.eligibility.facts import KNOWN_ATTESTATIONS
 from screening.records import rules
 
 PROTOCOL = load_protocol_file("trial/protocols/mc-1-50.toml")
@@ -21,14 +18,16 @@ BILIRUBIN = PROTOCOL.lab_tests["total_bilirubin"]
 ALT = PROTOCOL.lab_tests["alt"]
 
 
-def test_model_codes_are_the_engines_codes():
-    """The facts builder copies codes verbatim, so they must be the facts document's."""
-    assert set(LabTestCode.values) == {t.value for t in LabTest}
-    assert set(SerologyTestCode.values) == {t.value for t in SerologyTest}
-    assert set(Outcome.values) == {o.value for o in EngineOutcome}
-    assert set(Specimen.values) == {s.value for s in EngineSpecimen}
-    assert set(DrugClass.values) == {c.value for c in EngineDrugClass}
-    assert set(KNOWN_ATTESTATIONS) <= set(AttestationQuestion.values)
+def test_model_codes_are_the_catalogues_codes():
+    """The facts builder copies codes verbatim, so MC-1-50's entry forms must store the catalogue's codes."""
+    catalogue = PROTOCOL.catalogue
+    assert set(LabTestCode.values) == set(catalogue.labs)
+    assert set(SerologyTestCode.values) | {"pregnancy_test"} == set(catalogue.qualitative)
+    assert all(set(Outcome.values) == set(catalogue.qualitative[t].results) for t in catalogue.qualitative)
+    assert set(Specimen.values) == set(catalogue.qualitative["pregnancy_test"].specimens)
+    assert set(DrugClass.values) == catalogue.dictionary.classes
+    questions = {"no_serious_mental_disorder", "apheresis_suitable", "contraception_agreed", "no_gamete_donation_agreed"}
+    assert questions <= set(AttestationQuestion.values) and questions <= set(catalogue.questions)
 
 
 @pytest.mark.parametrize(

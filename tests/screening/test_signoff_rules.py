@@ -13,7 +13,7 @@ from screening.signoff import rules
 
 
 def evaluation(*results: CriterionResult) -> Evaluation:
-    from screening.eligibility.engine import overall_status
+    from screening.eligibility.results import overall_status
 
     return Evaluation("MC-1-50", "1.0", dt.date(2026, 11, 20), overall_status([r.status for r in results]),
                       results, next(iter(ExclusionCriteriaStatus)))

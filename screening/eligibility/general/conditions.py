@@ -27,7 +27,7 @@ from ..calculators import (
     cockcroft_gault,
 )
 from ..catalogue import LabItem, Limits
-from ..criteria.base import at_least, at_most, decisive, num
+from ..numbers import at_least, at_most, decisive, num
 from ..instruments import INSTRUMENTS
 from .facts import HISTORY, LabRecord, TreatmentRecord, answer_ref
 from .messages import Message, message

@@ -17,8 +17,7 @@ import itertools
 import math
 from collections.abc import Callable
 
-from ..criteria.base import CriterionResult, Status
-from ..engine import Evaluation, overall_status
+from ..results import CriterionResult, Evaluation, Status, overall_status
 from . import conditions
 from .facts import GeneralFacts
 from .messages import Message, message, render, render_all

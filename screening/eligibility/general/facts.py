@@ -159,11 +159,15 @@ class _Reader:
             raise FactsError(f"{path}.{key}", "required")
         return value
 
-    def code(self, obj: Mapping[str, Any], key: str, path: str, known: Mapping[str, Any] | tuple, what: str) -> str:
+    def code(self, obj: Mapping[str, Any], key: str, path: str, known: Mapping[str, Any] | tuple,
+             what: str = "") -> str:
+        """A code of the catalogue (`what` names the kind of item) or one of a fixed set of choices."""
         value = self.required(obj, key, path)
         if not isinstance(value, str) or value not in known:
             listed = ", ".join(repr(code) for code in known) or "none"
-            raise FactsError(f"{path}.{key}", f"unknown {what} {_show(value)} (the protocol's: {listed})")
+            if what:
+                raise FactsError(f"{path}.{key}", f"unknown {what} {_show(value)} (the protocol's: {listed})")
+            raise FactsError(f"{path}.{key}", f"expected one of {listed}, got {_show(value)}")
         return value
 
     @staticmethod
@@ -198,14 +202,14 @@ class _Reader:
             elif item.type is AttributeType.DATE:
                 attributes[code] = read_date(raw, path)
             else:
-                attributes[code] = self.code(obj, code, "patient", item.choices, code.replace("_", " "))
+                attributes[code] = self.code(obj, code, "patient", item.choices)
         return MappingProxyType(attributes)
 
     def consent(self, value: Any) -> Consent | None:
         if value is None:
             return None
         obj = _object(value, "consent")
-        signer = self.code(obj, "signer", "consent", tuple(s.value for s in Signer), "signer")
+        signer = self.code(obj, "signer", "consent", tuple(s.value for s in Signer))
         withdrawn = obj.get("withdrawn_on")
         return Consent(
             signed_on=read_date(self.required(obj, "signed_on", "consent"), "consent.signed_on"),
@@ -235,11 +239,11 @@ class _Reader:
     def qualitative(self, obj: Mapping[str, Any], path: str) -> QualitativeRecord:
         test = self.code(obj, "test", path, self.catalogue.qualitative, "qualitative test")
         item = self.catalogue.qualitative[test]
-        result = self.code(obj, "result", path, item.results, f"result of {test}")
+        result = self.code(obj, "result", path, item.results)
         titer = obj.get("titer")
         specimen = obj.get("specimen", "")
         if specimen and item.specimens:
-            specimen = self.code(obj, "specimen", path, item.specimens, "specimen")
+            specimen = self.code(obj, "specimen", path, item.specimens)
         return QualitativeRecord(
             ref=path, test=test, result=result,
             on=read_date(self.required(obj, "collected_on", path), f"{path}.collected_on"),

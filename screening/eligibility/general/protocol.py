@@ -32,13 +32,13 @@ from ..instruments import INSTRUMENTS
 from ..protocol import (
     DoseLevels,
     DrugLists,
-    ExclusionCriteriaStatus,
     LabSpec,
     Plausibility,
     Reminders,
     load_dose_levels,
     load_reminders,
 )
+from ..results import ExclusionCriteriaStatus
 from ..toml_tables import ProtocolError, Table, choice
 
 FORMAT = 2
