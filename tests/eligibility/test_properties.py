@@ -8,7 +8,8 @@ import re
 from datetime import date
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from screening.eligibility import FactsError, Overall, Status, evaluate, parse_facts
 from screening.eligibility.calculators import EULAR_ACR_2019_CRITERIA, SLEDAI_2K_WEIGHTS

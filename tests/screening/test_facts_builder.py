@@ -14,14 +14,14 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from screening.eligibility import parse_facts
-from trial.protocol_versions import protocol_of
 from screening.evaluation import evaluate_eligibility
 from screening.facts_builder import build_facts
 from screening.models import Attestation, AttestationQuestion, LabResult, RecordStatus, Treatment
 from screening.records.kinds import KINDS
 from screening.records.selectors import attestation_history, records_by_kind
-from tests.screening.records_setup import consent, post_ok, reference_ranges
 from tests.examples import ELIGIBLE_FEMALE
+from tests.screening.records_setup import consent, post_ok, reference_ranges
+from trial.protocol_versions import protocol_of
 
 EXAMPLE = ELIGIBLE_FEMALE
 EVALUATED_ON = dt.date(2026, 11, 20)

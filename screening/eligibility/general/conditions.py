@@ -27,8 +27,8 @@ from ..calculators import (
     cockcroft_gault,
 )
 from ..catalogue import LabItem, Limits
-from ..numbers import at_least, at_most, decisive, num
 from ..instruments import INSTRUMENTS
+from ..numbers import at_least, at_most, decisive, num
 from .facts import HISTORY, LabRecord, TreatmentRecord, answer_ref
 from .messages import Message, message
 from .scope import Finding, Scope, Truth, finding, holds, no_record
