@@ -6,8 +6,8 @@ published worked examples (tests/eligibility/test_instruments.py); the cut-off a
 
 - a score (SLEDAI-2K): the recorded items give a number, dated by its assessment;
 - a classification (2019 EULAR/ACR, ACR 1997, SLICC 2012): the recorded criteria classify or not, ever;
-- a derived value (Cockcroft-Gault, CKD-EPI 2021): computed from catalogue items (creatinine, sex, age,
-  weight), read by a `value` criterion like a lab value.
+- a derived value (Cockcroft-Gault, CKD-EPI 2021, body mass index): computed from catalogue items
+  (creatinine, sex, age, weight, height), read by a `value` criterion like a lab value.
 """
 
 from __future__ import annotations
@@ -133,5 +133,7 @@ INSTRUMENTS: Mapping[str, Instrument] = MappingProxyType(
                                       needs=(*_RENAL, ("attributes", "weight_kg")), unit="mL/min"),
         "ckd_epi_2021": Instrument("ckd_epi_2021", "CKD-EPI 2021 eGFR", "derived", needs=_RENAL,
                                    unit="mL/min/1.73 m2"),
+        "bmi": Instrument("bmi", "body mass index", "derived",
+                          needs=(("attributes", "weight_kg"), ("attributes", "height_cm")), unit="kg/m2"),
     }
 )

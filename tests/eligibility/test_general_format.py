@@ -21,7 +21,7 @@ effective_date = 2026-01-01
 screening_window_days = 28
 
 [catalogue]
-instruments = ["sledai_2k"]
+instruments = ["sledai_2k", "bmi"]
 [catalogue.labs.hemoglobin]
 name = { en = "hemoglobin", "zh-hans" = "血红蛋白" }
 loinc = "718-7"
@@ -53,6 +53,11 @@ name = { en = "weight", "zh-hans" = "体重" }
 type = "number"
 unit = "kg"
 plausible = { min = 25, max = 300 }
+[catalogue.attributes.height_cm]
+name = { en = "height", "zh-hans" = "身高" }
+type = "number"
+unit = "cm"
+plausible = { min = 100, max = 230 }
 [catalogue.attributes.smoker]
 name = { en = "smoker", "zh-hans" = "吸烟" }
 type = "boolean"
@@ -107,6 +112,20 @@ drugs = ["rituximab"]
 months = 6
 before = "consent"
 
+[inclusion.BMI]
+name = { en = "BMI 18.5 to 35", "zh-hans" = "BMI 18.5-35" }
+kind = "value"
+item = "bmi"
+min = 18.5
+max = 35
+
+[inclusion.STABLE]
+name = { en = "On a glucocorticoid for at least 4 weeks", "zh-hans" = "糖皮质激素治疗至少 4 周" }
+kind = "medication"
+measure = "ongoing_since"
+classes = ["glucocorticoid"]
+days = 28
+
 [exclusion.HBV]
 name = { en = "Excluded if HBsAg positive", "zh-hans" = "排除：HBsAg 阳性" }
 kind = "qualitative"
@@ -127,7 +146,7 @@ def protocol(criteria: str = CRITERIA, catalogue: str = CATALOGUE):
 def facts(**changes: Any) -> dict[str, Any]:
     doc = {
         "evaluated_on": "2026-11-20",
-        "patient": {"date_of_birth": "1980-06-01", "weight_kg": 60, "smoker": False},
+        "patient": {"date_of_birth": "1980-06-01", "weight_kg": 60, "height_cm": 165, "smoker": False},
         "consent": {"signed_on": "2026-11-01", "signer": "patient", "icf_version": "1"},
         "labs": [{"test": "hemoglobin", "value": 11.0, "unit": "g/dL", "collected_on": "2026-11-10"}],
         "qualitative": [
@@ -229,6 +248,27 @@ def test_evidence_is_structured_and_names_the_arithmetic() -> None:
     assert "hemoglobin 11 g/dL = 110.00 g/L" in result.evidence
 
 
+@pytest.mark.parametrize(("weight", "height", "status"), [(60, 165, "met"), (50, 165, "not_met"),
+                                                          (95.2, 165, "met"), (95.3, 165, "not_met"),
+                                                          (60, 1.65, "needs_review"), (60, None, "missing")])
+def test_body_mass_index_from_weight_and_height(weight, height, status) -> None:
+    """60 kg / 1.65 m^2 = 22.0; 50 kg: 18.37 < 18.5; 95.2 kg: 34.97; 95.3 kg: 35.004 > 35; a height in metres
+    is outside the height's plausibility limits."""
+    patient = {"date_of_birth": "1980-06-01", "weight_kg": weight, "smoker": False}
+    if height is not None:
+        patient["height_cm"] = height
+    assert statuses(facts(patient=patient))["BMI"] == status
+
+
+@pytest.mark.parametrize(("started", "stopped", "status"), [("2026-10-23", None, "met"), ("2026-10-24", None, "not_met"),
+                                                            ("2026-01-01", "2026-11-01", "not_met")])
+def test_an_ongoing_treatment_started_long_enough_ago(started, stopped, status) -> None:
+    """Evaluated 2026-11-20: 28 days before is 2026-10-23; a stopped treatment is not ongoing."""
+    doc = facts(treatments=[{"drug": "prednisone", "started_on": started, "stopped_on": stopped,
+                             "dose_mg_per_day": 10}])
+    assert statuses(doc)["STABLE"] == status
+
+
 # -- strict loading -------------------------------------------------------------------------------------------
 
 BROKEN = [
@@ -258,8 +298,8 @@ def test_a_malformed_criterion_is_refused_naming_the_key(good: str, bad: str, ke
 
 CATALOGUE_BROKEN = [
     ('units = { "g/L" = 1.0, "g/dL" = 10.0 }', 'units = { "g/dL" = 10.0 }', "catalogue.labs.hemoglobin.canonical_unit"),
-    ('instruments = ["sledai_2k"]', 'instruments = ["sledai_3k"]', "catalogue.instruments[0]"),
-    ('instruments = ["sledai_2k"]', 'instruments = ["cockcroft_gault"]', "catalogue.labs.creatinine"),
+    ('instruments = ["sledai_2k", "bmi"]', 'instruments = ["sledai_3k"]', "catalogue.instruments[0]"),
+    ('instruments = ["sledai_2k", "bmi"]', 'instruments = ["cockcroft_gault"]', "catalogue.labs.creatinine"),
     ('synonyms = ["MP"]', 'synonyms = ["prednisone"]', "catalogue.drugs.methylprednisolone.synonyms[0]"),
     ('prednisone = { classes = ["glucocorticoid"], prednisone_factor = 1.0 }',
      'prednisone = { classes = ["glucocorticoid"] }', "catalogue.drugs.prednisone.prednisone_factor"),

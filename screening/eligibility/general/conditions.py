@@ -184,9 +184,27 @@ def _attribute_value(params: Mapping[str, Any], scope: Scope) -> Finding:
                                       limit=str(limit)), uses=[f"patient.{code}"])
 
 
+def _bmi(params: Mapping[str, Any], scope: Scope) -> Finding:
+    """Weight / height^2 from the patient's attributes; an implausible input is named, not used."""
+    inputs = {}
+    for code in ("weight_kg", "height_cm"):
+        checked = _number_attribute(code, scope)
+        if isinstance(checked, Finding):
+            return checked
+        inputs[code] = checked
+    height_m = inputs["height_cm"] / 100
+    result = inputs["weight_kg"] / height_m ** 2
+    ok, word, limit = _within(result, params, "min", "max")
+    return finding(holds(ok), message("derived.bmi", item="bmi", weight=num(inputs["weight_kg"]), height=num(height_m),
+                                      result=decisive(result, limit, 1), bound=_bound(word), limit=str(limit)),
+                   uses=["patient.weight_kg", "patient.height_cm"])
+
+
 def _derived_value(params: Mapping[str, Any], scope: Scope) -> Finding:
     """Cockcroft-Gault or CKD-EPI 2021 from the newest creatinine; the inputs' problems come first."""
     name = params["item"]
+    if name == "bmi":
+        return _bmi(params, scope)
     reading = lab_reading("creatinine", scope)
     if isinstance(reading, Finding):
         return reading
@@ -528,5 +546,20 @@ def _dose(params, scope, selected, what) -> Finding:
     return finding(holds(ok), shown, uses=uses)
 
 
-_MEASURES = {"ever": _ever, "within": _exposure_within, "none_within": _exposure_within,
+def _ongoing_since(params, scope, selected, what) -> Finding:
+    """A selected treatment ongoing on the evaluation date that started at least N days or calendar months
+    before it: a stable background therapy ("on a stable dose for at least 4 weeks" with a dose limit)."""
+    on = scope.evaluated_on
+    if "days" in params:
+        latest, span = on - timedelta(days=params["days"]), f"{params['days']} days"
+    else:
+        latest, span = add_months(on, -params["months"]), f"{params['months']} months"
+    ongoing = [(t, d) for t, d in selected if t.stopped_on is None or t.stopped_on >= on]
+    long_enough = sorted({d.name for t, d in ongoing if t.started_on <= latest})
+    return finding(holds(bool(long_enough)), message(
+        "medication.ongoing_since", what=what, span=span, latest=latest.isoformat(), on=on.isoformat(),
+        found=", ".join(long_enough) or message("none")))
+
+
+_MEASURES = {"ever": _ever, "ongoing_since": _ongoing_since, "within": _exposure_within, "none_within": _exposure_within,
              "distinct_count": _distinct_count, "duration": _duration, "dose": _dose}

@@ -56,6 +56,7 @@ TEMPLATES: Mapping[str, str] = MappingProxyType(
         "bound.max": gettext_noop("maximum"),
         # derived values
         "derived.cockcroft_gault": gettext_noop("{item} (140 - {age}) x {weight} kg / (72 x {scr} mg/dL){female} = {result} mL/min ({bound} {limit})"),
+        "derived.bmi": gettext_noop("{item}: {weight} kg / ({height} m)^2 = {result} kg/m2 ({bound} {limit})"),
         "derived.ckd_epi_2021": gettext_noop("{item}: age {age}, {sex}, creatinine {scr} mg/dL ({ref}, {date}) = {result} mL/min/1.73 m2 ({bound} {limit})"),
         "derived.not_computable": gettext_noop("{item} not computable (no {absent})"),
         "derived.need_input": gettext_noop("{input} for {item}"),
@@ -103,6 +104,7 @@ TEMPLATES: Mapping[str, str] = MappingProxyType(
         "medication.future": gettext_noop("not counted: {ref} {drug} starts after the evaluation date"),
         "medication.ever": gettext_noop("{what}: {found}"),
         "medication.within": gettext_noop("{what} within {span} before {reference} {on} ({since} to {on}): {found}"),
+        "medication.ongoing_since": gettext_noop("{what} ongoing on {on} and started at least {span} before it (on or before {latest}): {found}"),
         "medication.count": gettext_noop("{what}: {found} = {count} (minimum {limit})"),
         "medication.duration": gettext_noop("duration: {start} to {end} ({until}) = {months} calendar months (minimum {limit})"),
         "medication.no_duration": gettext_noop("duration: no counted treatment (minimum {limit} months)"),

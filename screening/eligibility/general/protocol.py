@@ -62,7 +62,7 @@ KINDS: Mapping[str, tuple[str, ...]] = MappingProxyType(
         "not": ("of",),
     }
 )
-MEASURES = ("ever", "within", "none_within", "distinct_count", "dose", "duration")
+MEASURES = ("ever", "within", "none_within", "distinct_count", "dose", "duration", "ongoing_since")
 
 
 @dataclass(frozen=True)
@@ -427,6 +427,7 @@ class _Reader:
             "ever": (), "within": ("days", "months", "before"), "none_within": ("days", "months", "before"),
             "distinct_count": ("min_count",), "duration": ("min_months",),
             "dose": ("min", "max", "equivalent", "per_kg", "current", "dose_plausible"),
+            "ongoing_since": ("days", "months"),
         }[measure]
         for key in KINDS["medication"][3:]:
             if key in entry.data and key not in allowed:
@@ -438,6 +439,11 @@ class _Reader:
             params[unit] = entry.integer(unit, minimum=0)
             params["before"] = choice(entry.string("before", default="evaluation"), entry.key("before"),
                                       ("evaluation", "consent"))
+        elif measure == "ongoing_since":
+            if ("days" in entry.data) == ("months" in entry.data):
+                raise ProtocolError(entry.path, "give either days or months")
+            unit = "days" if "days" in entry.data else "months"
+            params[unit] = entry.integer(unit, minimum=0)
         elif measure == "distinct_count":
             params["min_count"] = entry.integer("min_count", minimum=1)
         elif measure == "duration":
