@@ -22,7 +22,7 @@ from .general.engine import evaluate_general
 from .general.facts import GeneralFacts, parse_general_facts
 from .general.protocol import GeneralProtocol, is_general, load_general
 from .results import CriterionResult, Evaluation, Overall, Status
-from .toml_tables import ProtocolError
+from .toml_tables import ProtocolError, read_protocol_file
 
 # The protocol as the engine and the portal read it, whichever format its file is in.
 Protocol = GeneralProtocol
@@ -41,11 +41,8 @@ def load_protocol_text(text: str, source: str = "protocol") -> Protocol:
 
 
 def load_protocol_file(path: str | Path) -> Protocol:
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ProtocolError(str(path), f"cannot read protocol file: {getattr(exc, 'strerror', None) or exc}") from None
-    return load_protocol_text(text, source=str(path))
+    """A protocol file in either format; an unreadable file is a `ProtocolError` naming the path."""
+    return load_protocol_text(read_protocol_file(path), source=str(path))
 
 
 def parse_facts(doc: Any, protocol: Protocol) -> Facts:

@@ -20,8 +20,9 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from .catalogue import Limits
 from .results import ExclusionCriteriaStatus
-from .toml_tables import ParamType, ProtocolError
+from .toml_tables import ParamType, ProtocolError, read_protocol_file
 from .toml_tables import Table as _Table
 from .toml_tables import choice as _choice
 from .toml_tables import is_number as _is_number
@@ -147,17 +148,6 @@ class Criterion:
 
 
 @dataclass(frozen=True)
-class Limits:
-    """Plausibility limits of a number, inclusive: outside them it is more likely mis-entered than true."""
-
-    low: float
-    high: float
-
-    def contains(self, value: float) -> bool:
-        return self.low <= value <= self.high
-
-
-@dataclass(frozen=True)
 class LabSpec:
     test: str
     canonical_unit: str
@@ -267,11 +257,7 @@ class Protocol:
 
 def load_protocol_file(path: str | Path) -> Protocol:
     """Read and validate a protocol TOML file. An unreadable file is a `ProtocolError` naming the path."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ProtocolError(str(path), f"cannot read protocol file: {getattr(exc, 'strerror', None) or exc}") from None
-    return load_protocol_text(text, source=str(path))
+    return load_protocol_text(read_protocol_file(path), source=str(path))
 
 
 def load_protocol_text(text: str, source: str = "protocol") -> Protocol:

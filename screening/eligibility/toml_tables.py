@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from pathlib import Path
 from typing import Any
 
 
@@ -21,6 +22,14 @@ class ProtocolError(ValueError):
         super().__init__(f"{key}: {message}")
         self.key = key
         self.message = message
+
+
+def read_protocol_file(path: str | Path) -> str:
+    """A protocol file's text; an unreadable file is a `ProtocolError` naming the path."""
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ProtocolError(str(path), f"cannot read protocol file: {getattr(exc, 'strerror', None) or exc}") from None
 
 
 class ParamType(StrEnum):
