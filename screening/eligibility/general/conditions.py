@@ -328,11 +328,11 @@ def age(params: Mapping[str, Any], scope: Scope) -> Finding:
                        needed=[message("need.value", item=what) for what in absent])
     years = age_in_years(born, on)
     ok = years >= params.get("min_years", 0) and years <= params.get("max_years", years)
-    bounds = [f"minimum {params['min_years']}" for _ in [0] if "min_years" in params]
-    bounds += [f"maximum {params['max_years']}" for _ in [0] if "max_years" in params]
+    bounds = tuple(message("bound.years", bound=_bound(word), limit=params[key])
+                   for word, key in (("min", "min_years"), ("max", "max_years")) if key in params)
     return finding(holds(ok), message("age.years", born=born.isoformat(), years=years, on=on.isoformat(),
                                       on_what=message("age.on_consent" if on_consent else "age.on_evaluation"),
-                                      limits=", ".join(bounds)), uses=uses)
+                                      limits=bounds), uses=uses)
 
 
 def _shown(answer: Any) -> Any:

@@ -53,6 +53,7 @@ TEMPLATES: Mapping[str, str] = MappingProxyType(
         "value.flag_missing": gettext_noop("{item} {value} {unit} ({ref}, {date}): {flag} not recorded"),
         "value.not_recorded": gettext_noop("{item} not recorded"),
         "bound.min": gettext_noop("minimum"),
+        "bound.years": gettext_noop("{bound} {limit}"),
         "bound.max": gettext_noop("maximum"),
         # derived values
         "derived.cockcroft_gault": gettext_noop("{item} (140 - {age}) x {weight} kg / (72 x {scr} mg/dL){female} = {result} mL/min ({bound} {limit})"),
@@ -208,7 +209,7 @@ def render(msg: Message, translate: Translate = str, name_of: NameOf = str) -> s
         if isinstance(value, Message):
             value = render(value, translate, name_of)
         elif isinstance(value, tuple) and value and isinstance(value[0], Message):
-            value = {"ways": " | ", "accepted": ", "}.get(key, "; ").join(render(v, translate, name_of) for v in value)
+            value = {"ways": " | ", "accepted": ", ", "limits": ", "}.get(key, "; ").join(render(v, translate, name_of) for v in value)
         elif key in ("item", "input", "method") and isinstance(value, str):
             value = name_of(value)
         elif key in _WORD_KEYS and isinstance(value, str) and value in WORDS:
