@@ -74,6 +74,7 @@ class LabItem(Item):
     plausible: Limits = Limits(0, 0)
     uln: bool = False  # a ULN (the site's upper limit of normal) is recorded with each value
     uln_plausible: Limits | None = None  # canonical unit
+    lln: bool = False  # an LLN (the site's lower limit of normal) is recorded with each value
 
     def limits_in(self, unit: str) -> Limits:
         return self.plausible.scaled(self.units[unit])
@@ -236,7 +237,7 @@ def _common(code: str, entry: Table) -> dict:
 
 
 def _lab(code: str, entry: Table) -> LabItem:
-    entry.allow(*_COMMON, "canonical_unit", "units", "plausible", "uln", "uln_plausible")
+    entry.allow(*_COMMON, "canonical_unit", "units", "plausible", "uln", "uln_plausible", "lln")
     units_table = entry.table("units")
     units = {unit: units_table.number(unit, positive=True) for unit in units_table.keys()}
     canonical = entry.string("canonical_unit")
@@ -252,7 +253,8 @@ def _lab(code: str, entry: Table) -> LabItem:
     if uln_plausible is not None and (not uln or uln_plausible.low <= 0):
         raise ProtocolError(entry.key("uln_plausible"), "needs uln = true and a minimum greater than 0")
     return LabItem(**_common(code, entry), canonical_unit=canonical, units=MappingProxyType(units),
-                   plausible=plausible, uln=uln, uln_plausible=uln_plausible)
+                   plausible=plausible, uln=uln, uln_plausible=uln_plausible,
+                   lln=entry.boolean("lln", default=False))
 
 
 def _qualitative(code: str, entry: Table) -> QualitativeItem:

@@ -342,3 +342,100 @@ def test_facts_naming_what_the_catalogue_lacks_are_refused_with_the_key(change, 
     with pytest.raises(FactsError) as refused:
         parse_facts(facts(**change), protocol())
     assert refused.value.key == key
+
+
+# -- spans of time, LLN, score exclusions ------------------------------------------------------------------------
+
+EXTRA_CATALOGUE = CATALOGUE.replace('''[catalogue.attributes.smoker]''', '''[catalogue.attributes.sle_diagnosed_on]
+name = { en = "SLE diagnosis date", "zh-hans" = "SLE 诊断日期" }
+type = "date"
+[catalogue.labs.c3]
+name = { en = "C3", "zh-hans" = "补体 C3" }
+canonical_unit = "g/L"
+units = { "g/L" = 1.0, "mg/dL" = 0.01 }
+plausible = { min = 0.05, max = 5 }
+lln = true
+[catalogue.attributes.smoker]''')
+
+EXTRA_CRITERIA = '''
+[inclusion.DURATION]
+name = { en = "SLE for at least 24 weeks", "zh-hans" = "SLE 病程至少 24 周" }
+kind = "time_since"
+item = "sle_diagnosed_on"
+min_weeks = 24
+before = "consent"
+
+[inclusion.LOW_C3]
+name = { en = "C3 below the LLN", "zh-hans" = "C3 低于正常值下限" }
+kind = "not"
+of = { kind = "value", item = "c3", min_lln = 1.0 }
+
+[inclusion.CLINICAL_SLEDAI]
+name = { en = "Clinical SLEDAI-2K >= 4 (without serology)", "zh-hans" = "临床 SLEDAI-2K >= 4（不计血清学）" }
+kind = "instrument"
+instrument = "sledai_2k"
+min_score = 4
+exclude = ["low_complement", "increased_dna_binding"]
+
+[inclusion.VACCINE]
+name = { en = "No live vaccine in the 4 weeks before consent", "zh-hans" = "知情同意前 4 周内未接种活疫苗" }
+kind = "medication"
+measure = "none_within"
+classes = ["b_cell_depleting"]
+weeks = 4
+before = "consent"
+'''
+
+
+def extra_statuses(**changes: Any) -> dict[str, str]:
+    p = load_protocol_text(EXTRA_CATALOGUE + EXTRA_CRITERIA)
+    doc = {
+        "evaluated_on": "2026-11-20",
+        "patient": {"date_of_birth": "1980-06-01", "sle_diagnosed_on": "2026-05-17"},
+        "consent": {"signed_on": "2026-11-01", "signer": "patient", "icf_version": "1"},
+        "labs": [{"test": "c3", "value": 0.6, "unit": "g/L", "lln": 0.9, "collected_on": "2026-11-10"}],
+        "instruments": {"sledai_2k": {"assessed_on": "2026-11-10",
+                                      "descriptors": ["arthritis", "low_complement", "increased_dna_binding"]}},
+        "treatments": [{"drug": "rituximab", "started_on": "2026-10-01", "stopped_on": "2026-10-03"}],
+    }
+    doc.update(changes)
+    return {r.code: r.status.value for r in evaluate(parse_facts(doc, p), p).criteria}
+
+
+def test_time_since_a_date_in_weeks_before_consent() -> None:
+    """Consent 2026-11-01; 24 weeks (168 days) before is 2026-05-17."""
+    assert extra_statuses()["DURATION"] == "met"
+    later = {"date_of_birth": "1980-06-01", "sle_diagnosed_on": "2026-05-18"}
+    assert extra_statuses(patient=later)["DURATION"] == "not_met"
+    assert extra_statuses(patient={"date_of_birth": "1980-06-01"})["DURATION"] == "missing"
+
+
+@pytest.mark.parametrize(("value", "unit", "status"), [(0.6, "g/L", "met"), (0.9, "g/L", "not_met"),
+                                                       (95, "mg/dL", "not_met"), (85, "mg/dL", "met")])
+def test_a_value_against_the_lln_recorded_with_it(value, unit, status) -> None:
+    """The value against the LLN recorded with it, in the value's unit: 0.6 / 0.9 g/L is below 1 x LLN, 0.9 is
+    not; 95 / 90 mg/dL is not, 85 / 90 is."""
+    lln = 0.9 if unit == "g/L" else 90
+    labs = [{"test": "c3", "value": value, "unit": unit, "lln": lln, "collected_on": "2026-11-10"}]
+    assert extra_statuses(labs=labs)["LOW_C3"] == status
+
+
+def test_an_lln_the_catalogue_records_is_required_in_the_facts() -> None:
+    with pytest.raises(FactsError) as refused:
+        extra_statuses(labs=[{"test": "c3", "value": 0.6, "unit": "g/L", "collected_on": "2026-11-10"}])
+    assert refused.value.key == "labs[0].lln"
+
+
+def test_a_score_without_the_descriptors_the_criterion_excludes() -> None:
+    """arthritis 4 counts; low complement and increased DNA binding (2 + 2) are excluded: 4 >= 4."""
+    assert extra_statuses()["CLINICAL_SLEDAI"] == "met"
+    only_serology = {"sledai_2k": {"assessed_on": "2026-11-10", "descriptors": ["low_complement", "increased_dna_binding"]}}
+    assert extra_statuses(instruments=only_serology)["CLINICAL_SLEDAI"] == "not_met"
+
+
+def test_a_washout_in_weeks() -> None:
+    """Consent 2026-11-01; 4 weeks before is 2026-10-04: a treatment stopped on or after it is inside."""
+    treatments = [{"drug": "rituximab", "started_on": "2026-09-01", "stopped_on": "2026-10-04"}]
+    assert extra_statuses(treatments=treatments)["VACCINE"] == "not_met"
+    treatments[0]["stopped_on"] = "2026-10-03"
+    assert extra_statuses(treatments=treatments)["VACCINE"] == "met"

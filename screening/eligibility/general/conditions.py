@@ -47,6 +47,16 @@ def _within(value: float, params: Mapping[str, Any], low: str, high: str) -> tup
     return True, "min", params[low]
 
 
+def span_start(reference: date, span: tuple[str, int]) -> tuple[date, Message]:
+    """The date `span` (unit, count) before `reference`, and the span as the protocol wrote it."""
+    unit, count = span
+    if unit == "months":
+        start = add_months(reference, -count)
+    else:
+        start = reference - timedelta(days=count * (7 if unit == "weeks" else 1))
+    return start, message(f"span.{unit}", count=count)
+
+
 def _bound(word: str) -> Message:
     return message(f"bound.{word}")
 
@@ -113,6 +123,14 @@ def _lab_value(params: Mapping[str, Any], scope: Scope) -> Finding:
         multiple = lab.value / lab.uln
         ok, word, limit = _within(multiple, params, "min_uln", "max_uln")
         return finding(holds(ok), message("value.uln", **shown, multiple=decisive(multiple, limit), uln=num(lab.uln),
+                                          bound=_bound(word), limit=str(limit)), uses=[lab.ref])
+    if "min_lln" in params or "max_lln" in params:
+        if lab.lln is None:
+            return finding(Truth.MISSING, message("value.lln_missing", **shown), uses=[lab.ref],
+                           needed=[message("need.check", item=code, ref=lab.ref)])
+        multiple = lab.value / lab.lln
+        ok, word, limit = _within(multiple, params, "min_lln", "max_lln")
+        return finding(holds(ok), message("value.lln", **shown, multiple=decisive(multiple, limit), lln=num(lab.lln),
                                           bound=_bound(word), limit=str(limit)), uses=[lab.ref])
     ok, word, limit = _within(canonical, params, "min", "max")
     if lab.unit == item.canonical_unit:
@@ -289,7 +307,8 @@ def instrument(params: Mapping[str, Any], scope: Scope) -> Finding:
         record = pick.record
     else:
         record = records[-1]
-    outcome = spec.judge(record.codes, record.flags, params)
+    excluded = params.get("exclude", ())
+    outcome = spec.judge(tuple(c for c in record.codes if c not in excluded), record.flags, params)
     terms = " + ".join(f"{code} {points}" for code, points in outcome.breakdown) or "none"
     score = num(outcome.score)
     if outcome.missing:
@@ -333,6 +352,27 @@ def age(params: Mapping[str, Any], scope: Scope) -> Finding:
     return finding(holds(ok), message("age.years", born=born.isoformat(), years=years, on=on.isoformat(),
                                       on_what=message("age.on_consent" if on_consent else "age.on_evaluation"),
                                       limits=bounds), uses=uses)
+
+
+def time_since(params: Mapping[str, Any], scope: Scope) -> Finding:
+    """A date attribute (diagnosis, last flare) at least and/or at most a span before the reference date."""
+    code = params["item"]
+    ref = f"patient.{code}"
+    given = scope.facts.attributes.get(code)
+    reference = scope.evaluated_on if params["before"] == "evaluation" else scope.consent_on
+    if given is None or reference is None:
+        what = code if given is None else "consent_date"
+        return finding(Truth.MISSING, message("value.not_recorded", item=what), uses=[ref],
+                       needed=[message("need.value", item=what)])
+    checks, texts = [], []
+    for bound in ("min", "max"):
+        if bound in params:
+            start, span = span_start(reference, params[bound])
+            checks.append(given <= start if bound == "min" else given >= start)
+            texts.append(message(f"time.{bound}", span=span, start=start.isoformat()))
+    return finding(holds(all(checks)), message("time.since", item=code, date=given.isoformat(),
+                                               reference=params["before"], on=reference.isoformat(),
+                                               limits=tuple(texts)), uses=[ref])
 
 
 def _shown(answer: Any) -> Any:
@@ -445,10 +485,7 @@ def _exposure_within(params, scope, selected, what) -> Finding:
     reference = scope.evaluated_on if params["before"] == "evaluation" else scope.consent_on
     if reference is None:
         return finding(Truth.MISSING, message("consent.none"), needed=[message("need.reference_date")])
-    if "days" in params:
-        since, span = reference - timedelta(days=params["days"]), f"{params['days']} days"
-    else:
-        since, span = add_months(reference, -params["months"]), f"{params['months']} months"
+    since, span = span_start(reference, params["span"])
     exposed = sorted({drug.name for t, drug in selected
                       if t.started_on <= reference and (t.stopped_on is None or t.stopped_on >= since)})
     truth = holds(bool(exposed)) if params["measure"] == "within" else holds(not exposed)
@@ -550,10 +587,7 @@ def _ongoing_since(params, scope, selected, what) -> Finding:
     """A selected treatment ongoing on the evaluation date that started at least N days or calendar months
     before it: a stable background therapy ("on a stable dose for at least 4 weeks" with a dose limit)."""
     on = scope.evaluated_on
-    if "days" in params:
-        latest, span = on - timedelta(days=params["days"]), f"{params['days']} days"
-    else:
-        latest, span = add_months(on, -params["months"]), f"{params['months']} months"
+    latest, span = span_start(on, params["span"])
     ongoing = [(t, d) for t, d in selected if t.stopped_on is None or t.stopped_on >= on]
     long_enough = sorted({d.name for t, d in ongoing if t.started_on <= latest})
     return finding(holds(bool(long_enough)), message(

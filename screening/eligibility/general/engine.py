@@ -35,6 +35,7 @@ LEAVES: dict[str, Callable] = {
     "instrument": conditions.instrument,
     "age": conditions.age,
     "attribute": conditions.attribute,
+    "time_since": conditions.time_since,
     "medication": conditions.medication,
     "question": conditions.question,
     "consent": conditions.consent,

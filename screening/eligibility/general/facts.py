@@ -38,6 +38,7 @@ class LabRecord:
     uln: float | None
     on: date
     source: str = "screening"
+    lln: float | None = None
 
 
 @dataclass(frozen=True)
@@ -227,6 +228,9 @@ class _Reader:
         uln = obj.get("uln")
         if uln is None and item.uln:
             raise FactsError(f"{path}.uln", "required: the protocol records a ULN with every value of this test")
+        lln = obj.get("lln")
+        if lln is None and item.lln:
+            raise FactsError(f"{path}.lln", "required: the protocol records an LLN with every value of this test")
         return LabRecord(
             ref=path, test=test,
             value=read_number(self.required(obj, "value", path), f"{path}.value"),
@@ -234,6 +238,7 @@ class _Reader:
             uln=None if uln is None else read_number(uln, f"{path}.uln"),
             on=read_date(self.required(obj, "collected_on", path), f"{path}.collected_on"),
             source=self.source(obj, path),
+            lln=None if lln is None else read_number(lln, f"{path}.lln", positive=True),
         )
 
     def qualitative(self, obj: Mapping[str, Any], path: str) -> QualitativeRecord:

@@ -25,6 +25,12 @@ def gettext_noop(text: str) -> str:
 TEMPLATES: Mapping[str, str] = MappingProxyType(
     {
         # records and windows
+        "span.days": gettext_noop("{count} days"),
+        "span.weeks": gettext_noop("{count} weeks"),
+        "span.months": gettext_noop("{count} months"),
+        "time.since": gettext_noop("{item} {date}, before {reference} {on} ({limits})"),
+        "time.min": gettext_noop("at least {span}: on or before {start}"),
+        "time.max": gettext_noop("at most {span}: on or after {start}"),
         "window.span": gettext_noop("{start} to {end}"),
         "window.until": gettext_noop("up to {end}"),
         "record.none": gettext_noop("no {item} in the window {window}"),
@@ -46,6 +52,8 @@ TEMPLATES: Mapping[str, str] = MappingProxyType(
         "value.uln_missing": gettext_noop("{item} {value} {unit} ({ref}, {date}): no ULN recorded"),
         "value.uln_implausible": gettext_noop("{item} {value} {unit} ({ref}, {date}): ULN {uln} {unit} is outside the plausible ULN range {low}-{high} {unit}: check the unit and the reference range"),
         "value.uln": gettext_noop("{item} {value} {unit} ({ref}, {date}) = {multiple} x ULN {uln} ({bound} {limit} x ULN)"),
+        "value.lln": gettext_noop("{item} {value} {unit} ({ref}, {date}) = {multiple} x LLN {lln} ({bound} {limit} x LLN)"),
+        "value.lln_missing": gettext_noop("{item} {value} {unit} ({ref}, {date}): no LLN recorded"),
         "value.reading": gettext_noop("{item} {value} {unit} ({ref}, {date}) ({bound} {limit} {unit})"),
         "value.converted": gettext_noop("{item} {value} {unit} = {canonical} {canonical_unit} ({ref}, {date}) ({bound} {limit} {canonical_unit})"),
         "value.attribute": gettext_noop("{item} {value} {unit} ({bound} {limit} {unit})"),
@@ -194,9 +202,10 @@ def message(id_: str, **params: Any) -> Message:
 WORDS = (
     gettext_noop("positive"), gettext_noop("negative"), gettext_noop("detectable"), gettext_noop("undetectable"),
     gettext_noop("indeterminate"), gettext_noop("serum"), gettext_noop("urine"), gettext_noop("female"),
-    gettext_noop("male"), gettext_noop("patient"), gettext_noop("guardian"),
+    gettext_noop("male"), gettext_noop("patient"), gettext_noop("guardian"), gettext_noop("evaluation"),
+    gettext_noop("consent"),
 )
-_WORD_KEYS = ("result", "specimen", "sex", "signer", "accepted")
+_WORD_KEYS = ("result", "specimen", "sex", "signer", "accepted", "reference")
 
 Translate = Callable[[str], str]
 NameOf = Callable[[str], str]

@@ -47,12 +47,14 @@ SAFE_PERIOD = "safe_period"
 # kind -> the parameters it accepts besides `kind`, `window_days` and (at the top) `name`.
 KINDS: Mapping[str, tuple[str, ...]] = MappingProxyType(
     {
-        "value": ("item", "min", "max", "min_uln", "max_uln"),
+        "value": ("item", "min", "max", "min_uln", "max_uln", "min_lln", "max_lln"),
         "qualitative": ("item", "result", "results", "min_titer"),
-        "instrument": ("instrument", "min_score", "max_score", "classified", "min_points"),
+        "instrument": ("instrument", "min_score", "max_score", "classified", "min_points", "exclude"),
         "age": ("min_years", "max_years", "on"),
         "attribute": ("item", "equals", "in"),
-        "medication": ("measure", "drugs", "classes", "days", "months", "before", "min_count", "min", "max",
+        "time_since": ("item", "min_days", "min_weeks", "min_months", "max_days", "max_weeks", "max_months",
+                       "before"),
+        "medication": ("measure", "drugs", "classes", "days", "weeks", "months", "before", "min_count", "min", "max",
                        "equivalent", "per_kg", "current", "dose_plausible", "min_months"),
         "question": ("item", "expect", "in", "unanswered", "confirm"),
         "consent": ("approved_icf_versions",),
@@ -62,6 +64,23 @@ KINDS: Mapping[str, tuple[str, ...]] = MappingProxyType(
         "not": ("of",),
     }
 )
+SPAN_UNITS = ("days", "weeks", "months")
+
+
+def span(entry: Table, prefix: str) -> tuple[str, int]:
+    """A length of time written as exactly one of `<prefix>days`, `<prefix>weeks`, `<prefix>months`:
+    (unit, count), weeks kept as weeks so that the evidence says what the protocol says."""
+    given = [unit for unit in SPAN_UNITS if f"{prefix}{unit}" in entry.data]
+    if len(given) != 1:
+        keys = ", ".join(f"{prefix}{unit}" for unit in SPAN_UNITS)
+        raise ProtocolError(entry.path, f"give exactly one of {keys}")
+    return given[0], entry.integer(f"{prefix}{given[0]}", minimum=0)
+
+
+def _before(entry: Table) -> str:
+    return choice(entry.string("before", default="evaluation"), entry.key("before"), ("evaluation", "consent"))
+
+
 MEASURES = ("ever", "within", "none_within", "distinct_count", "dose", "duration", "ongoing_since")
 
 
@@ -298,17 +317,21 @@ class _Reader:
 
     def _value(self, entry: Table) -> dict[str, Any]:
         code = self._item(entry, "labs", "measurements", "attributes", "derived")
-        keys = ("min", "max", "min_uln", "max_uln")
+        keys = ("min", "max", "min_uln", "max_uln", "min_lln", "max_lln")
         present = [key for key in keys if key in entry.data]
-        uln_keys = [key for key in present if key.endswith("_uln")]
-        if uln_keys:
-            lab = self.catalogue.labs.get(code)
-            if lab is None or not lab.uln:
-                raise ProtocolError(entry.key(uln_keys[0]), f"{code!r} is not a laboratory test recorded with a ULN")
-            if len(uln_keys) != len(present):
-                raise ProtocolError(entry.path, "compare either with values or with multiples of the ULN, not both")
-            bounds = self._bounds(entry, "min_uln", "max_uln")
-        else:
+        bounds = None
+        for limit in ("uln", "lln"):
+            limit_keys = [key for key in present if key.endswith(f"_{limit}")]
+            if limit_keys:
+                lab = self.catalogue.labs.get(code)
+                if lab is None or not getattr(lab, limit):
+                    raise ProtocolError(entry.key(limit_keys[0]),
+                                        f"{code!r} is not a laboratory test recorded with its {limit.upper()}")
+                if len(limit_keys) != len(present):
+                    raise ProtocolError(entry.path, "compare with one of: values, multiples of the ULN, multiples "
+                                                    "of the LLN")
+                bounds = self._bounds(entry, f"min_{limit}", f"max_{limit}")
+        if bounds is None:
             bounds = self._bounds(entry, "min", "max")
         attribute = self.catalogue.attributes.get(code)
         if attribute is not None and attribute.type is not AttributeType.NUMBER:
@@ -346,6 +369,13 @@ class _Reader:
         for key in ("min_score", "max_score"):
             if key in entry.data:
                 params[key] = entry.number(key)
+        if "exclude" in entry.data:
+            if instrument.shape != "score":
+                raise ProtocolError(entry.key("exclude"), f"{name!r} is not a score")
+            excluded = entry.strings("exclude")
+            for i, code in enumerate(excluded):
+                choice(code, f"{entry.key('exclude')}[{i}]", instrument.codes)
+            params["exclude"] = tuple(excluded)
         for key in ("min_points",):
             if key in entry.data:
                 if key not in instrument.params:
@@ -354,6 +384,16 @@ class _Reader:
         if not {"classified", "min_score", "max_score"} & set(params):
             raise ProtocolError(entry.path, "give classified, min_score or max_score")
         return params
+
+    def _time_since(self, entry: Table) -> dict[str, Any]:
+        code = self._item(entry, "attributes")
+        if self.catalogue.attributes[code].type is not AttributeType.DATE:
+            raise ProtocolError(entry.key("item"), f"{code!r} is not a date attribute")
+        bounds = {bound: span(entry, f"{bound}_") for bound in ("min", "max")
+                  if any(f"{bound}_{unit}" in entry.data for unit in SPAN_UNITS)}
+        if not bounds:
+            raise ProtocolError(entry.path, "give a minimum or a maximum time (min_months, max_days, ...)")
+        return {"item": code, **bounds, "before": _before(entry)}
 
     def _need_attribute(self, entry: Table, code: str, kind: str) -> None:
         if code not in self.catalogue.attributes:
@@ -424,26 +464,20 @@ class _Reader:
             raise ProtocolError(entry.path, "name the drugs, the classes or both")
         params: dict[str, Any] = {"measure": measure, "drugs": tuple(resolved), "classes": tuple(classes)}
         allowed = {
-            "ever": (), "within": ("days", "months", "before"), "none_within": ("days", "months", "before"),
+            "ever": (), "within": ("days", "weeks", "months", "before"),
+            "none_within": ("days", "weeks", "months", "before"),
             "distinct_count": ("min_count",), "duration": ("min_months",),
             "dose": ("min", "max", "equivalent", "per_kg", "current", "dose_plausible"),
-            "ongoing_since": ("days", "months"),
+            "ongoing_since": ("days", "weeks", "months"),
         }[measure]
         for key in KINDS["medication"][3:]:
             if key in entry.data and key not in allowed:
                 raise ProtocolError(entry.key(key), f"not a parameter of measure = {measure!r}")
         if measure in ("within", "none_within"):
-            if ("days" in entry.data) == ("months" in entry.data):
-                raise ProtocolError(entry.path, "give either days or months")
-            unit = "days" if "days" in entry.data else "months"
-            params[unit] = entry.integer(unit, minimum=0)
-            params["before"] = choice(entry.string("before", default="evaluation"), entry.key("before"),
-                                      ("evaluation", "consent"))
+            params["span"] = span(entry, "")
+            params["before"] = _before(entry)
         elif measure == "ongoing_since":
-            if ("days" in entry.data) == ("months" in entry.data):
-                raise ProtocolError(entry.path, "give either days or months")
-            unit = "days" if "days" in entry.data else "months"
-            params[unit] = entry.integer(unit, minimum=0)
+            params["span"] = span(entry, "")
         elif measure == "distinct_count":
             params["min_count"] = entry.integer("min_count", minimum=1)
         elif measure == "duration":
