@@ -38,8 +38,8 @@ from django.urls import NoReverseMatch, reverse
 from patients.models import Patient
 from screening.eligibility import Protocol
 from screening.models import (
+    CONTRACEPTION_AGREED,
     Attestation,
-    AttestationQuestion,
     Consent,
     EchoResult,
     EularAcrAssessment,
@@ -221,7 +221,7 @@ def build_facts(patient: Patient, evaluated_on: date, protocol: Protocol | None 
               lambda test: {"specimen": test.specimen, "result": test.result,
                             "collected_on": test.collected_on.isoformat()})
 
-    _add_attestations(patient, doc, sources, preloaded)
+    _add_attestations(patient, doc, sources, preloaded, protocol)
     return BuiltFacts(document=doc, sources=MappingProxyType(sources))
 
 
@@ -245,14 +245,14 @@ def _lab_fact(lab: LabResult, protocol: Protocol | None) -> dict[str, Any]:
     return {"test": lab.test, "value": value, "unit": unit, "uln": uln, "collected_on": lab.collected_on.isoformat()}
 
 
-# Attestation questions that are not in the document's "attestations" object.
-_ELSEWHERE = {
-    AttestationQuestion.INTOLERANT_TO_CONVENTIONAL_THERAPY: "intolerant_to_conventional_therapy",
-    AttestationQuestion.LIVER_INVOLVEMENT: "patient.liver_involvement",
-}
+# Where today's facts document keeps MC-1-50's intolerance question: a top-level key, not an attestation.
+_TOP_LEVEL_QUESTIONS = ("intolerant_to_conventional_therapy",)
 
 
-def _add_attestations(patient: Patient, doc: dict[str, Any], sources: dict[str, Source], preloaded: Preloaded) -> None:
+def _add_attestations(patient: Patient, doc: dict[str, Any], sources: dict[str, Source], preloaded: Preloaded,
+                      protocol: Protocol | None) -> None:
+    """The latest answer to each question: a patient attribute of the catalogue goes in ``patient`` (liver
+    involvement), every other answer in ``attestations``."""
     if preloaded is not None and Attestation in preloaded:
         history = preloaded[Attestation]  # newest first (``attestation_history``)
     else:
@@ -260,18 +260,20 @@ def _add_attestations(patient: Patient, doc: dict[str, Any], sources: dict[str, 
     latest = latest_of(history)
     url = _url("patient_detail", patient.pk)
     url = f"{url}#attestations" if url else None
+    attributes = protocol.catalogue.attributes if protocol is not None else {}
     answers: dict[str, Any] = {}
     for question, attestation in latest.items():
         source = Source.of(attestation, url)
-        ref = _ELSEWHERE.get(question)
-        if ref == "intolerant_to_conventional_therapy":
-            doc[ref] = attestation.answer
-        elif ref == "patient.liver_involvement":
-            doc["patient"]["liver_involvement"] = attestation.answer
+        if question in _TOP_LEVEL_QUESTIONS:
+            doc[question] = attestation.answer
+            ref = question
+        elif question in attributes:
+            doc["patient"][question] = attestation.answer
+            ref = f"patient.{question}"
         else:
             answers[question] = attestation.answer
             ref = f"attestations.{question}"
-            if question == AttestationQuestion.CONTRACEPTION_AGREED and attestation.contraception_method:
+            if question == CONTRACEPTION_AGREED and attestation.contraception_method:
                 answers["contraception_method"] = attestation.contraception_method
                 sources["attestations.contraception_method"] = source
         sources[ref] = source

@@ -1,22 +1,32 @@
 """Screening records, one module per topic. Import models from here (``from screening.models import Consent``)."""
 
-from screening.models.consent import Consent, ICFVersion, Signer, Withdrawal
-from screening.models.records import RecordStatus, ScreeningRecord
-from screening.models.labs import (
-    EchoResult, LabResult, PregnancyTest, ReferenceRange, SerologyResult, Spo2Reading,
-)
 from screening.models.assessments import EularAcrAssessment, SledaiAssessment
-from screening.models.treatments import DrugClass, Treatment
-from screening.models.attestations import Attestation, AttestationQuestion
-from screening.models.signoff import (
-    ENDED_STATUSES, DecisionVerdict, EligibilityDecision, EligibilitySignature, SignatureOutcome, SignatureStatus,
+from screening.models.attestations import CONTRACEPTION_AGREED, Attestation
+from screening.models.consent import Consent, ICFVersion, Signer, Withdrawal
+from screening.models.labs import (
+    EchoResult,
+    LabResult,
+    PregnancyTest,
+    ReferenceRange,
+    SerologyResult,
+    Spo2Reading,
 )
+from screening.models.records import RecordStatus, ScreeningRecord
+from screening.models.signoff import (
+    ENDED_STATUSES,
+    DecisionVerdict,
+    EligibilityDecision,
+    EligibilitySignature,
+    SignatureOutcome,
+    SignatureStatus,
+)
+from screening.models.treatments import DrugClass, Treatment
 
 __all__ = [
     "Consent", "ICFVersion", "Signer", "Withdrawal",
     "RecordStatus", "ScreeningRecord", "EchoResult", "LabResult", "PregnancyTest", "ReferenceRange",
     "SerologyResult", "Spo2Reading", "EularAcrAssessment", "SledaiAssessment", "DrugClass", "Treatment",
-    "Attestation", "AttestationQuestion",
+    "Attestation", "CONTRACEPTION_AGREED",
     "ENDED_STATUSES", "DecisionVerdict", "EligibilityDecision", "EligibilitySignature", "SignatureOutcome",
     "SignatureStatus",
 ]

@@ -14,29 +14,16 @@ from django.utils.translation import gettext_lazy as _
 from patients.models import Patient
 from trial.audit import audited
 
-
-class AttestationQuestion(models.TextChoices):
-    # Values are the facts document's attestation keys (screening-facts.md); the last two feed I03b and I06c.
-    NO_SERIOUS_MENTAL_DISORDER = "no_serious_mental_disorder", _("The candidate has no serious mental disorder")
-    APHERESIS_SUITABLE = "apheresis_suitable", _(
-        "The candidate meets the apheresis / venous blood collection standards"
-    )
-    CONTRACEPTION_AGREED = "contraception_agreed", _(
-        "The candidate agrees to use an accepted contraception method for 1 year after the infusion"
-    )
-    NO_GAMETE_DONATION_AGREED = "no_gamete_donation_agreed", _(
-        "The candidate agrees not to donate eggs or sperm for 1 year after the infusion"
-    )
-    INTOLERANT_TO_CONVENTIONAL_THERAPY = "intolerant_to_conventional_therapy", _(
-        "The candidate is intolerant of conventional therapy (documented)"
-    )
-    LIVER_INVOLVEMENT = "liver_involvement", _("The candidate has liver involvement (lupus hepatitis / infiltration)")
+# The agreement that carries the contraception method; every other question comes from the protocol's
+# catalogue (screening.records.questions), so the column holds the catalogue's code.
+CONTRACEPTION_AGREED = "contraception_agreed"
 
 
 @audited
 class Attestation(models.Model):
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="+")
-    question = models.CharField(_("question"), max_length=40, choices=AttestationQuestion.choices)
+    # A question (or yes/no patient attribute) code of the candidate's protocol catalogue.
+    question = models.CharField(_("question"), max_length=60)
     answer = models.BooleanField(_("answer"))
     # Only with a "yes" to the contraception question: one of the protocol's accepted methods.
     contraception_method = models.CharField(_("contraception method"), max_length=30, blank=True)
@@ -48,7 +35,7 @@ class Attestation(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(contraception_method="")
-                | Q(question=AttestationQuestion.CONTRACEPTION_AGREED, answer=True),
+                | Q(question=CONTRACEPTION_AGREED, answer=True),
                 name="attestation_method_only_with_contraception_agreed",
             ),
             models.CheckConstraint(condition=~Q(contraception_method="safe_period"),
@@ -58,4 +45,4 @@ class Attestation(models.Model):
         triggers = [pgtrigger.Protect(name="attestation_append_only", operation=pgtrigger.Update | pgtrigger.Delete)]
 
     def __str__(self) -> str:
-        return f"{self.get_question_display()}: {_('yes') if self.answer else _('no')}"
+        return f"{self.question}: {_('yes') if self.answer else _('no')}"

@@ -16,10 +16,11 @@ from patients.forms import DateInput, yes_no, yes_no_field
 from patients.models import Patient, Sex
 from screening.eligibility import Protocol
 from screening.eligibility.calculators import EULAR_ACR_2019_CRITERIA, SLEDAI_2K_WEIGHTS
-from screening.models import AttestationQuestion, ScreeningRecord
+from screening.models import CONTRACEPTION_AGREED, ScreeningRecord
 from screening.models.labs import AnaPattern, LabTestCode, LabUnit, Outcome, SerologyTestCode, Specimen
 from screening.records import rules
 from screening.records.kinds import KINDS
+from screening.records.questions import asked_questions
 
 
 def _reason_field(label=_("Reason for the correction")) -> forms.CharField:
@@ -274,7 +275,7 @@ class MarkInErrorForm(forms.Form):
 class AttestationForm(forms.Form):
     """One investigator decision. The method list is the protocol's (the safe period is never on it)."""
 
-    question = forms.ChoiceField(label=_("Question"), choices=AttestationQuestion.choices)
+    question = forms.ChoiceField(label=_("Question"))  # the protocol's questions (screening.records.questions)
     answer = yes_no_field(_("Answer"))
     contraception_method = forms.ChoiceField(label=_("Contraception method (with a yes to contraception)"),
                                              required=False)
@@ -285,6 +286,7 @@ class AttestationForm(forms.Form):
         kwargs.setdefault("auto_id", "id_attestation_%s")
         super().__init__(*args, **kwargs)
         self.protocol = protocol
+        self.fields["question"].choices = [(q.code, q.label) for q in asked_questions(protocol, language)]
         self.fields["contraception_method"].choices = [("", "—")] + [
             (code, names.get(language) or names["en"]) for code, names in protocol.contraception_methods.items()
         ]
@@ -298,7 +300,7 @@ class AttestationForm(forms.Form):
 
     def clean(self) -> dict:
         data = super().clean()
-        if data.get("question") == AttestationQuestion.CONTRACEPTION_AGREED and data.get("answer"):
+        if data.get("question") == CONTRACEPTION_AGREED and data.get("answer"):
             if not data.get("contraception_method") and "contraception_method" not in self.errors:
                 self.add_error("contraception_method", _("Choose the contraception method agreed."))
         elif data.get("contraception_method"):

@@ -6,8 +6,9 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from patients.models import Patient
-from screening.models import Attestation, AttestationQuestion, ReferenceRange, ScreeningRecord
+from screening.models import Attestation, ReferenceRange, ScreeningRecord
 from screening.records.kinds import KINDS
+from screening.records.questions import asked_questions
 from trial.models import Site
 
 
@@ -52,8 +53,12 @@ def latest_of(history: list[Attestation]) -> dict[str, Attestation]:
     return latest
 
 
-def attestation_questions() -> list[tuple[str, str]]:
-    return list(AttestationQuestion.choices)
+def attestation_questions(protocol, language: str, answered=()) -> list[tuple[str, str]]:
+    """(code, label) of the questions the protocol asks, then any answered question a later version no longer
+    asks (its answers stay visible, under their code)."""
+    asked = [(q.code, q.label) for q in asked_questions(protocol, language)]
+    codes = {code for code, _ in asked}
+    return asked + [(code, code) for code in dict.fromkeys(answered) if code not in codes]
 
 
 def reference_ranges_of(sites) -> QuerySet[ReferenceRange]:

@@ -27,14 +27,15 @@ from screening.consent.selectors import first_consent
 from screening.eligibility import Protocol
 from screening.eligibility.calculators import EULAR_ACR_2019_CRITERIA, SLEDAI_2K_WEIGHTS
 from screening.models import (
+    CONTRACEPTION_AGREED,
     Attestation,
-    AttestationQuestion,
     RecordStatus,
     ReferenceRange,
     ScreeningRecord,
 )
 from screening.records import rules
 from screening.records.kinds import KINDS, RecordKind, kind_of
+from screening.records.questions import asked_questions
 from screening.signoff.services import signature_void_if_changed
 from trial.audit import with_reason
 from trial.models import Role, Site
@@ -261,13 +262,14 @@ def attestation_record(
     """Record an investigator's answer; it replaces the previous answer to the question (kept as history)."""
     if not can_attest(acting_user, patient.site):
         raise PermissionDenied
-    if question not in AttestationQuestion.values:
-        raise ValidationError({"question": _("Unknown question %(question)s.") % {"question": repr(question)}})
+    if question not in {q.code for q in asked_questions(protocol_for(patient.site))}:
+        raise ValidationError({"question": _("The protocol asks no question %(question)s.") % {
+            "question": repr(question)}})
     method = contraception_method.strip()
     with transaction.atomic(), pghistory.context(user=acting_user.pk), with_reason(f"attestation {question}"):
         patient = _lock_patient(patient)
         _ensure_consented(patient)
-        if question == AttestationQuestion.CONTRACEPTION_AGREED and answer:
+        if question == CONTRACEPTION_AGREED and answer:
             if not method:
                 raise ValidationError({"contraception_method": _("Choose the contraception method agreed.")})
             if problem := rules.contraception_method_problem(method, protocol_for(patient.site)):

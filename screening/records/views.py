@@ -236,9 +236,11 @@ def attestation_context(patient: Patient, *, can_attest: bool, form: Attestation
         form = AttestationForm(protocol=protocol, language=get_language() or "en")
     history = selectors.attestation_history(patient) if history is None else history
     latest = selectors.latest_of(history)  # the same rows: one query for both
-    questions = [(code, label, latest.get(code)) for code, label in selectors.attestation_questions()]
-    return {"patient": patient, "form": form, "can_attest": can_attest, "questions": questions,
-            "history": history, "protocol": protocol}
+    labels = selectors.attestation_questions(protocol, get_language() or "en", latest)
+    questions = [(code, label, latest.get(code)) for code, label in labels]
+    names = dict(labels)
+    return {"patient": patient, "form": form, "can_attest": can_attest, "questions": questions, "history": history,
+            "history_rows": [(a, names.get(a.question, a.question)) for a in history], "protocol": protocol}
 
 
 @require_http_methods(["GET", "POST"])

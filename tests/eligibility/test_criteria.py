@@ -567,7 +567,7 @@ def test_attestation_true_false_null(check, doc, code: str, key: str, answer: bo
 def test_attestations_absent_need_review(check, doc) -> None:
     del doc["attestations"]
     assert check(doc, "I07").status is Status.NEEDS_REVIEW
-    assert check(doc, "I07").missing == ("investigator decision: No serious mental disorder",)
+    assert check(doc, "I07").missing == ("investigator decision: The candidate has no serious mental disorder",)
 
 
 # -- I09 pregnancy and contraception ------------------------------------------------------------------------

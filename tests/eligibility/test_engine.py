@@ -70,7 +70,7 @@ def test_missing_list_says_what_is_still_needed(run, doc) -> None:
     assert evaluation.overall is Overall.INCOMPLETE
     assert evaluation.missing == (
         "I06a: LVEF dated 2026-11-02 to 2026-11-20",
-        "I08: investigator decision: Meets apheresis or venous blood collection standards",
+        "I08: investigator decision: The candidate meets the apheresis / venous blood collection standards",
     )
     assert evaluation.to_dict()["missing"] == list(evaluation.missing)
 

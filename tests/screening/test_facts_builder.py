@@ -16,11 +16,11 @@ from django.urls import reverse
 from screening.eligibility import parse_facts
 from screening.evaluation import evaluate_eligibility
 from screening.facts_builder import build_facts
-from screening.models import Attestation, AttestationQuestion, LabResult, RecordStatus, Treatment
+from screening.models import Attestation, LabResult, RecordStatus, Treatment
 from screening.records.kinds import KINDS
 from screening.records.selectors import attestation_history, records_by_kind
 from tests.examples import ELIGIBLE_FEMALE
-from tests.screening.records_setup import consent, post_ok, reference_ranges
+from tests.screening.records_setup import consent, post_ok
 from trial.protocol_versions import protocol_of
 
 EXAMPLE = ELIGIBLE_FEMALE
@@ -166,7 +166,7 @@ def test_records_read_by_the_page_give_the_same_facts_as_reading_them_here(
     document, same sources, including a record entered in error, records entered out of date order and an
     attestation answered again (the latest answer counts)."""
     enter_eligible_female(coordinator_a, investigator_a, patient_a, client_of)
-    Attestation.objects.create(patient=patient_a, question=AttestationQuestion.APHERESIS_SUITABLE, answer=False,
+    Attestation.objects.create(patient=patient_a, question="apheresis_suitable", answer=False,
                                recorded_by=investigator_a)
     for value, collected, status in (("95", dt.date(2026, 11, 9), RecordStatus.ENTERED_IN_ERROR),
                                      ("66", dt.date(2026, 11, 3), RecordStatus.ACTIVE)):
