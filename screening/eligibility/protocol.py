@@ -158,6 +158,8 @@ class LabSpec:
     # (a mg/dL ULN of 1.1 recorded as umol/L would make every creatinine look 80 times too high).
     uln_min: float = 0.0
     uln_max: float = math.inf
+    names: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))  # by language
+    loinc: str = ""
 
     def limits_in(self, unit: str) -> Limits:
         """The value's plausibility limits expressed in `unit` (an accepted unit)."""

@@ -1,8 +1,8 @@
 """Laboratory results and the other measured screening findings: serology, echocardiography, SpO2, the
 pregnancy test, and each site's default reference ranges.
 
-Codes (test names, units, outcomes) are the facts document's own (screening-facts.md), so the facts builder
-copies them without translation; ``tests/screening/test_labs_rules.py`` checks they match the engine's.
+Codes (test names, units, outcomes) are the protocol catalogue's own, so the facts builder copies them
+without translation; ``tests/screening/test_labs_rules.py`` checks they match MC-1-50's catalogue.
 """
 
 from __future__ import annotations
@@ -17,19 +17,6 @@ from screening.models.records import ScreeningRecord
 from screening.records.rules import lab_flag
 from trial.audit import audited
 from trial.models import Site
-
-
-class LabTestCode(models.TextChoices):
-    CREATININE = "creatinine", _("Creatinine")
-    ALT = "alt", _("ALT")
-    AST = "ast", _("AST")
-    TOTAL_BILIRUBIN = "total_bilirubin", _("Total bilirubin")
-
-
-class LabUnit(models.TextChoices):
-    UMOL_L = "umol/L", "µmol/L"
-    MG_DL = "mg/dL", "mg/dL"
-    U_L = "U/L", "U/L"
 
 
 class SerologyTestCode(models.TextChoices):
@@ -65,11 +52,11 @@ class ReferenceRange(models.Model):
     a result already entered."""
 
     site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="reference_ranges")
-    test = models.CharField(_("test"), max_length=20, choices=LabTestCode.choices)
+    test = models.CharField(_("test"), max_length=40)  # a laboratory test code of the trial's catalogue
     sex = models.CharField(_("sex"), max_length=10, choices=Sex.choices)
     low = models.DecimalField(_("reference low"), max_digits=10, decimal_places=3, null=True, blank=True)
     high = models.DecimalField(_("reference high (ULN)"), max_digits=10, decimal_places=3)
-    unit = models.CharField(_("unit"), max_length=10, choices=LabUnit.choices)
+    unit = models.CharField(_("unit"), max_length=20)  # one of the catalogue's units for the test
     version = models.PositiveIntegerField(default=1, editable=False)
 
     class Meta:
@@ -84,7 +71,7 @@ class ReferenceRange(models.Model):
 
     def __str__(self) -> str:
         low = f"{self.low:g}" if self.low is not None else ""
-        return f"{self.get_test_display()} ({self.get_sex_display()}): {low}-{self.high:g} {self.unit}"
+        return f"{self.test} ({self.get_sex_display()}): {low}-{self.high:g} {self.unit}"
 
 
 @audited
@@ -92,12 +79,14 @@ class LabResult(ScreeningRecord):
     """One laboratory value, kept as entered (value and unit) with its canonical conversion and the reference
     range it is judged against (in the entered unit)."""
 
-    test = models.CharField(_("test"), max_length=20, choices=LabTestCode.choices)
+    # The catalogue's code and LOINC code of the test, and the unit as entered (one the catalogue accepts).
+    test = models.CharField(_("test"), max_length=40)
+    loinc = models.CharField(_("LOINC code"), max_length=20, blank=True, default="")
     value = models.DecimalField(_("value"), max_digits=10, decimal_places=3)
-    unit = models.CharField(_("unit"), max_length=10, choices=LabUnit.choices)
+    unit = models.CharField(_("unit"), max_length=20)
     # The protocol's canonical unit for the test and the value converted with the protocol's factor.
     value_canonical = models.DecimalField(_("value in canonical unit"), max_digits=14, decimal_places=4)
-    canonical_unit = models.CharField(_("canonical unit"), max_length=10, choices=LabUnit.choices)
+    canonical_unit = models.CharField(_("canonical unit"), max_length=20)
     reference_low = models.DecimalField(_("reference low"), max_digits=10, decimal_places=3, null=True, blank=True)
     reference_high = models.DecimalField(_("reference high (ULN)"), max_digits=10, decimal_places=3)
     collected_on = models.DateField(_("collection date"))
@@ -115,7 +104,7 @@ class LabResult(ScreeningRecord):
 
     def __str__(self) -> str:
         return str(_("%(test)s %(value)s %(unit)s on %(date)s") % {
-            "test": self.get_test_display(), "value": f"{self.value:g}", "unit": self.unit,
+            "test": self.test, "value": f"{self.value:g}", "unit": self.unit,
             "date": self.collected_on.isoformat(),
         })
 

@@ -17,7 +17,7 @@ from patients.models import Patient, Sex
 from screening.eligibility import Protocol
 from screening.eligibility.calculators import EULAR_ACR_2019_CRITERIA, SLEDAI_2K_WEIGHTS
 from screening.models import CONTRACEPTION_AGREED, ScreeningRecord
-from screening.models.labs import AnaPattern, LabTestCode, LabUnit, Outcome, SerologyTestCode, Specimen
+from screening.models.labs import AnaPattern, Outcome, SerologyTestCode, Specimen
 from screening.records import rules
 from screening.records.kinds import KINDS
 from screening.records.questions import asked_questions
@@ -66,9 +66,9 @@ class RecordForm(forms.Form):
 
 class LabResultForm(RecordForm):
     slug = "labs"
-    test = forms.ChoiceField(label=_("Test"), choices=LabTestCode.choices)
+    test = forms.ChoiceField(label=_("Test"))  # the catalogue's laboratory tests
     value = forms.DecimalField(label=_("Value"), max_digits=10, decimal_places=3)
-    unit = forms.ChoiceField(label=_("Unit"), choices=LabUnit.choices)
+    unit = forms.ChoiceField(label=_("Unit"))  # every unit the catalogue accepts; checked per test
     reference_low = forms.DecimalField(label=_("Reference low"), max_digits=10, decimal_places=3, required=False)
     reference_high = forms.DecimalField(
         label=_("Reference high (ULN)"), max_digits=10, decimal_places=3, required=False,
@@ -77,10 +77,8 @@ class LabResultForm(RecordForm):
     collected_on = forms.DateField(label=_("Collection date"), widget=DateInput)
 
     def setup(self) -> None:
-        tests = self.protocol.lab_tests
-        self.fields["test"].choices = [(c, l) for c, l in LabTestCode.choices if c in tests]
-        units = {unit for spec in tests.values() for unit in spec.units}
-        self.fields["unit"].choices = [(c, l) for c, l in LabUnit.choices if c in units]
+        self.fields["test"].choices = lab_test_choices(self.protocol)
+        self.fields["unit"].choices = lab_unit_choices(self.protocol)
 
     def clean(self) -> dict:
         data = super().clean()
@@ -309,17 +307,29 @@ class AttestationForm(forms.Form):
         return data
 
 
+def lab_test_choices(protocol: Protocol) -> list[tuple[str, str]]:
+    """The catalogue's laboratory tests, named in the page's language."""
+    return [(code, rules.lab_label(code, spec)) for code, spec in protocol.lab_tests.items()]
+
+
+def lab_unit_choices(protocol: Protocol) -> list[tuple[str, str]]:
+    units = dict.fromkeys(unit for spec in protocol.lab_tests.values() for unit in spec.units)
+    return [(unit, unit.replace("umol", "µmol")) for unit in units]
+
+
 class ReferenceRangeForm(forms.Form):
     site = forms.ModelChoiceField(label=_("Site"), queryset=None, empty_label=None)
-    test = forms.ChoiceField(label=_("Test"), choices=LabTestCode.choices)
+    test = forms.ChoiceField(label=_("Test"))
     sex = forms.ChoiceField(label=_("Sex"), choices=Sex.choices)
     low = forms.DecimalField(label=_("Reference low"), max_digits=10, decimal_places=3, required=False)
     high = forms.DecimalField(label=_("Reference high (ULN)"), max_digits=10, decimal_places=3)
-    unit = forms.ChoiceField(label=_("Unit"), choices=LabUnit.choices)
+    unit = forms.ChoiceField(label=_("Unit"))
 
-    def __init__(self, *args, sites, correction: bool = False, **kwargs) -> None:
+    def __init__(self, *args, sites, protocol: Protocol, correction: bool = False, **kwargs) -> None:
         kwargs.setdefault("auto_id", "id_range_%s")
         super().__init__(*args, **kwargs)
+        self.fields["test"].choices = lab_test_choices(protocol)
+        self.fields["unit"].choices = lab_unit_choices(protocol)
         self.fields["site"].queryset = sites
         if correction:
             self.fields["reason"] = _reason_field(_("Reason for the change"))

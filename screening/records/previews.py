@@ -99,7 +99,7 @@ def treatment_preview(data: QueryDict | dict, protocol: Protocol, patient: Patie
 def lab_preview(data: QueryDict | dict, protocol: Protocol, patient: Patient) -> dict[str, Any]:
     test, unit = _first(data, "test"), _first(data, "unit")
     spec = protocol.lab_tests.get(test or "")
-    preview: dict[str, Any] = {"test": rules.lab_label(test or ""), "unit": unit}
+    preview: dict[str, Any] = {"test": rules.lab_label(test or "", spec), "unit": unit}
     if spec is None:
         return preview
     default = reference_range_of(patient.site, test, patient.sex)

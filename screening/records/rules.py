@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -45,9 +46,12 @@ def number(value: float | Decimal) -> str:
     return f"{float(value):g}"
 
 
-def lab_label(test: str) -> str:
-    labels = {"creatinine": _("creatinine"), "alt": _("ALT"), "ast": _("AST"), "total_bilirubin": _("total bilirubin")}
-    return labels.get(test, test)
+def lab_label(test: str, spec: LabSpec | None = None) -> str:
+    """The test's name in the page's language, from the protocol's catalogue; its code without one."""
+    if spec is None or not spec.names:
+        return test.replace("_", " ")
+    language = "zh-hans" if (translation.get_language() or "").startswith("zh") else "en"
+    return spec.names.get(language) or spec.names["en"]
 
 
 def unit_problem(test: str, unit: str, spec: LabSpec | None) -> str | None:
@@ -56,7 +60,7 @@ def unit_problem(test: str, unit: str, spec: LabSpec | None) -> str | None:
         return _("The protocol lists no test %(test)s.") % {"test": repr(test)}
     if unit not in spec.units:
         return _("%(unit)s is not accepted for %(test)s; use %(units)s.") % {
-            "unit": unit, "test": lab_label(test), "units": _(" or ").join(spec.units),
+            "unit": unit, "test": lab_label(test, spec), "units": _(" or ").join(spec.units),
         }
     return None
 
@@ -92,7 +96,7 @@ def plausibility_problem(test: str, value: float | Decimal, unit: str, spec: Lab
     return _(
         "%(test)s %(value)s %(unit)s is outside the plausible range %(range)s: check the value and the unit."
     ) % {
-        "test": lab_label(test).capitalize(), "value": number(value), "unit": unit,
+        "test": lab_label(test, spec).capitalize(), "value": number(value), "unit": unit,
         "range": plausible_range_text(unit, spec),
     }
 
@@ -112,7 +116,7 @@ def reference_problems(
         problems["reference_high"] = _(
             "A ULN of %(high)s %(unit)s is outside the plausible range %(range)s for %(test)s."
         ) % {
-            "high": number(high), "unit": unit, "range": plausible_range_text(unit, spec), "test": lab_label(test),
+            "high": number(high), "unit": unit, "range": plausible_range_text(unit, spec), "test": lab_label(test, spec),
         }
     if low is not None and high is not None and low >= high:
         problems["reference_low"] = _("The reference low (%(low)s) must be below the high (%(high)s).") % {

@@ -89,7 +89,7 @@ def _lab_values(patient: Patient, protocol: Protocol, values: dict[str, Any]) ->
     return {
         "test": test, "value": value, "unit": unit,
         "value_canonical": rules.to_canonical(value, unit, spec), "canonical_unit": spec.canonical_unit,
-        "reference_low": low, "reference_high": high, "collected_on": values["collected_on"],
+        "loinc": spec.loinc, "reference_low": low, "reference_high": high, "collected_on": values["collected_on"],
     }
 
 
@@ -100,7 +100,7 @@ def _default_reference(patient: Patient, test: str, unit: str, spec) -> tuple[De
         raise ValidationError({"reference_high": _(
             "Site %(site)s has no default reference range for %(test)s (%(sex)s): enter the reference range of this "
             "result."
-        ) % {"site": patient.site.code, "test": rules.lab_label(test), "sex": patient.get_sex_display().lower()}})
+        ) % {"site": patient.site.code, "test": rules.lab_label(test, spec), "sex": patient.get_sex_display().lower()}})
     if default.unit == unit:
         return default.low, default.high
     low = None if default.low is None else rules.convert_unit(default.low, default.unit, unit, spec)

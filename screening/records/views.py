@@ -26,7 +26,14 @@ from patients.views import patient_for_entry
 from screening.eligibility import Protocol
 from screening.models import Attestation, ReferenceRange, ScreeningRecord
 from screening.records import previews, rules, selectors, services
-from screening.records.forms import FORMS, AttestationForm, MarkInErrorForm, RecordForm, ReferenceRangeForm
+from screening.records.forms import (
+    FORMS,
+    AttestationForm,
+    MarkInErrorForm,
+    RecordForm,
+    ReferenceRangeForm,
+    lab_test_choices,
+)
 from screening.records.kinds import KINDS
 from trial.access import role_required
 from trial.models import Role
@@ -88,7 +95,7 @@ def panel_context(patient: Patient, slug: str, *, can_enter: bool, form: RecordF
         "patient": patient, "kind": kind, "records": records,
         "can_enter": can_enter, "form": form, "editing": editing, "marking": marking, "side_form": side_form,
         "preview": preview, "open_form": open_form or bool(form is not None and form.is_bound),
-        "protocol": protocol,
+        "protocol": protocol, "lab_names": dict(lab_test_choices(protocol)) if slug == "labs" else {},
     }
 
 
@@ -279,7 +286,8 @@ def attestation_new(request: HttpRequest, pk: int) -> HttpResponse:
 def reference_ranges(request: HttpRequest) -> HttpResponse:
     """The default reference ranges of the coordinator's sites, and a form to add one."""
     sites = sites_of(request.user, roles=[Role.COORDINATOR])
-    form = ReferenceRangeForm(request.POST or None, sites=sites)
+    protocol = _protocol_of_sites(sites)
+    form = ReferenceRangeForm(request.POST or None, sites=sites, protocol=protocol)
     if request.method == "POST" and form.is_valid():
         try:
             services.reference_range_save(acting_user=request.user, **form.cleaned_data)
@@ -288,8 +296,16 @@ def reference_ranges(request: HttpRequest) -> HttpResponse:
         else:
             return redirect("reference_ranges")
     return render(request, "screening/records/reference_ranges.html", {
-        "form": form, "ranges": selectors.reference_ranges_of(sites),
+        "form": form, "ranges": selectors.reference_ranges_of(sites), "lab_names": dict(lab_test_choices(protocol)),
     })
+
+
+def _protocol_of_sites(sites) -> Protocol:
+    """The catalogue the coordinator's reference ranges are for: the protocol of their (first) site's trial."""
+    site = sites.select_related("trial").first()
+    if site is None:
+        raise PermissionDenied
+    return services.protocol_for(site)
 
 
 @require_http_methods(["GET", "POST"])
@@ -299,7 +315,8 @@ def reference_range_edit(request: HttpRequest, pk: int) -> HttpResponse:
     reference = get_object_or_404(ReferenceRange.objects.filter(site__in=sites), pk=pk)
     initial = {"site": reference.site, "test": reference.test, "sex": reference.sex, "low": reference.low,
                "high": reference.high, "unit": reference.unit, "version": reference.version}
-    form = ReferenceRangeForm(request.POST or None, sites=sites, correction=True, initial=initial)
+    form = ReferenceRangeForm(request.POST or None, sites=sites, protocol=services.protocol_for(reference.site),
+                              correction=True, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             services.reference_range_save(acting_user=request.user, **form.cleaned_data)

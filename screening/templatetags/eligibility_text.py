@@ -16,6 +16,12 @@ def eligibility_status(status: str) -> str:
     return status_label(str(status))
 
 
+@register.filter
+def label_in(code: str, labels: dict) -> str:
+    """A catalogue code as the page names it (``labels``: code -> name in the page's language)."""
+    return labels.get(code, code) if labels else code
+
+
 # The screening log's funnel stages (screening.signoff.log.FUNNEL_STAGES); the data keeps the English keys.
 FUNNEL_STAGES = {
     "registered": pgettext_lazy("screening funnel", "registered"),

@@ -10,8 +10,8 @@ from django.utils.translation import get_language
 from patients.clock import site_today
 from patients.selectors import can_enter_data
 from screening.checklist import checklist_for
-from screening.records.kinds import KINDS
 from screening.models import Attestation
+from screening.records.kinds import KINDS
 from screening.records.selectors import attestation_history, records_by_kind
 from screening.records.services import can_attest, protocol_for
 from screening.records.views import attestation_context, panel_context

@@ -69,3 +69,56 @@ def test_a_question_the_protocol_does_not_ask_is_refused(protocol_version, patie
                                               {"question": "active_infection", "answer": "no", "comment": ""})
     assert response.status_code == 200
     assert "active_infection" in response.content.decode() and "Select a valid choice" in response.content.decode()
+
+
+# -- a laboratory test the protocol adds -------------------------------------------------------------------------
+
+HEMOGLOBIN = (
+    "[catalogue.qualitative.ana]\n",
+    '[catalogue.labs.hemoglobin]\nname = { en = "hemoglobin", "zh-hans" = "血红蛋白" }\nloinc = "718-7"\n'
+    'canonical_unit = "g/L"\nunits = { "g/L" = 1.0, "g/dL" = 10.0 }\nplausible = { min = 20, max = 250 }\n\n'
+    '[inclusion.I10]\nname = { en = "Hemoglobin >= 90 g/L", "zh-hans" = "血红蛋白 >= 90 g/L" }\nkind = "value"\n'
+    'item = "hemoglobin"\nmin = 90\n\n[catalogue.qualitative.ana]\n',
+)
+
+
+def with_hemoglobin(settings) -> str:
+    text = (settings.BASE_DIR / "trial" / "protocols" / "mc-1-50.toml").read_text(encoding="utf-8")
+    for old, new in (('version = "1"', 'version = "2"'), HEMOGLOBIN):
+        assert old in text
+        text = text.replace(old, new)
+    return text
+
+
+@pytest.mark.parametrize(("value", "unit", "status"), [("8.5", "g/dL", "not_met"), ("9.5", "g/dL", "met"),
+                                                       ("120", "g/L", "met")])
+def test_a_lab_test_the_protocol_adds_is_entered_with_its_units_and_decides(
+        protocol_version, settings, patient_a, coordinator_a, investigator_a, client_of, value, unit, status):
+    enter_eligible(patient_a, coordinator_a, investigator_a)
+    protocol_version_load(text=with_hemoglobin(settings))
+    client = client_of(coordinator_a)
+    day = evaluate_eligibility(patient_a)[0].evaluated_on.isoformat()
+    page = client.get(reverse("screening_record_new", args=[patient_a.pk, "labs"])).content.decode()
+    assert '<option value="hemoglobin">hemoglobin</option>' in page and '<option value="g/dL">' in page
+    response = client.post(reverse("screening_record_new", args=[patient_a.pk, "labs"]), {
+        "test": "hemoglobin", "value": value, "unit": unit, "collected_on": day,
+        # the reference range is entered in the value's unit
+        "reference_low": "115" if unit == "g/L" else "11.5", "reference_high": "150" if unit == "g/L" else "15"})
+    body = response.content.decode()
+    assert response.status_code == 302, [body[i - 300:i + 300] for i in [body.find("invalid-feedback"), body.find("alert-danger")] if i > 0]
+    from screening.models import LabResult
+
+    lab = LabResult.objects.get(test="hemoglobin")
+    assert (lab.loinc, lab.unit, lab.canonical_unit) == ("718-7", unit, "g/L")
+    assert evaluate_eligibility(patient_a)[0].result("I10").status.value == status
+
+
+def test_a_unit_the_catalogue_does_not_accept_for_the_test_is_refused(protocol_version, settings, patient_a,
+                                                                      coordinator_a, investigator_a, client_of):
+    enter_eligible(patient_a, coordinator_a, investigator_a)
+    protocol_version_load(text=with_hemoglobin(settings))
+    response = client_of(coordinator_a).post(reverse("screening_record_new", args=[patient_a.pk, "labs"]), {
+        "test": "hemoglobin", "value": "9", "unit": "U/L", "reference_low": "", "reference_high": "150",
+        "collected_on": evaluate_eligibility(patient_a)[0].evaluated_on.isoformat()})
+    assert response.status_code == 200
+    assert "U/L is not accepted for hemoglobin; use g/L or g/dL." in response.content.decode()

@@ -145,7 +145,7 @@ class GeneralProtocol:
         for code, lab in self.catalogue.labs.items():
             uln = lab.uln_plausible
             specs[code] = LabSpec(code, lab.canonical_unit, lab.units, lab.plausible.low, lab.plausible.high,
-                                  uln.low if uln else 0.0, uln.high if uln else float("inf"))
+                                  uln.low if uln else 0.0, uln.high if uln else float("inf"), lab.names, lab.loinc)
         return MappingProxyType(specs)
 
     @cached_property
