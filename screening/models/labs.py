@@ -19,11 +19,6 @@ from trial.audit import audited
 from trial.models import Site
 
 
-class SerologyTestCode(models.TextChoices):
-    ANA = "ana", _("ANA")
-    ANTI_DSDNA = "anti_dsdna", _("Anti-dsDNA")
-
-
 class Outcome(models.TextChoices):
     POSITIVE = "positive", _("Positive")
     NEGATIVE = "negative", _("Negative")
@@ -116,10 +111,12 @@ class LabResult(ScreeningRecord):
 
 @audited
 class SerologyResult(ScreeningRecord):
-    """ANA (result, titer, pattern) or anti-dsDNA (result)."""
+    """A qualitative test of the protocol's catalogue (ANA with titer and pattern, anti-dsDNA, HBsAg, ...):
+    its catalogue code and LOINC code, and a result of the test's own vocabulary."""
 
-    test = models.CharField(_("test"), max_length=20, choices=SerologyTestCode.choices)
-    result = models.CharField(_("result"), max_length=10, choices=Outcome.choices)
+    test = models.CharField(_("test"), max_length=40)
+    loinc = models.CharField(_("LOINC code"), max_length=20, blank=True, default="")
+    result = models.CharField(_("result"), max_length=20)
     # The denominator of the ANA titer (1:320 -> 320); ANA only.
     titer = models.PositiveIntegerField(_("titer 1:"), null=True, blank=True)
     pattern = models.CharField(_("pattern"), max_length=20, choices=AnaPattern.choices, blank=True)
@@ -128,10 +125,9 @@ class SerologyResult(ScreeningRecord):
     class Meta(ScreeningRecord.Meta):
         constraints = [
             *ScreeningRecord.Meta.constraints,
-            models.CheckConstraint(
-                condition=Q(test=SerologyTestCode.ANA) | Q(titer__isnull=True, pattern=""),
-                name="serology_titer_and_pattern_only_for_ana",
-            ),
+            # Which tests have a titer is the catalogue's (screening.records.services checks it); a pattern
+            # is an ANA's.
+            models.CheckConstraint(condition=Q(test="ana") | Q(pattern=""), name="serology_pattern_only_for_ana"),
             models.CheckConstraint(condition=Q(titer__isnull=True) | Q(titer__gt=0), name="serology_titer_positive"),
         ]
         ordering = ["patient", "collected_on", "pk"]
@@ -140,7 +136,7 @@ class SerologyResult(ScreeningRecord):
     def __str__(self) -> str:
         titer = f" 1:{self.titer}" if self.titer else ""
         return str(_("%(test)s %(result)s%(titer)s on %(date)s") % {
-            "test": self.get_test_display(), "result": self.get_result_display().lower(), "titer": titer,
+            "test": self.test, "result": self.result, "titer": titer,
             "date": self.collected_on.isoformat(),
         })
 

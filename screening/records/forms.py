@@ -17,7 +17,7 @@ from patients.models import Patient, Sex
 from screening.eligibility import Protocol
 from screening.eligibility.calculators import EULAR_ACR_2019_CRITERIA, SLEDAI_2K_WEIGHTS
 from screening.models import CONTRACEPTION_AGREED, ScreeningRecord
-from screening.models.labs import AnaPattern, Outcome, SerologyTestCode, Specimen
+from screening.models.labs import AnaPattern, Outcome, Specimen
 from screening.records import rules
 from screening.records.kinds import KINDS
 from screening.records.questions import asked_questions
@@ -104,24 +104,28 @@ class LabResultForm(RecordForm):
 
 
 class SerologyForm(RecordForm):
+    """A qualitative test of the catalogue (the pregnancy test has its own panel); results of its vocabulary."""
+
     slug = "serology"
-    test = forms.ChoiceField(label=_("Test"), choices=SerologyTestCode.choices)
-    result = forms.ChoiceField(label=_("Result"), choices=Outcome.choices, widget=forms.RadioSelect)
-    titer = forms.IntegerField(label=_("ANA titer 1:"), required=False, min_value=1,
-                               help_text=_("ANA only: the denominator, e.g. 320 for 1:320."))
+    test = forms.ChoiceField(label=_("Test"))
+    result = forms.ChoiceField(label=_("Result"), widget=forms.RadioSelect)
+    titer = forms.IntegerField(label=_("Titer 1:"), required=False, min_value=1,
+                               help_text=_("Tests with a titer (ANA): the denominator, e.g. 320 for 1:320."))
     pattern = forms.ChoiceField(label=_("ANA pattern"), choices=[("", "—"), *AnaPattern.choices], required=False)
     collected_on = forms.DateField(label=_("Collection date"), widget=DateInput)
+
+    def setup(self) -> None:
+        items = qualitative_items(self.protocol)
+        self.fields["test"].choices = [(code, label) for code, label, _item in items]
+        results = dict.fromkeys(result for _code, _label, item in items for result in item.results)
+        self.fields["result"].choices = [(result, _(result)) for result in results]
 
     def clean(self) -> dict:
         data = super().clean()
         self.check_date("collected_on")
-        if data.get("test") == SerologyTestCode.ANTI_DSDNA:
-            if data.get("titer") is not None:
-                self.add_error("titer", _("The titer is recorded for ANA only."))
-            if data.get("pattern"):
-                self.add_error("pattern", _("The pattern is recorded for ANA only."))
-        if problem := rules.ana_titer_problem(data.get("titer")):
-            self.add_error("titer", problem)
+        for field, problem in rules.qualitative_problems(self.protocol, data).items():
+            if field not in self.errors:
+                self.add_error(field, problem)
         return data
 
 
@@ -305,6 +309,12 @@ class AttestationForm(forms.Form):
             self.add_error("contraception_method",
                            _("A method is recorded only with a yes to the contraception question."))
         return data
+
+
+def qualitative_items(protocol: Protocol) -> list[tuple[str, str, Any]]:
+    """The catalogue's qualitative tests this panel enters (code, name in the page's language, item)."""
+    return [(code, rules.item_label(item.names, code), item) for code, item in protocol.catalogue.qualitative.items()
+            if code not in rules.OWN_PANELS]
 
 
 def lab_test_choices(protocol: Protocol) -> list[tuple[str, str]]:

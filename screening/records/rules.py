@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from django.utils import translation
 from django.utils.functional import Promise
@@ -46,12 +47,42 @@ def number(value: float | Decimal) -> str:
     return f"{float(value):g}"
 
 
-def lab_label(test: str, spec: LabSpec | None = None) -> str:
-    """The test's name in the page's language, from the protocol's catalogue; its code without one."""
-    if spec is None or not spec.names:
-        return test.replace("_", " ")
+def item_label(names: Mapping[str, str] | None, code: str) -> str:
+    """A catalogue item's name in the page's language; its code without one."""
+    if not names:
+        return code.replace("_", " ")
     language = "zh-hans" if (translation.get_language() or "").startswith("zh") else "en"
-    return spec.names.get(language) or spec.names["en"]
+    return names.get(language) or names["en"]
+
+
+def lab_label(test: str, spec: LabSpec | None = None) -> str:
+    return item_label(spec.names if spec is not None else None, test)
+
+
+# Qualitative tests the candidate page enters in a panel of their own.
+OWN_PANELS = frozenset({"pregnancy_test"})
+
+
+def qualitative_problems(protocol, values: Mapping[str, Any]) -> dict[str, str]:
+    """Errors by field for a qualitative result: a test of the catalogue, a result of its vocabulary, a titer
+    only where the test has one (ANA), a pattern only for ANA."""
+    test = values.get("test")
+    item = protocol.catalogue.qualitative.get(test or "")
+    if item is None or test in OWN_PANELS:
+        return {"test": _("The protocol lists no qualitative test %(test)s.") % {"test": repr(test)}}
+    problems: dict[str, str] = {}
+    result = values.get("result")
+    if result and result not in item.results:
+        problems["result"] = _("%(result)s is not a result of %(test)s (%(results)s).") % {
+            "result": repr(result), "test": item_label(item.names, test), "results": ", ".join(item.results)}
+    titer = values.get("titer")
+    if titer is not None and not item.titer:
+        problems["titer"] = _("No titer is recorded for %(test)s.") % {"test": item_label(item.names, test)}
+    elif problem := ana_titer_problem(titer):
+        problems["titer"] = problem
+    if values.get("pattern") and test != "ana":
+        problems["pattern"] = _("The pattern is recorded for ANA only.")
+    return problems
 
 
 def unit_problem(test: str, unit: str, spec: LabSpec | None) -> str | None:

@@ -109,11 +109,9 @@ def _default_reference(patient: Patient, test: str, unit: str, spec) -> tuple[De
 
 def _serology_values(patient: Patient, protocol: Protocol, values: dict[str, Any]) -> dict[str, Any]:
     titer, pattern = values.get("titer"), values.get("pattern") or ""
-    if values["test"] != "ana" and (titer is not None or pattern):
-        raise ValidationError({"titer": _("Titer and pattern are recorded for ANA only.")})
-    if problem := rules.ana_titer_problem(titer):
-        raise ValidationError({"titer": problem})
-    return {**values, "titer": titer, "pattern": pattern}
+    _raise(rules.qualitative_problems(protocol, values))
+    loinc = protocol.catalogue.qualitative[values["test"]].loinc
+    return {**values, "titer": titer, "pattern": pattern, "loinc": loinc}
 
 
 def _echo_values(patient: Patient, protocol: Protocol, values: dict[str, Any]) -> dict[str, Any]:

@@ -33,6 +33,7 @@ from screening.records.forms import (
     RecordForm,
     ReferenceRangeForm,
     lab_test_choices,
+    qualitative_items,
 )
 from screening.records.kinds import KINDS
 from trial.access import role_required
@@ -95,7 +96,7 @@ def panel_context(patient: Patient, slug: str, *, can_enter: bool, form: RecordF
         "patient": patient, "kind": kind, "records": records,
         "can_enter": can_enter, "form": form, "editing": editing, "marking": marking, "side_form": side_form,
         "preview": preview, "open_form": open_form or bool(form is not None and form.is_bound),
-        "protocol": protocol, "lab_names": dict(lab_test_choices(protocol)) if slug == "labs" else {},
+        "protocol": protocol, "item_names": _item_names(slug, protocol),
     }
 
 
@@ -298,6 +299,15 @@ def reference_ranges(request: HttpRequest) -> HttpResponse:
     return render(request, "screening/records/reference_ranges.html", {
         "form": form, "ranges": selectors.reference_ranges_of(sites), "lab_names": dict(lab_test_choices(protocol)),
     })
+
+
+def _item_names(slug: str, protocol: Protocol) -> dict[str, str]:
+    """Catalogue code -> name in the page's language, for the records a panel lists."""
+    if slug == "labs":
+        return dict(lab_test_choices(protocol))
+    if slug == "serology":
+        return {code: label for code, label, _item in qualitative_items(protocol)}
+    return {}
 
 
 def _protocol_of_sites(sites) -> Protocol:

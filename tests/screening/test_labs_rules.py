@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from screening.eligibility import load_protocol_file
-from screening.models.labs import Outcome, SerologyTestCode, Specimen
+from screening.models.labs import Outcome, Specimen
 from screening.models.treatments import DrugClass
 from screening.records import rules
 
@@ -20,7 +20,6 @@ ALT = PROTOCOL.lab_tests["alt"]
 def test_model_codes_are_the_catalogues_codes():
     """The facts builder copies codes verbatim, so MC-1-50's entry forms must store the catalogue's codes."""
     catalogue = PROTOCOL.catalogue
-    assert set(SerologyTestCode.values) | {"pregnancy_test"} == set(catalogue.qualitative)
     assert all(set(Outcome.values) == set(catalogue.qualitative[t].results) for t in catalogue.qualitative)
     assert set(Specimen.values) == set(catalogue.qualitative["pregnancy_test"].specimens)
     assert set(DrugClass.values) == catalogue.dictionary.classes

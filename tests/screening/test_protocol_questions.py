@@ -122,3 +122,51 @@ def test_a_unit_the_catalogue_does_not_accept_for_the_test_is_refused(protocol_v
         "collected_on": evaluate_eligibility(patient_a)[0].evaluated_on.isoformat()})
     assert response.status_code == 200
     assert "U/L is not accepted for hemoglobin; use g/L or g/dL." in response.content.decode()
+
+
+# -- a qualitative test the protocol adds -------------------------------------------------------------------------
+
+HBSAG = (
+    "[catalogue.qualitative.ana]\n",
+    '[catalogue.qualitative.hbsag]\nname = { en = "HBsAg", "zh-hans" = "乙肝表面抗原" }\nloinc = "5196-1"\n\n'
+    '[exclusion.E02]\nname = { en = "Excluded if HBsAg positive", "zh-hans" = "排除：HBsAg 阳性" }\n'
+    'kind = "qualitative"\nitem = "hbsag"\nresult = "positive"\n\n[catalogue.qualitative.ana]\n',
+)
+
+
+def with_hbsag(settings) -> str:
+    text = (settings.BASE_DIR / "trial" / "protocols" / "mc-1-50.toml").read_text(encoding="utf-8")
+    for old, new in (('version = "1"', 'version = "2"'),
+                     ('exclusion_criteria_status = "not_provided"', 'exclusion_criteria_status = "provided"'),
+                     HBSAG):
+        assert old in text
+        text = text.replace(old, new)
+    return text
+
+
+@pytest.mark.parametrize(("result", "status", "overall"), [("negative", "met", "eligible"),
+                                                          ("positive", "not_met", "not_eligible")])
+def test_a_qualitative_test_the_protocol_adds_is_entered_and_decides_the_exclusion(
+        protocol_version, settings, patient_a, coordinator_a, investigator_a, client_of, result, status, overall):
+    enter_eligible(patient_a, coordinator_a, investigator_a)
+    protocol_version_load(text=with_hbsag(settings))
+    assert evaluate_eligibility(patient_a)[0].result("E02").status.value == "missing"
+    client = client_of(coordinator_a)
+    response = client.post(reverse("screening_record_new", args=[patient_a.pk, "serology"]), {
+        "test": "hbsag", "result": result, "collected_on": evaluate_eligibility(patient_a)[0].evaluated_on.isoformat()})
+    assert response.status_code == 302
+    from screening.models import SerologyResult
+
+    assert SerologyResult.objects.get(test="hbsag").loinc == "5196-1"
+    evaluation = evaluate_eligibility(patient_a)[0]
+    assert (evaluation.result("E02").status.value, evaluation.overall.value) == (status, overall)
+
+
+def test_a_titer_for_a_test_without_one_is_refused(protocol_version, settings, patient_a, coordinator_a,
+                                                   investigator_a, client_of):
+    enter_eligible(patient_a, coordinator_a, investigator_a)
+    protocol_version_load(text=with_hbsag(settings))
+    response = client_of(coordinator_a).post(reverse("screening_record_new", args=[patient_a.pk, "serology"]), {
+        "test": "hbsag", "result": "negative", "titer": "80",
+        "collected_on": evaluate_eligibility(patient_a)[0].evaluated_on.isoformat()})
+    assert response.status_code == 200 and "No titer is recorded for HBsAg." in response.content.decode()
