@@ -310,7 +310,7 @@ def _dictionary(table: Table) -> Dictionary:
     for written in table.keys():
         entry = table.table(written)
         entry.allow("classes", "synonyms", "atc", "prednisone_factor")
-        name = " ".join(written.split()).lower()
+        name = " ".join(written.split())  # as the protocol writes it; matching ignores case and spacing
         classes = entry.strings("classes")
         if not classes:
             raise ProtocolError(entry.key("classes"), "name at least one class")

@@ -247,7 +247,8 @@ class TreatmentForm(RecordForm):
 
     def setup(self) -> None:
         self.fields["drug"].choices = [("", "—")] + [
-            (str(_(drug_class.capitalize())), drugs) for drug_class, drugs in rules.drug_choices(self.protocol)
+            (str(_(drug_class.replace("_", " ").capitalize())), drugs)
+            for drug_class, drugs in rules.drug_choices(self.protocol)
         ]
 
     def clean(self) -> dict:

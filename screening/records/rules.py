@@ -195,23 +195,25 @@ def ana_titer_problem(titer: int | None) -> str | None:
 
 
 def drug_choices(protocol: Protocol) -> list[tuple[str, list[tuple[str, str]]]]:
-    """The protocol's drugs grouped by class, for a select box: [(class, [(drug, drug), ...]), ...]."""
-    groups = []
-    for drug_class in ("antimalarial", "glucocorticoid", "immunosuppressant", "biologic"):
-        drugs = getattr(protocol.drugs, drug_class)
-        groups.append((drug_class, [(drug, drug) for drug in sorted(drugs)]))
-    return groups
+    """The dictionary's drugs grouped by their (first) class, each shown with its synonyms so that typing any
+    of them finds it: [(class, [(drug, "drug (synonym, ...)"), ...]), ...]."""
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for drug in protocol.catalogue.dictionary.drugs.values():
+        shown = f"{drug.name} ({', '.join(drug.synonyms[:4])})" if drug.synonyms else drug.name
+        groups.setdefault(drug.classes[0], []).append((drug.name, shown))
+    return [(drug_class, sorted(drugs)) for drug_class, drugs in groups.items()]
 
 
 def drug_class_of(drug: str, protocol: Protocol) -> str | None:
     """Through the protocol's dictionary, as the engine matches an imported document's names."""
-    found = protocol.drugs.class_of(drug)
-    return found.value if found is not None else None
+    found = protocol.catalogue.dictionary.find(drug)
+    return found.classes[0] if found is not None else None
 
 
 def canonical_drug(drug: str, protocol: Protocol) -> str:
     """The protocol's name for a drug written any way the dictionary knows (MMF -> mycophenolate)."""
-    return protocol.drugs.canonical(drug) or " ".join(drug.split()).lower()
+    found = protocol.catalogue.dictionary.find(drug)
+    return found.name if found is not None else " ".join(drug.split()).lower()
 
 
 @dataclass(frozen=True)

@@ -170,3 +170,37 @@ def test_a_titer_for_a_test_without_one_is_refused(protocol_version, settings, p
         "test": "hbsag", "result": "negative", "titer": "80",
         "collected_on": evaluate_eligibility(patient_a)[0].evaluated_on.isoformat()})
     assert response.status_code == 200 and "No titer is recorded for HBsAg." in response.content.decode()
+
+
+# -- a drug class the protocol adds ---------------------------------------------------------------------------
+
+PRIOR_CAR_T = (
+    "# -- inclusion criteria",
+    '"CAR-T cell therapy" = { classes = ["car_t"], synonyms = ["tisagenlecleucel", "relma-cel"] }\n\n'
+    '[exclusion.E03]\nname = { en = "Excluded if any prior CAR-T", "zh-hans" = "排除：既往 CAR-T" }\n'
+    'kind = "medication"\nmeasure = "ever"\nclasses = ["car_t"]\n\n# -- inclusion criteria',
+)
+
+
+def test_a_drug_of_a_class_the_protocol_adds_is_entered_and_excludes(protocol_version, settings, patient_a,
+                                                                    coordinator_a, investigator_a, client_of):
+    enter_eligible(patient_a, coordinator_a, investigator_a)
+    text = (settings.BASE_DIR / "trial" / "protocols" / "mc-1-50.toml").read_text(encoding="utf-8")
+    for old, new in (('version = "1"', 'version = "2"'),
+                     ('exclusion_criteria_status = "not_provided"', 'exclusion_criteria_status = "provided"'),
+                     PRIOR_CAR_T):
+        assert old in text
+        text = text.replace(old, new, 1)
+    protocol_version_load(text=text)
+    assert evaluate_eligibility(patient_a)[0].overall.value == "eligible"
+    client = client_of(coordinator_a)
+    form = client.get(reverse("screening_record_new", args=[patient_a.pk, "treatments"])).content.decode()
+    assert "CAR-T cell therapy (tisagenlecleucel, relma-cel)" in form
+    response = client.post(reverse("screening_record_new", args=[patient_a.pk, "treatments"]), {
+        "drug": "CAR-T cell therapy", "started_on": "2024-06-01", "stopped_on": "2024-06-01"})
+    assert response.status_code == 302
+    from screening.models import Treatment
+
+    assert Treatment.objects.get(drug="CAR-T cell therapy").drug_class == "car_t"
+    evaluation = evaluate_eligibility(patient_a)[0]
+    assert (evaluation.result("E03").status.value, evaluation.overall.value) == ("not_met", "not_eligible")
