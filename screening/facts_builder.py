@@ -44,6 +44,7 @@ from screening.models import (
     EchoResult,
     EularAcrAssessment,
     LabResult,
+    Measurement,
     PregnancyTest,
     RecordStatus,
     SerologyResult,
@@ -221,6 +222,13 @@ def build_facts(patient: Patient, evaluated_on: date, protocol: Protocol | None 
               lambda test: {"specimen": test.specimen, "result": test.result,
                             "collected_on": test.collected_on.isoformat()})
 
+    measurements = _active(Measurement, patient, ["measured_on", "pk"], preloaded)
+    if measurements:
+        flags = protocol.catalogue.measurements if protocol is not None else {}
+        doc["measurements"] = [_measurement_fact(m, flags.get(m.item)) for m in measurements]
+        for i, measurement in enumerate(measurements):
+            sources[f"measurements[{i}]"] = Source.of(measurement, _record_url("measurements", measurement))
+
     _add_attestations(patient, doc, sources, preloaded, protocol)
     return BuiltFacts(document=doc, sources=MappingProxyType(sources))
 
@@ -233,6 +241,14 @@ def _add_list(doc: dict[str, Any], sources: dict[str, Source], key: str, slug: s
     doc[key] = [fact(record) for record in records]
     for i, record in enumerate(records):
         sources[f"{key}[{i}]"] = Source.of(record, _record_url(slug, record))
+
+
+def _measurement_fact(measurement: Measurement, item: Any) -> dict[str, Any]:
+    fact = {"item": measurement.item, "value": _num(measurement.value), "unit": measurement.unit,
+            "measured_on": measurement.measured_on.isoformat()}
+    if item is not None and item.required_flag:
+        fact[item.required_flag] = measurement.flag
+    return fact
 
 
 def _lab_fact(lab: LabResult, protocol: Protocol | None) -> dict[str, Any]:

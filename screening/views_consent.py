@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from patients.models import Patient
-from patients.selectors import can_enter_data, entry_sites
+from patients.selectors import entry_sites
 from patients.versioning import StaleVersion, show_conflict
 from patients.views import patient_for_entry
 from screening.consent import services

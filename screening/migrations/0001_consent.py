@@ -3,9 +3,10 @@
 import django.db.models.deletion
 import pgtrigger.compiler
 import pgtrigger.migrations
-import screening.models.consent
 from django.conf import settings
 from django.db import migrations, models
+
+import screening.models.consent
 
 
 class Migration(migrations.Migration):

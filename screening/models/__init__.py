@@ -6,6 +6,7 @@ from screening.models.consent import Consent, ICFVersion, Signer, Withdrawal
 from screening.models.labs import (
     EchoResult,
     LabResult,
+    Measurement,
     PregnancyTest,
     ReferenceRange,
     SerologyResult,
@@ -25,7 +26,7 @@ from screening.models.treatments import DrugClass, Treatment
 __all__ = [
     "Consent", "ICFVersion", "Signer", "Withdrawal",
     "RecordStatus", "ScreeningRecord", "EchoResult", "LabResult", "PregnancyTest", "ReferenceRange",
-    "SerologyResult", "Spo2Reading", "EularAcrAssessment", "SledaiAssessment", "DrugClass", "Treatment",
+    "SerologyResult", "Measurement", "Spo2Reading", "EularAcrAssessment", "SledaiAssessment", "DrugClass", "Treatment",
     "Attestation", "CONTRACEPTION_AGREED",
     "ENDED_STATUSES", "DecisionVerdict", "EligibilityDecision", "EligibilitySignature", "SignatureOutcome",
     "SignatureStatus",

@@ -201,3 +201,24 @@ class PregnancyTest(ScreeningRecord):
             "specimen": self.get_specimen_display(), "result": self.get_result_display().lower(),
             "date": self.collected_on.isoformat(),
         })
+
+
+@audited
+class Measurement(ScreeningRecord):
+    """A measurement of the protocol's catalogue that has no panel of its own (QTc, FVC, DLCO, ...): its
+    catalogue code and LOINC code, the value in the item's unit, and the flag a reading must carry to count
+    (when the item has one)."""
+
+    item = models.CharField(_("measurement"), max_length=40)
+    loinc = models.CharField(_("LOINC code"), max_length=20, blank=True, default="")
+    value = models.DecimalField(_("value"), max_digits=12, decimal_places=4)
+    unit = models.CharField(_("unit"), max_length=20)
+    flag = models.BooleanField(_("condition of the reading"), null=True, blank=True)
+    measured_on = models.DateField(_("date measured"))
+
+    class Meta(ScreeningRecord.Meta):
+        ordering = ["patient", "measured_on", "pk"]
+        verbose_name = _("measurement")
+
+    def __str__(self) -> str:
+        return f"{self.item} {self.value:g} {self.unit} ({self.measured_on.isoformat()})"

@@ -19,7 +19,7 @@ from screening.eligibility.calculators import EULAR_ACR_2019_CRITERIA, SLEDAI_2K
 from screening.models import CONTRACEPTION_AGREED, ScreeningRecord
 from screening.models.labs import AnaPattern, Outcome, Specimen
 from screening.records import rules
-from screening.records.kinds import KINDS
+from screening.records.kinds import KINDS, other_measurements
 from screening.records.questions import asked_questions
 
 
@@ -263,10 +263,35 @@ class TreatmentForm(RecordForm):
         return data
 
 
+class MeasurementForm(RecordForm):
+    """A measurement of the catalogue, in its unit; the condition a reading needs (if any) asked yes or no."""
+
+    slug = "measurements"
+    item = forms.ChoiceField(label=_("Measurement"))
+    value = forms.DecimalField(label=_("Value"), max_digits=12, decimal_places=4)
+    flag = forms.NullBooleanField(label=_("Condition of the reading (where the measurement names one)"),
+                                  required=False)
+    measured_on = forms.DateField(label=_("Date measured"), widget=DateInput)
+
+    def setup(self) -> None:
+        self.fields["item"].choices = [
+            (code, f"{rules.item_label(item.names, code)} ({item.unit})")
+            for code, item in other_measurements(self.protocol).items()
+        ]
+
+    def clean(self) -> dict:
+        data = super().clean()
+        self.check_date("measured_on")
+        for field, problem in rules.measurement_problems(self.protocol, data).items():
+            if field not in self.errors:
+                self.add_error(field, problem)
+        return data
+
+
 FORMS: dict[str, type[RecordForm]] = {
     form.slug: form
     for form in (LabResultForm, SerologyForm, EchoForm, Spo2Form, PregnancyTestForm, SledaiForm, EularAcrForm,
-                 TreatmentForm)
+                 TreatmentForm, MeasurementForm)
 }
 
 

@@ -15,6 +15,7 @@ from screening.models import (
     EchoResult,
     EularAcrAssessment,
     LabResult,
+    Measurement,
     PregnancyTest,
     ScreeningRecord,
     SerologyResult,
@@ -51,6 +52,10 @@ KINDS: dict[str, RecordKind] = {
                    ("assessed_on", "ana_ever_1_80_hep2", "criteria"), "assessed_on"),
         RecordKind("treatments", Treatment, _("Treatment history"),
                    ("drug", "started_on", "stopped_on", "dose_mg_per_day"), "started_on", history=True),
+        # The catalogue's measurements without a panel of their own (QTc, FVC, ...): shown when a protocol
+        # declares one (``shown_for``).
+        RecordKind("measurements", Measurement, _("Measurements"), ("item", "value", "flag", "measured_on"),
+                   "measured_on"),
     )
 }
 
@@ -60,3 +65,17 @@ def kind_of(record: ScreeningRecord) -> RecordKind:
         if isinstance(record, kind.model):
             return kind
     raise LookupError(f"not a screening record kind: {type(record).__name__}")
+
+
+# Measurements that have a panel (and a model) of their own.
+OWN_MEASUREMENT_PANELS = frozenset({"lvef", "spo2"})
+
+
+def other_measurements(protocol) -> dict:
+    """The protocol's measurements the generic panel enters: code -> catalogue item."""
+    return {code: item for code, item in protocol.catalogue.measurements.items() if code not in OWN_MEASUREMENT_PANELS}
+
+
+def shown_for(slug: str, protocol) -> bool:
+    """Whether the candidate page shows the kind's panel under ``protocol`` (MC-1-50 has no other measurement)."""
+    return slug != "measurements" or bool(other_measurements(protocol))

@@ -59,6 +59,21 @@ def lab_label(test: str, spec: LabSpec | None = None) -> str:
     return item_label(spec.names if spec is not None else None, test)
 
 
+def measurement_problems(protocol, values: Mapping[str, Any]) -> dict[str, str]:
+    """Errors by field for a measurement: one of the catalogue's, a value inside its plausibility limits."""
+    code = values.get("item")
+    item = protocol.catalogue.measurements.get(code or "")
+    if item is None:
+        return {"item": _("The protocol lists no measurement %(item)s.") % {"item": repr(code)}}
+    value = values.get("value")
+    if value is not None and not item.plausible.contains(float(value)):
+        return {"value": _("%(item)s %(value)s %(unit)s is outside the plausible range %(low)s-%(high)s %(unit)s: "
+                           "check the value and the unit.") % {
+            "item": item_label(item.names, code), "value": number(value), "unit": item.unit,
+            "low": number(item.plausible.low), "high": number(item.plausible.high)}}
+    return {}
+
+
 # Qualitative tests the candidate page enters in a panel of their own.
 OWN_PANELS = frozenset({"pregnancy_test"})
 

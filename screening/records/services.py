@@ -157,10 +157,16 @@ def _treatment_values(patient: Patient, protocol: Protocol, values: dict[str, An
     return {**values, "drug": drug, "drug_class": rules.drug_class_of(drug, protocol)}
 
 
+def _measurement_values(patient: Patient, protocol: Protocol, values: dict[str, Any]) -> dict[str, Any]:
+    _raise(rules.measurement_problems(protocol, values))
+    item = protocol.catalogue.measurements[values["item"]]
+    return {**values, "unit": item.unit, "loinc": item.loinc}
+
+
 _PREPARE = {
     "labs": _lab_values, "serology": _serology_values, "echo": _echo_values, "spo2": _spo2_values,
     "pregnancy": _pregnancy_values, "sledai": _sledai_values, "eular": _eular_values,
-    "treatments": _treatment_values,
+    "treatments": _treatment_values, "measurements": _measurement_values,
 }
 
 

@@ -35,7 +35,7 @@ from screening.records.forms import (
     lab_test_choices,
     qualitative_items,
 )
-from screening.records.kinds import KINDS
+from screening.records.kinds import KINDS, other_measurements
 from trial.access import role_required
 from trial.models import Role
 from trial.selectors import sites_of
@@ -307,6 +307,8 @@ def _item_names(slug: str, protocol: Protocol) -> dict[str, str]:
         return dict(lab_test_choices(protocol))
     if slug == "serology":
         return {code: label for code, label, _item in qualitative_items(protocol)}
+    if slug == "measurements":
+        return {code: rules.item_label(item.names, code) for code, item in other_measurements(protocol).items()}
     return {}
 
 

@@ -14,13 +14,13 @@ from __future__ import annotations
 import logging
 
 import pghistory
+from django.conf import settings
 from django.contrib.auth import authenticate
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.urls import reverse
-from django.conf import settings
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_otp import match_token, user_has_device

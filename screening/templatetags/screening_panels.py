@@ -11,7 +11,7 @@ from patients.clock import site_today
 from patients.selectors import can_enter_data
 from screening.checklist import checklist_for
 from screening.models import Attestation
-from screening.records.kinds import KINDS
+from screening.records.kinds import KINDS, shown_for
 from screening.records.selectors import attestation_history, records_by_kind
 from screening.records.services import can_attest, protocol_for
 from screening.records.views import attestation_context, panel_context
@@ -38,7 +38,7 @@ def screening_panels(context, patient) -> dict:
         "patient": patient,
         "checklist": checklist_for(patient, today, language=language, preloaded=preloaded, protocol=protocol),
         "panels": [panel_context(patient, slug, can_enter=entering, protocol=protocol, lazy_form=True,
-                                 records=records[slug]) for slug in KINDS],
+                                 records=records[slug]) for slug in KINDS if shown_for(slug, protocol)],
         "att": attestation_context(patient, can_attest=can_attest(user, patient.site), protocol=protocol,
                                    history=history),
     }

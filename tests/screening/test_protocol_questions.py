@@ -204,3 +204,44 @@ def test_a_drug_of_a_class_the_protocol_adds_is_entered_and_excludes(protocol_ve
     assert Treatment.objects.get(drug="CAR-T cell therapy").drug_class == "car_t"
     evaluation = evaluate_eligibility(patient_a)[0]
     assert (evaluation.result("E03").status.value, evaluation.overall.value) == ("not_met", "not_eligible")
+
+
+# -- a measurement the protocol adds ----------------------------------------------------------------------------
+
+QTC = (
+    "[catalogue.measurements.lvef]\n",
+    '[catalogue.measurements.qtc]\nname = { en = "QTc", "zh-hans" = "QTc 间期" }\nloinc = "8636-3"\nunit = "ms"\n'
+    'plausible = { min = 250, max = 700 }\n\n[inclusion.I11]\nname = { en = "QTc <= 470 ms", "zh-hans" = "QTc <= 470 ms" }\n'
+    'kind = "value"\nitem = "qtc"\nmax = 470\n\n[catalogue.measurements.lvef]\n',
+)
+
+
+def test_mc_1_50_shows_no_generic_measurement_panel(protocol_version, patient_a, coordinator_a, investigator_a,
+                                                    client_of):
+    enter_eligible(patient_a, coordinator_a, investigator_a)
+    page = client_of(coordinator_a).get(reverse("patient_detail", args=[patient_a.pk])).content.decode()
+    assert 'data-testid="panel-measurements"' not in page and 'data-testid="panel-echo"' in page
+
+
+@pytest.mark.parametrize(("value", "status"), [("430", "met"), ("480", "not_met")])
+def test_a_measurement_the_protocol_adds_is_entered_and_decides(protocol_version, settings, patient_a, coordinator_a,
+                                                                investigator_a, client_of, value, status):
+    enter_eligible(patient_a, coordinator_a, investigator_a)
+    text = (settings.BASE_DIR / "trial" / "protocols" / "mc-1-50.toml").read_text(encoding="utf-8")
+    for old, new in (('version = "1"', 'version = "2"'), QTC):
+        text = text.replace(old, new, 1)
+    protocol_version_load(text=text)
+    client = client_of(coordinator_a)
+    page = client.get(reverse("patient_detail", args=[patient_a.pk])).content.decode()
+    assert 'data-testid="panel-measurements"' in page
+    day = evaluate_eligibility(patient_a)[0].evaluated_on.isoformat()
+    response = client.post(reverse("screening_record_new", args=[patient_a.pk, "measurements"]),
+                           {"item": "qtc", "value": value, "flag": "unknown", "measured_on": day})
+    assert response.status_code == 302
+    from screening.models import Measurement
+
+    assert (Measurement.objects.get().unit, Measurement.objects.get().loinc) == ("ms", "8636-3")
+    assert evaluate_eligibility(patient_a)[0].result("I11").status.value == status
+    implausible = client.post(reverse("screening_record_new", args=[patient_a.pk, "measurements"]),
+                              {"item": "qtc", "value": "43", "flag": "unknown", "measured_on": day})
+    assert implausible.status_code == 200 and "outside the plausible range 250-700 ms" in implausible.content.decode()
