@@ -76,6 +76,7 @@ def other_measurements(protocol) -> dict:
     return {code: item for code, item in protocol.catalogue.measurements.items() if code not in OWN_MEASUREMENT_PANELS}
 
 
-def shown_for(slug: str, protocol) -> bool:
-    """Whether the candidate page shows the kind's panel under ``protocol`` (MC-1-50 has no other measurement)."""
-    return slug != "measurements" or bool(other_measurements(protocol))
+def shown_for(slug: str, protocol, records=()) -> bool:
+    """Whether the candidate page shows the kind's panel under ``protocol`` (MC-1-50 has no other
+    measurement), or because the candidate has records of it that a later version no longer asks for."""
+    return slug != "measurements" or bool(other_measurements(protocol)) or bool(records)

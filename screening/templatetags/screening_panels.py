@@ -38,7 +38,7 @@ def screening_panels(context, patient) -> dict:
         "patient": patient,
         "checklist": checklist_for(patient, today, language=language, preloaded=preloaded, protocol=protocol),
         "panels": [panel_context(patient, slug, can_enter=entering, protocol=protocol, lazy_form=True,
-                                 records=records[slug]) for slug in KINDS if shown_for(slug, protocol)],
+                                 records=records[slug]) for slug in KINDS if shown_for(slug, protocol, records[slug])],
         "att": attestation_context(patient, can_attest=can_attest(user, patient.site), protocol=protocol,
                                    history=history),
     }

@@ -28,9 +28,9 @@ SMALL = generate.Scale(sites=2, candidates=4, audit_events=0, reminders=8)
 # process can leave uncached. The user's roles are read once a request (trial.selectors.RoleCacheMiddleware)
 # and the session is written at most once a minute (trial.session_limits).
 PINNED = {
-    # 26: the panels' records and attestations are read once and handed to the checklist
-    # (screening.facts_builder), which is handed the protocol too.
-    "candidate_page": ("coordinator", 26),
+    # 27: the panels' records (one query per record kind, the generic measurements included) and attestations
+    # are read once and handed to the checklist (screening.facts_builder), which is handed the protocol too.
+    "candidate_page": ("coordinator", 27),
     "checklist_refresh": ("coordinator", 18),
     # 14: each reminder list reads its own 20 rows, one aggregate counts all three, and the ready-to-enroll
     # list its first 20 (+1 counting them when there are more).
