@@ -151,6 +151,7 @@ class Catalogue:
     instruments: tuple[str, ...]
     # A glucocorticoid daily dose as prednisone equivalent outside these limits is probably mis-entered.
     prednisone_equivalent_plausible: Limits | None = None
+    class_names: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # drug class -> names
 
     def kind_of(self, code: str) -> str | None:
         """Which section holds `code` ("labs", "measurements", ...), or None."""
@@ -167,7 +168,7 @@ class Catalogue:
 
 def load_catalogue(table: Table) -> Catalogue:
     table.allow("labs", "qualitative", "measurements", "attributes", "questions", "drugs", "instruments",
-                "prednisone_equivalent_plausible")
+                "prednisone_equivalent_plausible", "drug_classes")
     instruments = table.strings("instruments") if "instruments" in table.data else ()
     for i, name in enumerate(instruments):
         choice(name, f"{table.key('instruments')}[{i}]", tuple(INSTRUMENTS))
@@ -181,7 +182,11 @@ def load_catalogue(table: Table) -> Catalogue:
         instruments=tuple(dict.fromkeys(instruments)),
         prednisone_equivalent_plausible=(limits(table, "prednisone_equivalent_plausible")
                                          if "prednisone_equivalent_plausible" in table.data else None),
+        class_names=_class_names(table.table("drug_classes", default={})),
     )
+    for drug_class in catalogue.class_names:
+        if drug_class not in catalogue.dictionary.classes:
+            raise ProtocolError(f"catalogue.drug_classes.{drug_class}", "no drug of catalogue.drugs has this class")
     seen: dict[str, str] = {}
     for section in ("labs", "qualitative", "measurements", "attributes", "questions"):
         for code in getattr(catalogue, section):
@@ -195,6 +200,16 @@ def load_catalogue(table: Table) -> Catalogue:
             if need not in getattr(catalogue, need_section):
                 raise ProtocolError(f"catalogue.{need_section}.{need}", f"required by the instrument {name!r}")
     return catalogue
+
+
+def _class_names(table: Table) -> Mapping[str, Mapping[str, str]]:
+    """`[catalogue.drug_classes] antimalarial = { en = "antimalarial", "zh-hans" = "抗疟药" }`: optional."""
+    found = {}
+    for drug_class in table.keys():
+        entry = table.table(drug_class)
+        entry.allow(*LANGUAGES)
+        found[drug_class] = MappingProxyType({language: entry.string(language) for language in LANGUAGES})
+    return MappingProxyType(found)
 
 
 def names(table: Table, *other_keys: str, key: str = "name") -> Mapping[str, str]:

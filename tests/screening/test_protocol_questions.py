@@ -175,10 +175,10 @@ def test_a_titer_for_a_test_without_one_is_refused(protocol_version, settings, p
 # -- a drug class the protocol adds ---------------------------------------------------------------------------
 
 PRIOR_CAR_T = (
-    "# -- inclusion criteria",
+    "# How the evidence names the drug classes.",
     '"CAR-T cell therapy" = { classes = ["car_t"], synonyms = ["tisagenlecleucel", "relma-cel"] }\n\n'
     '[exclusion.E03]\nname = { en = "Excluded if any prior CAR-T", "zh-hans" = "排除：既往 CAR-T" }\n'
-    'kind = "medication"\nmeasure = "ever"\nclasses = ["car_t"]\n\n# -- inclusion criteria',
+    'kind = "medication"\nmeasure = "ever"\nclasses = ["car_t"]\n\n# How the evidence names the drug classes.',
 )
 
 

@@ -466,7 +466,7 @@ def medication(params: Mapping[str, Any], scope: Scope) -> Finding:
         elif drug.name in params["drugs"] or set(drug.classes) & set(params["classes"]):
             selected.append((treatment, drug))
     uses = [t.ref for t in treatments]
-    what = ", ".join((*params["drugs"], *params["classes"]))
+    what = tuple(message("item.name", item=code) for code in (*params["drugs"], *params["classes"]))
     result = _MEASURES[params["measure"]](params, scope, selected, what)
     return Finding(result.truth, (*result.messages, *notes), (*uses, *result.uses), result.needed, result.doubtful)
 

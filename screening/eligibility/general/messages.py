@@ -146,6 +146,7 @@ TEMPLATES: Mapping[str, str] = MappingProxyType(
         "method.not_for_sex": gettext_noop("contraception method: {method} is not accepted for a {sex} subject (accepted: {accepted})"),
         "method.ok": gettext_noop("contraception method: {method}"),
         "method.name": gettext_noop("{method}"),
+        "item.name": gettext_noop("{item}"),
         "need.method": gettext_noop("contraception method"),
         # combinations and ties
         "not.holds": gettext_noop("not: {inner}"),
@@ -218,7 +219,7 @@ def render(msg: Message, translate: Translate = str, name_of: NameOf = str) -> s
         if isinstance(value, Message):
             value = render(value, translate, name_of)
         elif isinstance(value, tuple) and value and isinstance(value[0], Message):
-            value = {"ways": " | ", "accepted": ", ", "limits": ", "}.get(key, "; ").join(render(v, translate, name_of) for v in value)
+            value = {"ways": " | ", "accepted": ", ", "limits": ", ", "what": ", "}.get(key, "; ").join(render(v, translate, name_of) for v in value)
         elif key in ("item", "input", "method") and isinstance(value, str):
             value = name_of(value)
         elif key in _WORD_KEYS and isinstance(value, str) and value in WORDS:

@@ -22,6 +22,8 @@ def names_in(protocol: GeneralProtocol, language: str) -> Callable[[str], str]:
             return names.get(language) or names["en"]
         if code in methods:
             return methods[code].get(language) or methods[code]["en"]
+        if code in catalogue.class_names:
+            return catalogue.class_names[code].get(language) or catalogue.class_names[code]["en"]
         return code.replace("_", " ")
 
     return name_of
