@@ -9,6 +9,8 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.conf import settings
+
 CRLF = "\r\n"
 MAX_OCTETS = 75  # RFC 5545 3.1: lines SHOULD NOT be longer than 75 octets, excluding the line break
 
@@ -59,7 +61,7 @@ def render_calendar(*, name: str, events: Iterable[Event], generated_at: dt.date
     lines = [
         "BEGIN:VCALENDAR",
         "VERSION:2.0",
-        "PRODID:-//MC-1-50 screening portal//follow-up reminders//EN",
+        f"PRODID:-//{settings.PORTAL_NAME}//follow-up reminders//EN",
         "CALSCALE:GREGORIAN",
         "METHOD:PUBLISH",
         f"X-WR-CALNAME:{escape_text(name)}",

@@ -595,16 +595,16 @@ def _reminder_text(reminders: list[Reminder], site: Site, status: str) -> tuple[
     overdue = status == ReminderStatus.OVERDUE
     if len(reminders) == 1:
         line = _reminder_line(reminders[0])
-        subject = (_("[MC-1-50] OVERDUE: %(reminder)s") if overdue else _("[MC-1-50] %(reminder)s")) % {
-            "reminder": line,
+        subject = (_("[%(trial)s] OVERDUE: %(reminder)s") if overdue else _("[%(trial)s] %(reminder)s")) % {
+            "reminder": line, "trial": site.trial.code,
         }
     else:
-        values = {"count": len(reminders), "site": site.code}
-        subject = (_("[MC-1-50] OVERDUE: %(count)s reminders at site %(site)s") if overdue
-                   else _("[MC-1-50] %(count)s reminders due at site %(site)s")) % values
+        values = {"count": len(reminders), "site": site.code, "trial": site.trial.code}
+        subject = (_("[%(trial)s] OVERDUE: %(count)s reminders at site %(site)s") if overdue
+                   else _("[%(trial)s] %(count)s reminders due at site %(site)s")) % values
     first = (_("Overdue at site %(site)s:") if overdue else _("Due at site %(site)s:")) % {"site": site.code}
     lines = "\n".join(f"- {_reminder_line(reminder)}" for reminder in reminders)
-    closing = _("Record the results on the coordinator dashboard of the MC-1-50 screening portal.")
+    closing = _("Record the results on the coordinator dashboard of the %(portal)s.") % {"portal": settings.PORTAL_NAME}
     return subject, f"{first}\n\n{lines}\n\n{closing}\n"
 
 
@@ -612,13 +612,14 @@ def _alert_email(alert: UrgentAlert, recipients: list[str]) -> EmailMessage:
     site = alert.patient.site
     values = {
         "label": _patient_label(alert.patient), "site": site.code, "due": f"{alert.reminder.due_date:%Y-%m-%d}",
+        "trial": site.trial.code, "portal": settings.PORTAL_NAME,
     }
     with translation.override(site.default_language):
         values.update(kind=str(alert.get_kind_display()), reminder=str(alert.reminder.get_kind_display()))
-        subject = _("[MC-1-50] URGENT %(label)s: %(kind)s") % values
+        subject = _("[%(trial)s] URGENT %(label)s: %(kind)s") % values
         body = (
             _("URGENT: %(kind)s recorded for subject %(label)s at site %(site)s (%(reminder)s, due %(due)s).") % values
-            + "\n\n" + _("Review it on the investigator dashboard of the MC-1-50 screening portal.") + "\n"
+            + "\n\n" + _("Review it on the investigator dashboard of the %(portal)s.") % values + "\n"
         )
     return EmailMessage(
         subject=subject,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -26,7 +27,7 @@ from followup.forms import (
     NoticeForm,
     PregnancyTestForm,
 )
-from followup.models import CalendarFeedToken, Enrollment, Reminder, ReminderKind, UrgentAlert
+from followup.models import CalendarFeedToken, Enrollment, Reminder, ReminderKind
 from patients.models import Patient
 from patients.versioning import StaleVersion, show_conflict
 from trial.access import role_required
@@ -231,7 +232,7 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
         )
         for reminder in selectors.calendar_reminders(feed_token.user, timezone.localdate(now))
     ]
-    body = ics.render_calendar(name="MC-1-50 follow-up", events=events, generated_at=now)
+    body = ics.render_calendar(name=f"{settings.PORTAL_NAME}: follow-up", events=events, generated_at=now)
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Cache-Control"] = "private, no-store"
     response["X-Robots-Tag"] = "noindex"

@@ -281,7 +281,7 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-OTP_TOTP_ISSUER = "MC-1-50 portal"
+OTP_TOTP_ISSUER = PORTAL_NAME  # what the authenticator app shows: the portal, not one trial
 
 LOGGING = {
     "version": 1,
