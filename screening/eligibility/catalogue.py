@@ -310,17 +310,23 @@ def _question(code: str, entry: Table) -> QuestionItem:
     return QuestionItem(code=code, names=names(entry, key="text"), validity=Validity.EVER, choices=tuple(choices))
 
 
-def _dictionary(table: Table) -> Dictionary:
-    drugs: dict[str, Drug] = {}
-    spellings: dict[str, str] = {}
+class Spellings(dict):
+    """Every accepted spelling of the dictionary (its `drug_key`) -> the drug it means. Two drugs may not
+    share a spelling: a name must mean one drug or the engine would have to guess."""
 
-    def add(spelling: str, drug: str, key: str) -> None:
+    def add(self, spelling: str, drug: str, key: str) -> None:
         normal = drug_key(spelling)
         if not normal:
             raise ProtocolError(key, "a drug name cannot be empty")
-        if spellings.get(normal, drug) != drug:
-            raise ProtocolError(key, f"{spelling!r} already names {spellings[normal]!r}")
-        spellings[normal] = drug
+        if self.get(normal, drug) != drug:
+            raise ProtocolError(key, f"{spelling!r} already names {self[normal]!r}")
+        self[normal] = drug
+
+
+def _dictionary(table: Table) -> Dictionary:
+    drugs: dict[str, Drug] = {}
+    spellings = Spellings()
+    add = spellings.add
 
     for written in table.keys():
         entry = table.table(written)
@@ -339,4 +345,4 @@ def _dictionary(table: Table) -> Dictionary:
         add(written, name, table.key(written))
         for i, synonym in enumerate(synonyms):
             add(synonym, name, f"{entry.key('synonyms')}[{i}]")
-    return Dictionary(MappingProxyType(drugs), MappingProxyType(spellings))
+    return Dictionary(MappingProxyType(drugs), MappingProxyType(dict(spellings)))

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -20,7 +19,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from .catalogue import Limits
+from .catalogue import Limits, Spellings, drug_key
 from .results import ExclusionCriteriaStatus
 from .toml_tables import ParamType, ProtocolError, read_protocol_file
 from .toml_tables import Table as _Table
@@ -177,11 +176,6 @@ class Plausibility:
     lvef_percent: Limits
     spo2_percent: Limits
     glucocorticoid_prednisone_mg_per_day: Limits  # a glucocorticoid daily dose, as prednisone equivalent
-
-
-def drug_key(name: str) -> str:
-    """A drug name as the dictionary matches it: case, spaces, hyphens and underscores ignored."""
-    return re.sub(r"[\s_\-]+", "", name).casefold()
 
 
 @dataclass(frozen=True)
@@ -457,15 +451,8 @@ def _drug_synonyms(table: _Table, drugs: DrugLists) -> DrugLists:
     """Every listed drug under its own name, plus the synonyms of [drug_synonyms] (drug -> other names).
     Two drugs may not share a spelling: a name must mean one drug or the engine would have to guess."""
     listed = [drug for drug_class in DrugClass for drug in getattr(drugs, drug_class.value)]
-    meaning: dict[str, str] = {}
-
-    def add(spelling: str, drug: str, key: str) -> None:
-        normal = drug_key(spelling)
-        if not normal:
-            raise ProtocolError(key, "a drug name cannot be empty")
-        if meaning.get(normal, drug) != drug:
-            raise ProtocolError(key, f"{spelling!r} already names {meaning[normal]!r}")
-        meaning[normal] = drug
+    meaning = Spellings()
+    add = meaning.add
 
     for drug in listed:
         add(drug, drug, table.path or "drugs")
@@ -475,7 +462,7 @@ def _drug_synonyms(table: _Table, drugs: DrugLists) -> DrugLists:
             raise ProtocolError(table.key(drug), f"{drug!r} is not a drug of [drugs] or [glucocorticoid_factors]")
         for i, synonym in enumerate(table.strings(drug)):
             add(synonym, name, f"{table.key(drug)}[{i}]")
-    return dataclasses.replace(drugs, synonyms=MappingProxyType(meaning))
+    return dataclasses.replace(drugs, synonyms=MappingProxyType(dict(meaning)))
 
 
 def _drug_names(table: _Table, name: str) -> tuple[str, ...]:
