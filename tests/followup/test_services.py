@@ -252,18 +252,25 @@ def test_checkin_answers_are_validated(eligible_patient, coordinator, in_use, me
     assert Reminder.objects.get(pk=checkin.pk).status != "done"
 
 
-def test_sweep_sends_a_due_reminder_once_to_the_coordinators(eligible_patient, coordinator, investigator, mailoutbox):
+def test_sweep_sends_a_due_reminder_once_to_the_coordinators(eligible_patient, coordinator, investigator, mailoutbox,
+                                                              settings):
     eligible_patient.full_name = "Mei Ling Wang"
     eligible_patient.hospital_record_number = "HRN-778812"
     eligible_patient.save()
     enroll(eligible_patient, coordinator, ld_in_days=5)  # pre-LD test due in 4 days
     site = eligible_patient.site
+    # The subject names the candidate's trial and the body the portal, whatever they are called.
+    site.trial.code = "SLE-CART-2"
+    site.trial.save()
+    settings.PORTAL_NAME = "Anhui screening portal"
     assert services.reminders_sweep(now=at(site, 0)).sent == 0
     assert services.reminders_sweep(now=at(site, 4)).sent == 1
     assert services.reminders_sweep(now=at(site, 4)).sent == 0
     [message] = mailoutbox
     assert message.to == ["coord@site-a.test"]
     assert f"{eligible_patient.screening_number} MLW" in message.subject
+    assert message.subject.startswith("[SLE-CART-2] ") and "MC-1-50" not in message.subject
+    assert "Anhui screening portal" in message.body
     text = message.subject + message.body
     assert "Mei Ling" not in text and "HRN-778812" not in text
     assert Reminder.objects.get().status == "sent"
