@@ -41,7 +41,10 @@ class EnrollmentForm(forms.Form):
     def __init__(self, *args, protocol: Protocol, bounds: treatment_dates.Bounds | None = None, **kwargs) -> None:
         """``bounds``: the signature's and the first consent's dates, when known (the service checks anyway)."""
         super().__init__(*args, **kwargs)
-        self.fields["dose_level"].choices = [("", "—"), *_dose_choices(protocol)]
+        if protocol.dose_levels is None:  # a trial without dose levels enrolls without one
+            del self.fields["dose_level"]
+        else:
+            self.fields["dose_level"].choices = [("", "—"), *_dose_choices(protocol)]
         self.bounds = bounds
 
     def clean(self) -> dict:

@@ -24,9 +24,10 @@ class Enrollment(models.Model):
         Patient, verbose_name=_("patient"), on_delete=models.PROTECT, related_name="enrollment",
     )
     # A value of the protocol's [dose_levels]; the form offers only those, the unit is stored beside it
-    # so the record stays readable if an amendment changes the unit.
-    dose_level = models.DecimalField(_("dose level"), max_digits=6, decimal_places=2)
-    dose_unit = models.CharField(_("dose unit"), max_length=40)
+    # so the record stays readable if an amendment changes the unit. Empty for a trial whose protocol
+    # declares no dose levels.
+    dose_level = models.DecimalField(_("dose level"), max_digits=6, decimal_places=2, null=True, blank=True)
+    dose_unit = models.CharField(_("dose unit"), max_length=40, blank=True)
     # Copied from the eligibility signature the enrollment was recorded under (its day at the site) and from
     # the first consent, so that the database itself refuses a treatment date before either.
     # Null only in the history of enrollments recorded before these columns existed (a check constraint
@@ -53,7 +54,8 @@ class Enrollment(models.Model):
         verbose_name = _("enrollment")
         triggers = [version_bump()]
         constraints = [
-            models.CheckConstraint(condition=Q(dose_level__gt=0), name="enrollment_dose_positive"),
+            models.CheckConstraint(condition=Q(dose_level__isnull=True) | Q(dose_level__gt=0),
+                                   name="enrollment_dose_positive"),
             models.CheckConstraint(
                 condition=Q(planned_infusion_on__gte=models.F("planned_lymphodepletion_on")),
                 name="enrollment_infusion_not_before_lymphodepletion",

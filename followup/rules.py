@@ -108,14 +108,17 @@ def reminder_schedule(
     subject: Subject,
     lymphodepletion_on: dt.date | None,
     infused_on: dt.date | None,
-    reminders: Reminders,
+    reminders: Reminders | None,
 ) -> list[ScheduledReminder]:
-    """Every reminder a subject needs, from the planned lymphodepletion date and the actual infusion date.
+    """Every reminder a subject needs, from the planned lymphodepletion date and the actual infusion date;
+    none when the protocol declares no reminder schedules.
 
     Without a lymphodepletion date there is no pre-lymphodepletion test; without an infusion date nothing
     after it (the monthly reminders start when the infusion has happened, not when it is planned).
     """
     scheduled: list[ScheduledReminder] = []
+    if reminders is None:
+        return scheduled
     pregnancy, contraception = reminders.pregnancy_test, reminders.contraception
     if _applies(pregnancy, subject):
         if lymphodepletion_on is not None and pregnancy.before_lymphodepletion_hours is not None:

@@ -113,7 +113,8 @@ def _board_conditions(user, now: dt.datetime) -> tuple[Q, Q, Q]:
         today = site_today(site, now)
         if site.trial_id not in overdue_after:
             protocol = current_protocol(site.trial)
-            overdue_after[site.trial_id] = protocol.reminders.overdue_after_days if protocol else None
+            overdue_after[site.trial_id] = (protocol.reminders.overdue_after_days
+                                            if protocol and protocol.reminders else None)
         days = overdue_after[site.trial_id]
         late = Q(status=ReminderStatus.OVERDUE)
         if days is not None:

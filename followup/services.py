@@ -65,7 +65,14 @@ def _require_role(user: AbstractBaseUser, site: Site, *roles: str) -> None:
         raise PermissionDenied(f"only a {' or '.join(roles)} of site {site.code} may do this")
 
 
-def _dose_level(value: Decimal, protocol: Protocol) -> Decimal:
+def _dose_level(value: Decimal | None, protocol: Protocol) -> Decimal | None:
+    """The dose level as the protocol writes it; none for a trial whose protocol declares no dose levels."""
+    if protocol.dose_levels is None:
+        if value is not None:
+            raise ValidationError({"dose_level": _("The protocol declares no dose levels.")})
+        return None
+    if value is None:
+        raise ValidationError({"dose_level": _("Choose the dose level.")})
     for level in protocol.dose_levels.levels:
         if Decimal(str(level)) == value:
             return Decimal(str(level))
@@ -126,7 +133,7 @@ def enrollment_record(
     *,
     acting_user: AbstractBaseUser,
     patient: Patient,
-    dose_level: Decimal,
+    dose_level: Decimal | None = None,
     planned_lymphodepletion_on: dt.date,
     planned_infusion_on: dt.date,
     infused_on: dt.date | None = None,
@@ -167,7 +174,7 @@ def enrollment_record(
         enrollment = Enrollment.objects.create(
             patient=patient,
             dose_level=dose,
-            dose_unit=protocol.dose_levels.unit,
+            dose_unit=protocol.dose_levels.unit if protocol.dose_levels else "",
             eligibility_signed_on=bounds.signed_on,
             consented_on=bounds.consented_on,
             recorded_by=acting_user,
@@ -190,7 +197,7 @@ def enrollment_update(
     enrollment: Enrollment,
     version: int,
     reason: str,
-    dose_level: Decimal,
+    dose_level: Decimal | None = None,
     planned_lymphodepletion_on: dt.date,
     planned_infusion_on: dt.date,
     infused_on: dt.date | None,
@@ -452,9 +459,10 @@ def reminders_sweep(*, now: dt.datetime | None = None) -> SweepResult:
             continue
         protocols[site.trial_id] = protocol
         today = site_today(site, now)
-        overdue_cutoff = rules.overdue_cutoff(today, protocol.reminders.overdue_after_days)
-        open_statuses = [ReminderStatus.PENDING, ReminderStatus.SENT]
-        overdue += _announce_due(site, open_statuses, overdue_cutoff, ReminderStatus.OVERDUE, now)
+        if protocol.reminders is not None:  # a protocol without reminder schedules has nothing to chase
+            overdue_cutoff = rules.overdue_cutoff(today, protocol.reminders.overdue_after_days)
+            open_statuses = [ReminderStatus.PENDING, ReminderStatus.SENT]
+            overdue += _announce_due(site, open_statuses, overdue_cutoff, ReminderStatus.OVERDUE, now)
         sent += _announce_due(site, [ReminderStatus.PENDING], today, ReminderStatus.SENT, now)
     alerts = 0
     while _email_one_alert(now):

@@ -80,8 +80,8 @@ def enrollment_edit(request: HttpRequest, patient_pk: int) -> HttpResponse:
         form = form_class(request.POST, protocol=protocol, bounds=bounds)
         if form.is_valid():
             data = form.cleaned_data
-            dates = {key: data[key] for key in ("dose_level", "apheresis_on", "planned_lymphodepletion_on",
-                                                "planned_infusion_on", "infused_on")}
+            dates = {key: data.get(key) for key in ("dose_level", "apheresis_on", "planned_lymphodepletion_on",
+                                                    "planned_infusion_on", "infused_on")}
             try:
                 if enrollment:
                     services.enrollment_update(acting_user=request.user, enrollment=enrollment,
@@ -99,7 +99,9 @@ def enrollment_edit(request: HttpRequest, patient_pk: int) -> HttpResponse:
         initial = {}
         if enrollment:
             initial = {
-                "dose_level": str(Decimal(str(float(enrollment.dose_level)))),  # the choice value, e.g. "0.3"
+                # the choice value, e.g. "0.3"
+                "dose_level": (str(Decimal(str(float(enrollment.dose_level))))
+                               if enrollment.dose_level is not None else None),
                 "apheresis_on": enrollment.apheresis_on,
                 "planned_lymphodepletion_on": enrollment.planned_lymphodepletion_on,
                 "planned_infusion_on": enrollment.planned_infusion_on,
