@@ -19,14 +19,13 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from .catalogue import Limits, Spellings, drug_key
+from .catalogue import LANGUAGES, Limits, Spellings, drug_key
 from .results import ExclusionCriteriaStatus
 from .toml_tables import ParamType, ProtocolError, read_protocol_file
 from .toml_tables import Table as _Table
 from .toml_tables import choice as _choice
 from .toml_tables import is_number as _is_number
 
-LANGUAGES = ("en", "zh-hans")
 RITUXIMAB = "rituximab"
 
 
