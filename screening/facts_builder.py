@@ -46,6 +46,7 @@ from screening.models import (
     LabResult,
     Measurement,
     PregnancyTest,
+    RecordSource,
     RecordStatus,
     SerologyResult,
     SledaiAssessment,
@@ -186,6 +187,7 @@ def build_facts(patient: Patient, evaluated_on: date, protocol: Protocol | None 
         serology.append({
             "test": result.test, "result": result.result, "titer": result.titer,
             "collected_on": result.collected_on.isoformat(),
+            **({"source": "history"} if result.source == RecordSource.HISTORY else {}),
         })
         sources[f"serology[{i}]"] = Source.of(result, _record_url("serology", result))
     doc["serology"] = serology
@@ -258,7 +260,10 @@ def _lab_fact(lab: LabResult, protocol: Protocol | None) -> dict[str, Any]:
     else:
         value, unit = float(lab.value_canonical), spec.canonical_unit
         uln = float(rules.to_canonical(lab.reference_high, lab.unit, spec))
-    return {"test": lab.test, "value": value, "unit": unit, "uln": uln, "collected_on": lab.collected_on.isoformat()}
+    fact = {"test": lab.test, "value": value, "unit": unit, "uln": uln, "collected_on": lab.collected_on.isoformat()}
+    if lab.source == RecordSource.HISTORY:
+        fact["source"] = "history"  # counts only for what the protocol reads "ever"
+    return fact
 
 
 # Where today's facts document keeps MC-1-50's intolerance question: a top-level key, not an attestation.

@@ -12,7 +12,7 @@ from screening.models.labs import (
     SerologyResult,
     Spo2Reading,
 )
-from screening.models.records import RecordStatus, ScreeningRecord
+from screening.models.records import RecordSource, RecordStatus, ScreeningRecord
 from screening.models.signoff import (
     ENDED_STATUSES,
     DecisionVerdict,
@@ -25,7 +25,7 @@ from screening.models.treatments import DrugClass, Treatment
 
 __all__ = [
     "Consent", "ICFVersion", "Signer", "Withdrawal",
-    "RecordStatus", "ScreeningRecord", "EchoResult", "LabResult", "PregnancyTest", "ReferenceRange",
+    "RecordSource", "RecordStatus", "ScreeningRecord", "EchoResult", "LabResult", "PregnancyTest", "ReferenceRange",
     "SerologyResult", "Measurement", "Spo2Reading", "EularAcrAssessment", "SledaiAssessment", "DrugClass", "Treatment",
     "Attestation", "CONTRACEPTION_AGREED",
     "ENDED_STATUSES", "DecisionVerdict", "EligibilityDecision", "EligibilitySignature", "SignatureOutcome",

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from patients.models import Sex
 from patients.versioning import version_bump
-from screening.models.records import ScreeningRecord
+from screening.models.records import RecordSource, ScreeningRecord
 from screening.records.rules import lab_flag
 from trial.audit import audited
 from trial.models import Site
@@ -85,6 +85,7 @@ class LabResult(ScreeningRecord):
     reference_low = models.DecimalField(_("reference low"), max_digits=10, decimal_places=3, null=True, blank=True)
     reference_high = models.DecimalField(_("reference high (ULN)"), max_digits=10, decimal_places=3)
     collected_on = models.DateField(_("collection date"))
+    source = models.CharField(_("source"), max_length=10, choices=RecordSource.choices, default=RecordSource.SCREENING)
 
     class Meta(ScreeningRecord.Meta):
         constraints = [
@@ -121,6 +122,7 @@ class SerologyResult(ScreeningRecord):
     titer = models.PositiveIntegerField(_("titer 1:"), null=True, blank=True)
     pattern = models.CharField(_("pattern"), max_length=20, choices=AnaPattern.choices, blank=True)
     collected_on = models.DateField(_("collection date"))
+    source = models.CharField(_("source"), max_length=10, choices=RecordSource.choices, default=RecordSource.SCREENING)
 
     class Meta(ScreeningRecord.Meta):
         constraints = [

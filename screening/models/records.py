@@ -18,6 +18,13 @@ class RecordStatus(models.TextChoices):
     ENTERED_IN_ERROR = "entered_in_error", _("Entered in error")
 
 
+class RecordSource(models.TextChoices):
+    # A screening procedure must follow consent; a result from the medical history may predate it, and then
+    # counts only for what the protocol reads "ever" (it is never a current screening value).
+    SCREENING = "screening", _("Screening procedure")
+    HISTORY = "history", _("Medical history (before consent)")
+
+
 class ActiveRecords(models.QuerySet):
     def active(self) -> ActiveRecords:
         """Records that count as facts: everything not marked entered in error."""

@@ -16,7 +16,7 @@ from patients.forms import DateInput, yes_no, yes_no_field
 from patients.models import Patient, Sex
 from screening.eligibility import Protocol
 from screening.eligibility.calculators import EULAR_ACR_2019_CRITERIA, SLEDAI_2K_WEIGHTS
-from screening.models import CONTRACEPTION_AGREED, ScreeningRecord
+from screening.models import CONTRACEPTION_AGREED, RecordSource, ScreeningRecord
 from screening.models.labs import AnaPattern, Outcome, Specimen
 from screening.records import rules
 from screening.records.kinds import KINDS, other_measurements
@@ -75,6 +75,8 @@ class LabResultForm(RecordForm):
         help_text=_("Leave both limits empty to use the site's default range for the candidate's sex."),
     )
     collected_on = forms.DateField(label=_("Collection date"), widget=DateInput)
+    source = forms.ChoiceField(label=_("Source"), choices=RecordSource.choices, initial=RecordSource.SCREENING,
+                               required=False)  # empty: a screening procedure
 
     def setup(self) -> None:
         self.fields["test"].choices = lab_test_choices(self.protocol)
@@ -113,6 +115,8 @@ class SerologyForm(RecordForm):
                                help_text=_("Tests with a titer (ANA): the denominator, e.g. 320 for 1:320."))
     pattern = forms.ChoiceField(label=_("ANA pattern"), choices=[("", "—"), *AnaPattern.choices], required=False)
     collected_on = forms.DateField(label=_("Collection date"), widget=DateInput)
+    source = forms.ChoiceField(label=_("Source"), choices=RecordSource.choices, initial=RecordSource.SCREENING,
+                               required=False)  # empty: a screening procedure
 
     def setup(self) -> None:
         items = qualitative_items(self.protocol)

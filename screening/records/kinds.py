@@ -40,9 +40,10 @@ KINDS: dict[str, RecordKind] = {
     kind.slug: kind
     for kind in (
         RecordKind("labs", LabResult, _("Laboratory results"),
-                   ("test", "value", "unit", "reference_low", "reference_high", "collected_on"), "collected_on"),
+                   ("test", "value", "unit", "reference_low", "reference_high", "collected_on", "source"),
+                   "collected_on"),
         RecordKind("serology", SerologyResult, _("Serology"),
-                   ("test", "result", "titer", "pattern", "collected_on"), "collected_on"),
+                   ("test", "result", "titer", "pattern", "collected_on", "source"), "collected_on"),
         RecordKind("echo", EchoResult, _("Echocardiography"), ("lvef_percent", "performed_on"), "performed_on"),
         RecordKind("spo2", Spo2Reading, _("SpO2"), ("percent", "room_air", "measured_on"), "measured_on"),
         RecordKind("pregnancy", PregnancyTest, _("Pregnancy test"),

@@ -29,6 +29,7 @@ from screening.eligibility.calculators import EULAR_ACR_2019_CRITERIA, SLEDAI_2K
 from screening.models import (
     CONTRACEPTION_AGREED,
     Attestation,
+    RecordSource,
     RecordStatus,
     ReferenceRange,
     ScreeningRecord,
@@ -90,6 +91,7 @@ def _lab_values(patient: Patient, protocol: Protocol, values: dict[str, Any]) ->
         "test": test, "value": value, "unit": unit,
         "value_canonical": rules.to_canonical(value, unit, spec), "canonical_unit": spec.canonical_unit,
         "loinc": spec.loinc, "reference_low": low, "reference_high": high, "collected_on": values["collected_on"],
+        "source": values.get("source") or RecordSource.SCREENING,
     }
 
 
@@ -111,7 +113,8 @@ def _serology_values(patient: Patient, protocol: Protocol, values: dict[str, Any
     titer, pattern = values.get("titer"), values.get("pattern") or ""
     _raise(rules.qualitative_problems(protocol, values))
     loinc = protocol.catalogue.qualitative[values["test"]].loinc
-    return {**values, "titer": titer, "pattern": pattern, "loinc": loinc}
+    return {**values, "titer": titer, "pattern": pattern, "loinc": loinc,
+            "source": values.get("source") or RecordSource.SCREENING}
 
 
 def _echo_values(patient: Patient, protocol: Protocol, values: dict[str, Any]) -> dict[str, Any]:
@@ -178,7 +181,8 @@ def _checked_values(kind: RecordKind, patient: Patient, values: dict[str, Any]) 
     on = values[kind.date_field]
     if problem := rules.future_problem(on, site_today(patient.site)):
         raise ValidationError({kind.date_field: problem})
-    if kind.history:
+    # Treatment history, and a result the coordinator marks as from the medical history, may predate consent.
+    if kind.history or values.get("source") == RecordSource.HISTORY:
         _ensure_consented(patient)
     else:
         ensure_dated_on_or_after_consent(patient, on, kind.date_field)

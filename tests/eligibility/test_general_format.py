@@ -439,3 +439,12 @@ def test_a_washout_in_weeks() -> None:
     assert extra_statuses(treatments=treatments)["VACCINE"] == "not_met"
     treatments[0]["stopped_on"] = "2026-10-03"
     assert extra_statuses(treatments=treatments)["VACCINE"] == "met"
+
+
+def test_a_history_result_alone_is_no_screening_value_and_says_why() -> None:
+    doc = facts(labs=[{"test": "hemoglobin", "value": 120, "unit": "g/L", "collected_on": "2026-10-01",
+                       "source": "history"}])
+    p = protocol()
+    result = evaluate(parse_facts(doc, p), p).result("HB")
+    assert result.status.value == "missing"
+    assert "from the medical history, not a screening procedure" in result.evidence

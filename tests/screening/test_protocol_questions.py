@@ -245,3 +245,24 @@ def test_a_measurement_the_protocol_adds_is_entered_and_decides(protocol_version
     implausible = client.post(reverse("screening_record_new", args=[patient_a.pk, "measurements"]),
                               {"item": "qtc", "value": "43", "flag": "unknown", "measured_on": day})
     assert implausible.status_code == 200 and "outside the plausible range 250-700 ms" in implausible.content.decode()
+
+
+# -- a result from the medical history ----------------------------------------------------------------------------
+
+
+def test_a_result_from_the_medical_history_may_predate_consent_but_is_not_a_screening_value(
+        protocol_version, patient_a, coordinator_a, investigator_a, client_of):
+    enter_eligible(patient_a, coordinator_a, investigator_a)
+    client = client_of(coordinator_a)
+    before_consent = "2020-01-15"
+    screening = client.post(reverse("screening_record_new", args=[patient_a.pk, "serology"]), {
+        "test": "anti_dsdna", "result": "negative", "collected_on": before_consent, "source": "screening"})
+    assert screening.status_code == 200 and "before" in screening.content.decode()
+    history = client.post(reverse("screening_record_new", args=[patient_a.pk, "serology"]), {
+        "test": "anti_dsdna", "result": "negative", "collected_on": before_consent, "source": "history"})
+    assert history.status_code == 302
+    evaluation, built = evaluate_eligibility(patient_a)
+    assert built.document["serology"][0] == {"test": "anti_dsdna", "result": "negative", "titer": None,
+                                             "collected_on": before_consent, "source": "history"}
+    assert evaluation.result("I01").status.value == "met"  # the consent-first rule does not refuse it
+    assert "serology[0]" not in evaluation.result("I05").uses  # anti-dsDNA reads the screening result
