@@ -5,12 +5,12 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import forms
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from followup import treatment_dates
 from followup.models import PregnancyTestResult
 from screening.eligibility import Protocol
+from screening.evidence_text import page_language
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -21,7 +21,7 @@ def _dose_choices(protocol: Protocol) -> list[tuple[str, str]]:
 
 
 def _method_choices(protocol: Protocol) -> list[tuple[str, str]]:
-    language = "zh-hans" if (get_language() or "en").lower().startswith("zh") else "en"
+    language = page_language()
     return [(code, names[language]) for code, names in protocol.contraception_methods.items()]
 
 

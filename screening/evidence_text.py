@@ -46,18 +46,15 @@ def as_messages(items: Iterable[Message | Mapping[str, Any]]) -> tuple[Message, 
     return tuple(item if isinstance(item, Message) else Message.from_dict(item) for item in items)
 
 
-def rendered(items: Iterable[Message | Mapping[str, Any]], protocol: Any, language: str | None = None,
-             separator: str = "; ") -> str:
-    """Evidence (or what is missing) in ``language`` (the page's by default)."""
-    language = language or page_language()
-    name_of = names_in(protocol, language)
-    with translation.override(language):
-        return separator.join(render(m, translation.gettext, name_of) for m in as_messages(items))
-
-
 def rendered_each(items: Iterable[Message | Mapping[str, Any]], protocol: Any,
                   language: str | None = None) -> tuple[str, ...]:
+    """Each message (evidence or what is missing) in ``language`` (the page's by default)."""
     language = language or page_language()
     name_of = names_in(protocol, language)
     with translation.override(language):
         return tuple(render(m, translation.gettext, name_of) for m in as_messages(items))
+
+
+def rendered(items: Iterable[Message | Mapping[str, Any]], protocol: Any, language: str | None = None) -> str:
+    """Evidence in ``language`` (the page's by default), its messages joined as the engine joins them."""
+    return "; ".join(rendered_each(items, protocol, language))

@@ -14,7 +14,6 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -29,6 +28,7 @@ from screening.eligibility.calculators import (
     prednisone_mg_per_kg_day,
 )
 from screening.eligibility.protocol import LabSpec, Limits
+from screening.evidence_text import page_language
 
 # Data-entry sanity limits. LVEF, SpO2 and glucocorticoid doses use the protocol's [plausibility] limits,
 # the same the engine applies to an imported document, so a form refuses what the engine would send to
@@ -51,8 +51,7 @@ def item_label(names: Mapping[str, str] | None, code: str) -> str:
     """A catalogue item's name in the page's language; its code without one."""
     if not names:
         return code.replace("_", " ")
-    language = "zh-hans" if (translation.get_language() or "").startswith("zh") else "en"
-    return names.get(language) or names["en"]
+    return names.get(page_language()) or names["en"]
 
 
 def lab_label(test: str, spec: LabSpec | None = None) -> str:

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from django import template
 from django.core.exceptions import ValidationError
-from django.utils.translation import get_language
 
 from patients.clock import site_today
 from patients.selectors import can_enter_data
 from screening.checklist import checklist_for
+from screening.evidence_text import page_language
 from screening.models import Attestation
 from screening.records.kinds import KINDS, shown_for
 from screening.records.selectors import attestation_history, records_by_kind
@@ -22,7 +22,7 @@ register = template.Library()
 @register.inclusion_tag("screening/_candidate_panels.html", takes_context=True)
 def screening_panels(context, patient) -> dict:
     user = context["request"].user
-    language = "zh-hans" if (get_language() or "").startswith("zh") else "en"
+    language = page_language()
     today = site_today(patient.site)
     try:
         protocol = protocol_for(patient.site, today)

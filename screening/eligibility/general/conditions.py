@@ -396,7 +396,7 @@ def attribute(params: Mapping[str, Any], scope: Scope) -> Finding:
 
 def question(params: Mapping[str, Any], scope: Scope) -> Finding:
     code = params["item"]
-    ref = answer_ref(scope.facts, code)
+    ref = answer_ref(code)
     answer = scope.facts.answers.get(code)
     if answer is None:
         truth = Truth.MISSING if params["unanswered"] == "missing" else Truth.REVIEW

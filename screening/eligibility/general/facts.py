@@ -94,9 +94,6 @@ class GeneralFacts:
     treatments: tuple[TreatmentRecord, ...] | None = None  # None: no treatment history given at all
     answers: Mapping[str, Any] = field(default_factory=dict)  # question -> True/False/choice; absent = none
 
-    def attribute_ref(self, code: str) -> str:
-        return f"patient.{code}"
-
 
 # Sections of today's format and the catalogue code each maps to.
 _LEGACY_MEASUREMENTS = {"echo": ("lvef", "lvef_percent", "performed_on"), "spo2": ("spo2", "percent", "measured_on")}
@@ -367,6 +364,6 @@ class _Reader:
         return MappingProxyType(answers)
 
 
-def answer_ref(facts: GeneralFacts, key: str) -> str:
+def answer_ref(key: str) -> str:
     """Where an answer stands in today's documents (`attestations.x`, the top-level intolerance flag)."""
     return key if key in _LEGACY_ANSWER_KEYS else f"attestations.{key}"

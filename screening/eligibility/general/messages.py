@@ -215,7 +215,7 @@ NameOf = Callable[[str], str]
 def render(msg: Message, translate: Translate = str, name_of: NameOf = str) -> str:
     """One message as text: its template translated, `item` as the item's name, nested messages rendered."""
     params = {}
-    for key, value in msg.params.items():
+    for key, value in msg.pairs:
         if isinstance(value, Message):
             value = render(value, translate, name_of)
         elif isinstance(value, tuple) and value and isinstance(value[0], Message):

@@ -31,7 +31,6 @@ from ..catalogue import AttributeType, Catalogue, limits, load_catalogue, names
 from ..instruments import INSTRUMENTS
 from ..protocol import (
     DoseLevels,
-    DrugLists,
     LabSpec,
     Plausibility,
     Reminders,
@@ -160,16 +159,6 @@ class GeneralProtocol:
             )
         except KeyError:
             return None
-
-    @cached_property
-    def drugs(self) -> DrugLists:
-        dictionary = self.catalogue.dictionary
-
-        def of(drug_class: str) -> tuple[str, ...]:
-            return tuple(d.name for d in dictionary.drugs.values() if drug_class in d.classes)
-
-        return DrugLists(of("antimalarial"), of("glucocorticoid"), of("immunosuppressant"), of("biologic"),
-                         "rituximab" in of("biologic"), dictionary.spellings)
 
     @cached_property
     def glucocorticoid_factors(self) -> Mapping[str, float]:
