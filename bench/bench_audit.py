@@ -73,12 +73,13 @@ def create_people():
     from django.contrib.auth import get_user_model
 
     from patients.models import Patient
-    from trial.models import Site, StaffRole, Trial
+    from trial.models import Hospital, Site, StaffRole, Trial
 
     user_model = get_user_model()
     trial = Trial.objects.create(code="MC-1-50", title="bench")
+    hospitals = Hospital.objects.bulk_create(Hospital(name=f"Site {n}", city="Hefei") for n in range(1, SITES + 1))
     sites = Site.objects.bulk_create(
-        Site(trial=trial, number=n, name=f"Site {n}", city="Hefei") for n in range(1, SITES + 1)
+        Site(trial=trial, number=n, hospital=hospital) for n, hospital in enumerate(hospitals, start=1)
     )
     staff = []
     for site in sites:

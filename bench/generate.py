@@ -137,7 +137,7 @@ def _people(scale: Scale, dataset: Dataset) -> People:
     from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 
     from screening.models import ICFVersion, ReferenceRange
-    from trial.models import Role, Site, StaffRole, Trial
+    from trial.models import Hospital, Role, Site, StaffRole, Trial
     from trial.protocol_versions import protocol_version_load
 
     protocol_version_load(text=PROTOCOL_FILE.read_text(encoding="utf-8"), source=str(PROTOCOL_FILE))
@@ -149,8 +149,11 @@ def _people(scale: Scale, dataset: Dataset) -> People:
         return user_model.objects.create(username=username, password=password, first_name=first, last_name=last,
                                          email=f"{username}@bench.invalid")
 
+    hospitals = Hospital.objects.bulk_create(
+        Hospital(name=f"Bench hospital {n}", city=f"City {n}") for n in range(1, scale.sites + 1)
+    )
     sites = Site.objects.bulk_create(
-        Site(trial=trial, number=n, name=f"Bench hospital {n}", city=f"City {n}") for n in range(1, scale.sites + 1)
+        Site(trial=trial, number=n, hospital=hospital) for n, hospital in enumerate(hospitals, start=1)
     )
     coordinators, investigators, roles = {}, {}, []
     for site in sites:
@@ -178,7 +181,7 @@ def _people(scale: Scale, dataset: Dataset) -> People:
         "ast": (Decimal("13"), Decimal("40"), "U/L"), "total_bilirubin": (Decimal("3.4"), Decimal("21"), "umol/L"),
     }
     ReferenceRange.objects.bulk_create(
-        ReferenceRange(site=site, test=test, sex=sex, low=low, high=high, unit=unit)
+        ReferenceRange(hospital_id=site.hospital_id, site=site, test=test, sex=sex, low=low, high=high, unit=unit)
         for site in sites for sex in ("female", "male") for test, (low, high, unit) in ranges.items()
     )
     ICFVersion.objects.bulk_create(

@@ -323,7 +323,7 @@ def _schedule_reminders(*, enrollment: Enrollment, protocol: Protocol) -> rules.
 
 
 def _lock_open(acting_user: AbstractBaseUser, reminder: Reminder) -> Reminder:
-    reminder = Reminder.objects.select_for_update(of=("self",)).select_related("patient__site").get(pk=reminder.pk)
+    reminder = Reminder.objects.select_for_update(of=("self",)).select_related("patient__site__trial", "patient__site__hospital").get(pk=reminder.pk)
     _require_role(acting_user, reminder.patient.site, Role.COORDINATOR)
     if reminder.status == ReminderStatus.DONE:
         completed = timezone.localtime(reminder.completed_at)
@@ -400,7 +400,7 @@ def reminder_complete_notice(*, acting_user: AbstractBaseUser, reminder: Reminde
 
 def alert_acknowledge(*, acting_user: AbstractBaseUser, alert: UrgentAlert) -> UrgentAlert:
     with transaction.atomic(), with_reason("urgent alert acknowledged"):
-        alert = UrgentAlert.objects.select_for_update(of=("self",)).select_related("patient__site").get(pk=alert.pk)
+        alert = UrgentAlert.objects.select_for_update(of=("self",)).select_related("patient__site__trial", "patient__site__hospital").get(pk=alert.pk)
         _require_role(acting_user, alert.patient.site, Role.INVESTIGATOR)
         if alert.acknowledged_at is None:
             alert.acknowledged_by = acting_user
@@ -532,7 +532,7 @@ def _email_one_alert(now: dt.datetime) -> bool:
     with transaction.atomic():
         alert = (
             UrgentAlert.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("patient__site", "reminder")
+            .select_related("patient__site__trial", "patient__site__hospital", "reminder")
             .filter(emailed_at__isnull=True)
             .order_by("pk")
             .first()

@@ -37,7 +37,7 @@ from trial.selectors import has_role
 
 
 def _patient(request: HttpRequest, patient_pk: int) -> Patient:
-    return get_object_or_404(Patient.objects.visible_to(request.user).select_related("site__trial"), pk=patient_pk)
+    return get_object_or_404(Patient.objects.visible_to(request.user).select_related("site__trial", "site__hospital"), pk=patient_pk)
 
 
 @require_GET
@@ -155,7 +155,7 @@ def _complete(request: HttpRequest, reminder: Reminder, data: dict) -> Reminder:
 @role_required(Role.COORDINATOR)
 def reminder_complete(request: HttpRequest, pk: int) -> HttpResponse:
     reminder = get_object_or_404(
-        selectors.reminders_visible_to(request.user, roles=[Role.COORDINATOR]).select_related("patient__site__trial"),
+        selectors.reminders_visible_to(request.user, roles=[Role.COORDINATOR]).select_related("patient__site__trial", "patient__site__hospital"),
         pk=pk,
     )
     form = _completion_form(reminder, request.POST if request.method == "POST" else None)

@@ -44,7 +44,9 @@ class Patient(models.Model):
 
     site = models.ForeignKey(Site, verbose_name=_("site"), on_delete=models.PROTECT, related_name="patients")
     sequence = models.PositiveIntegerField(_("sequence"))  # the site's running number; never reused
-    screening_number = models.CharField(_("screening number"), max_length=16, unique=True)  # e.g. 01-0007
+    # e.g. 01-0007: unique within the trial (site numbers are unique per trial, sequences per site), so another
+    # trial at the same hospital may have its own 01-0007.
+    screening_number = models.CharField(_("screening number"), max_length=16, db_index=True)
     initials = models.CharField(_("initials"), max_length=4)
     date_of_birth = models.DateField(_("date of birth"))
     sex = models.CharField(_("sex"), max_length=10, choices=Sex.choices)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from django.contrib.auth import get_user_model
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from patients.models import Patient
 from trial.models import Role, Site, StaffRole
@@ -33,9 +33,14 @@ def site_staff(site: Site) -> QuerySet:
     return get_user_model().objects.filter(pk__in=held.values("user_id")).order_by("last_name", "first_name")
 
 
-def possible_duplicates(site: Site, initials: str, date_of_birth: date, exclude_pk: int | None = None) -> QuerySet:
-    """Candidates of the same site with the same initials and date of birth, withdrawn ones included."""
-    found = Patient.objects.filter(site=site, initials=initials.upper(), date_of_birth=date_of_birth)
+def possible_duplicates(site: Site, initials: str, date_of_birth: date, hospital_record_number: str = "",
+                        exclude_pk: int | None = None) -> QuerySet:
+    """Candidates at the same hospital, in any of its trials, withdrawn ones included, with the same initials
+    and date of birth, or with the same hospital record number (one person may be screened for two trials)."""
+    same = Q(initials=initials.upper(), date_of_birth=date_of_birth)
+    if hospital_record_number.strip():
+        same |= Q(hospital_record_number=hospital_record_number.strip())
+    found = Patient.objects.filter(same, site__hospital_id=site.hospital_id).select_related("site__trial", "site__hospital")
     if exclude_pk is not None:
         found = found.exclude(pk=exclude_pk)
-    return found.order_by("sequence")
+    return found.order_by("site__trial__code", "sequence")

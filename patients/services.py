@@ -33,11 +33,11 @@ class PossibleDuplicate(ValidationError):
     date of birth."""
 
     def __init__(self, duplicates: QuerySet[Patient]) -> None:
-        numbers = ", ".join(p.screening_number for p in duplicates)
+        numbers = ", ".join(f"{p.screening_number} ({p.site.trial.code})" for p in duplicates)
         super().__init__(
             {"confirm_duplicate": _(
-                "Possible duplicate of %(numbers)s (same initials and date of birth): tick the box to confirm this "
-                "is another person."
+                "Possible duplicate of %(numbers)s at this hospital (same initials and date of birth, or same "
+                "hospital record number): tick the box to confirm this is another person."
             ) % {"numbers": numbers}},
             code="possible_duplicate",
         )
@@ -57,7 +57,9 @@ def _problems(*, date_of_birth: date, weight_kg: Decimal, sex: str, childbearing
 def _next_sequence(site: Site) -> int:
     """The next screening sequence of a site. Call inside a transaction: the counter row stays locked until
     commit, so concurrent registrations at one site queue here and get distinct numbers."""
-    # Locking the Site row first makes creating the site's counter row race-free as well.
+    # Locking the Site row first makes creating the site's counter row race-free as well. The lock takes the
+    # hospital's row too (the site manager joins it): registrations in the hospital's other trials queue here,
+    # so the duplicate check across them cannot race either.
     Site.objects.select_for_update().get(pk=site.pk)
     counter, _ = SiteCounter.objects.select_for_update().get_or_create(site=site)
     # Candidates created outside this service (imports, fixtures) also hold numbers: never hand those out.
@@ -84,8 +86,8 @@ def patient_register(
 ) -> Patient:
     """Register a screening candidate at ``site`` under the site's next screening number.
 
-    Raises ``PossibleDuplicate`` unless ``duplicate_confirmed`` when the site already has a candidate with
-    the same initials and date of birth."""
+    Raises ``PossibleDuplicate`` unless ``duplicate_confirmed`` when the hospital already has a candidate, in
+    any of its trials, with the same initials and date of birth or the same hospital record number."""
     if not can_enter_data(acting_user, site):
         raise PermissionDenied
     initials = initials.strip().upper()
@@ -97,7 +99,7 @@ def patient_register(
         raise ValidationError(problems)
     with transaction.atomic(), pghistory.context(user=acting_user.pk), with_reason("candidate registered"):
         sequence = _next_sequence(site)  # locks the site: the duplicate check below cannot race either
-        duplicates = possible_duplicates(site, initials, date_of_birth)
+        duplicates = possible_duplicates(site, initials, date_of_birth, hospital_record_number)
         if duplicates.exists() and not duplicate_confirmed:
             raise PossibleDuplicate(duplicates)
         return Patient.objects.create(

@@ -24,7 +24,7 @@ from trial.models import Role
 
 def patient_for_entry(request: HttpRequest, pk: int) -> Patient:
     """The candidate, if the user may enter data for them: other sites 404, other roles 403."""
-    patient = get_object_or_404(Patient.objects.visible_to(request.user).select_related("site"), pk=pk)
+    patient = get_object_or_404(Patient.objects.visible_to(request.user).select_related("site__trial", "site__hospital"), pk=pk)
     if not can_enter_data(request.user, patient.site):
         raise PermissionDenied
     return patient
@@ -62,7 +62,7 @@ def patient_register(request: HttpRequest) -> HttpResponse:
 @login_required
 def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
     patient = get_object_or_404(
-        Patient.objects.visible_to(request.user).select_related("site", "registered_by"), pk=pk
+        Patient.objects.visible_to(request.user).select_related("site__trial", "site__hospital", "registered_by"), pk=pk
     )
     consents = patient.consents.select_related("icf_version", "obtained_by").order_by("signed_at", "pk")
     return render(request, "patients/detail.html", {

@@ -57,8 +57,8 @@ class ReferenceRangeAdminForm(forms.ModelForm):
 @admin.register(ReferenceRange)
 class ReferenceRangeAdmin(admin.ModelAdmin):
     form = ReferenceRangeAdminForm
-    list_display = ["site", "test", "sex", "low", "high", "unit"]
-    list_filter = ["site", "test", "sex"]
+    list_display = ["hospital", "test", "sex", "low", "high", "unit", "site"]
+    list_filter = ["hospital", "test", "sex"]
 
     def get_readonly_fields(self, request, obj=None):
         return ["site", "test", "sex"] if obj is not None else []

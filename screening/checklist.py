@@ -77,6 +77,6 @@ def checklist_for(patient: Patient, evaluated_on: date | None = None, language: 
 @login_required
 def eligibility_checklist(request: HttpRequest, pk: int) -> HttpResponse:
     """The checklist fragment (htmx reloads it on ``facts-changed``; without JS it is part of the page)."""
-    patient = get_object_or_404(Patient.objects.visible_to(request.user).select_related("site__trial"), pk=pk)
+    patient = get_object_or_404(Patient.objects.visible_to(request.user).select_related("site__trial", "site__hospital"), pk=pk)
     return render(request, "screening/_checklist.html",
                   {"patient": patient, "checklist": checklist_for(patient, language=page_language())})

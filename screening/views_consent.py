@@ -82,7 +82,7 @@ def icf_versions(request: HttpRequest) -> HttpResponse:
     sites = sites_of(request.user)
     if not sites.exists():
         raise PermissionDenied
-    versions = ICFVersion.objects.filter(site__in=sites).select_related("site", "added_by").order_by(
+    versions = ICFVersion.objects.filter(site__in=sites).select_related("site__trial", "site__hospital", "added_by").order_by(
         "site__number", "language", "-effective_on"
     )
     return render(request, "screening/consent_icf_list.html", {

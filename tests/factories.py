@@ -8,7 +8,7 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 
 from patients.models import Patient
-from trial.models import Site, StaffRole, Trial
+from trial.models import Hospital, Site, StaffRole, Trial
 
 PASSWORD = "correct horse battery staple 42"
 
@@ -17,10 +17,18 @@ def create_trial(**fields) -> Trial:
     return Trial.objects.create(**{"code": "MC-1-50", "title": "MC-1-50 Phase I", **fields})
 
 
-def create_site(trial: Trial, **fields) -> Site:
+HOSPITAL_FIELDS = ("name", "city", "time_zone", "default_language")
+
+
+def create_site(trial: Trial, hospital: Hospital | None = None, **fields) -> Site:
+    """A site of ``trial`` at ``hospital``, else at the hospital of that name and city (made when new)."""
     # English unless a test asks otherwise: assertions read English text; Chinese has its own tests.
-    defaults = {"trial": trial, "number": 1, "name": "Site", "city": "Hefei", "default_language": "en"}
-    return Site.objects.create(**{**defaults, **fields})
+    place = {"name": "Site", "city": "Hefei", "default_language": "en"}
+    place.update({key: fields.pop(key) for key in HOSPITAL_FIELDS if key in fields})
+    if hospital is None:
+        hospital, _ = Hospital.objects.get_or_create(
+            name=place.pop("name"), city=place.pop("city"), defaults=place)
+    return Site.objects.create(**{"trial": trial, "hospital": hospital, "number": 1, **fields})
 
 
 def create_user(username: str, **fields):

@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from trial.models import AuthEvent, ProtocolVersion, Site, StaffRole, Trial
+from trial.models import AuthEvent, Hospital, ProtocolVersion, Site, StaffRole, Trial
 
 
 @admin.register(Trial)
@@ -10,10 +10,15 @@ class TrialAdmin(admin.ModelAdmin):
     list_display = ["code", "title", "registry_id", "sponsor"]
 
 
+@admin.register(Hospital)
+class HospitalAdmin(admin.ModelAdmin):
+    list_display = ["name", "city", "time_zone", "default_language"]
+
+
 @admin.register(Site)
 class SiteAdmin(admin.ModelAdmin):
-    list_display = ["number", "name", "city", "trial", "time_zone", "default_language"]
-    list_filter = ["trial"]
+    list_display = ["number", "hospital", "trial"]
+    list_filter = ["trial", "hospital"]
 
 
 @admin.register(StaffRole)

@@ -18,7 +18,7 @@ from django.db.models.expressions import RawSQL
 from django.utils.translation import get_language
 
 from trial.ledger import HIDDEN, IDENTIFIER_FIELDS, AuditEntry, VerificationRun
-from trial.models import Role, Site
+from trial.models import Role, Site, Trial
 from trial.monitoring import DataQuery, QueryStatus, Verification
 from trial.selectors import sites_of
 
@@ -47,6 +47,7 @@ def entries_visible_to(user) -> QuerySet[AuditEntry]:
 @dataclass(frozen=True)
 class AuditFilters:
     site_id: int | None = None
+    trial_site_ids: tuple[int, ...] | None = None  # a trial chosen: its sites' ids (literals, as for scoping)
     patient_id: int | None = None
     user_id: int | None = None
     record_type: str = ""
@@ -59,6 +60,8 @@ class AuditFilters:
         conditions = Q()
         if self.site_id is not None:
             conditions &= Q(site_id=self.site_id)
+        if self.trial_site_ids is not None:
+            conditions &= Q(site_id__in=self.trial_site_ids)
         if self.patient_id is not None:
             conditions &= Q(patient_id=self.patient_id)
         if self.user_id is not None:
@@ -82,9 +85,9 @@ class AuditFilters:
 
 
 def _for_display(entries: QuerySet[AuditEntry]) -> QuerySet[AuditEntry]:
-    return entries.select_related("site", "patient", "user").only(
+    return entries.select_related("site__hospital", "patient", "user").only(
         "id", "occurred_at", "action", "record_type", "object_id", "url", "reason", "changes", "event_table",
-        "site__number", "site__name", "site__time_zone", "patient__screening_number", "patient__site_id",
+        "site__number", "site__hospital__name", "site__hospital__time_zone", "patient__screening_number", "patient__site_id",
         "user__username", "user__first_name", "user__last_name",
     )
 
@@ -169,6 +172,10 @@ def last_verification_run() -> VerificationRun | None:
 
 def sites_for_filter(user) -> QuerySet[Site]:
     return Site.objects.all() if is_sponsor_admin(user) else sites_of(user, roles=[Role.MONITOR])
+
+
+def trials_for_filter(user) -> QuerySet[Trial]:
+    return Trial.objects.filter(sites__in=sites_for_filter(user)).distinct().order_by("code")
 
 
 # --- Presenting changes -------------------------------------------------------------------------------------

@@ -1,8 +1,16 @@
-"""Template context shared by every page: the roles of the signed-in user, for the navigation."""
+"""Template context shared by every page: the portal's name and the roles of the signed-in user, for the
+navigation."""
 
 from __future__ import annotations
 
+from django.conf import settings
+
 from trial.selectors import roles_of
+
+
+def portal(request) -> dict:
+    # The portal serves several trials: its pages carry its own name (PORTAL_NAME), never one trial's code.
+    return {"portal_name": settings.PORTAL_NAME}
 
 
 def roles(request) -> dict:

@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from trial.audit import with_reason
-from trial.models import Role, Site, StaffRole, Trial
+from trial.models import Hospital, Role, Site, StaffRole, Trial
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,8 @@ def demo_load() -> list[tuple[str, str, str]] | None:
             },
         )
         sites = {
-            number: Site.objects.create(trial=trial, number=number, name=name, city=city)
+            number: Site.objects.create(
+                trial=trial, number=number, hospital=Hospital.objects.get_or_create(name=name, city=city)[0])
             for number, name, city in SITES
         }
         User = get_user_model()

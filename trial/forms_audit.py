@@ -11,7 +11,13 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from patients.models import Patient
-from trial.audit_search import AuditFilters, is_sponsor_admin, record_type_choices, sites_for_filter
+from trial.audit_search import (
+    AuditFilters,
+    is_sponsor_admin,
+    record_type_choices,
+    sites_for_filter,
+    trials_for_filter,
+)
 from trial.ledger import Action
 
 
@@ -19,11 +25,19 @@ class DateInput(forms.DateInput):
     input_type = "date"
 
 
+class SiteChoiceField(forms.ModelChoiceField):
+    """Sites named with their trial: a hospital running two trials has a site in each."""
+
+    def label_from_instance(self, site) -> str:
+        return f"{site.trial.code} · {site}"
+
+
 class AuditFilterForm(forms.Form):
     """The audit log's filters. Every value is checked against what the viewer may see: a candidate or a
     site of another site is a form error, never a silent empty result that looks like 'no changes'."""
 
-    site = forms.ModelChoiceField(queryset=None, required=False, label=_("Site"), empty_label=_("All my sites"))
+    trial = forms.ModelChoiceField(queryset=None, required=False, label=_("Trial"), empty_label=_("All my trials"))
+    site = SiteChoiceField(queryset=None, required=False, label=_("Site"), empty_label=_("All my sites"))
     candidate = forms.CharField(max_length=16, required=False, label=_("Candidate (screening number)"))
     user = forms.CharField(max_length=150, required=False, label=_("User (username)"))
     record_type = forms.ChoiceField(required=False, label=_("Record type"))
@@ -37,18 +51,27 @@ class AuditFilterForm(forms.Form):
     def __init__(self, *args, viewer, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.viewer = viewer
-        self.fields["site"].queryset = sites_for_filter(viewer)
+        self.fields["site"].queryset = sites_for_filter(viewer).select_related("trial")
+        self.fields["trial"].queryset = trials_for_filter(viewer)
         self.fields["record_type"].choices = [("", _("Any"))] + record_type_choices()
 
-    def clean_candidate(self) -> Patient | None:
-        number = self.cleaned_data["candidate"].strip()
-        if not number:
-            return None
+    def _candidate(self, number: str) -> Patient | None:
+        """The candidate of that screening number in the chosen trial or site. A number is unique only within
+        its trial: one found in several trials asks for the trial, never picks one."""
         patients = Patient.objects.all() if is_sponsor_admin(self.viewer) else Patient.objects.visible_to(self.viewer)
-        patient = patients.filter(screening_number=number).first()
-        if patient is None:
-            raise forms.ValidationError(_("No candidate with this screening number at your sites."))
-        return patient
+        if site := self.cleaned_data.get("site"):
+            patients = patients.filter(site=site)
+        elif trial := self.cleaned_data.get("trial"):
+            patients = patients.filter(site__trial=trial)
+        found = list(patients.filter(screening_number=number)[:2])
+        if not found:
+            self.add_error("candidate", _("No candidate with this screening number at your sites."))
+            return None
+        if len(found) > 1:
+            self.add_error("candidate", _(
+                "Candidates of several trials have this screening number: choose the trial."))
+            return None
+        return found[0]
 
     def clean_user(self):
         username = self.cleaned_data["user"].strip()
@@ -61,6 +84,9 @@ class AuditFilterForm(forms.Form):
 
     def clean(self) -> dict:
         data = super().clean()
+        # The candidate is looked up here, after the trial and the site it may be narrowed to.
+        number = (data.get("candidate") or "").strip()
+        data["candidate"] = self._candidate(number) if number else None
         if data.get("date_from") and data.get("date_to") and data["date_to"] < data["date_from"]:
             self.add_error("date_to", _("The end date is before the start date."))
         return data
@@ -69,7 +95,7 @@ class AuditFilterForm(forms.Form):
         """Dates are the site's calendar days: the chosen site's zone, else the zone all the viewer's sites
         share, else the server's."""
         site = self.cleaned_data.get("site")
-        zones = {site.time_zone} if site else set(self.fields["site"].queryset.values_list("time_zone", flat=True))
+        zones = {site.time_zone} if site else set(self.fields["site"].queryset.values_list("hospital__time_zone", flat=True))
         return ZoneInfo(zones.pop() if len(zones) == 1 else settings.TIME_ZONE)
 
     def filters(self) -> AuditFilters:
@@ -81,6 +107,7 @@ class AuditFilterForm(forms.Form):
 
         return AuditFilters(
             site_id=data["site"].pk if data.get("site") else None,
+            trial_site_ids=tuple(data["trial"].sites.values_list("pk", flat=True)) if data.get("trial") else None,
             patient_id=data["candidate"].pk if data.get("candidate") else None,
             user_id=data["user"].pk if data.get("user") else None,
             record_type=data.get("record_type") or "",

@@ -30,7 +30,7 @@ def language_and_zone_for(user) -> tuple[str | None, str | None]:
     preference = StaffPreference.objects.filter(user=user).values("language")[:1]
     site = (
         sites_of(user).order_by("number").annotate(preference=Subquery(preference))
-        .values_list("preference", "default_language", "time_zone").first()
+        .values_list("preference", "hospital__default_language", "hospital__time_zone").first()
     )
     if site is None:  # no role at any site (the sponsor's administrator): only a stored choice
         return StaffPreference.objects.filter(user=user).values_list("language", flat=True).first(), None

@@ -23,11 +23,10 @@ class Trial(models.Model):
 
 
 @audited
-class Site(models.Model):
-    trial = models.ForeignKey(Trial, verbose_name=_("trial"), on_delete=models.PROTECT, related_name="sites")
-    number = models.PositiveSmallIntegerField(
-        _("number"), help_text=_("Prefix of the site's screening numbers, e.g. 1 for 01-0007."),
-    )
+class Hospital(models.Model):
+    """A hospital: one record however many trials it runs. Its name, place, time zone and language are
+    shared by its site in each trial, as are its laboratory's reference ranges."""
+
     name = models.CharField(_("name"), max_length=200)
     city = models.CharField(_("city"), max_length=100)
     time_zone = models.CharField(_("time zone"), max_length=64, default="Asia/Shanghai")
@@ -36,8 +35,42 @@ class Site(models.Model):
     )
 
     class Meta:
+        verbose_name = _("hospital")
+        constraints = [models.UniqueConstraint(fields=["name", "city"], name="hospital_name_city_unique")]
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name}, {self.city}"
+
+
+class SiteManager(models.Manager):
+    # The base manager too (Meta.base_manager_name): ``patient.site`` brings its hospital and trial in the same
+    # query, so reading a site's name, time zone or trial code never costs a second one.
+    def get_queryset(self) -> models.QuerySet:
+        return super().get_queryset().select_related("hospital", "trial")
+
+
+@audited
+class Site(models.Model):
+    """A hospital's participation in one trial: the trial's site number and the staff delegated to it."""
+
+    trial = models.ForeignKey(Trial, verbose_name=_("trial"), on_delete=models.PROTECT, related_name="sites")
+    hospital = models.ForeignKey(
+        Hospital, verbose_name=_("hospital"), on_delete=models.PROTECT, related_name="sites",
+    )
+    number = models.PositiveSmallIntegerField(
+        _("number"), help_text=_("Prefix of the site's screening numbers, e.g. 1 for 01-0007."),
+    )
+
+    objects = SiteManager()
+
+    class Meta:
         verbose_name = _("site")
-        constraints = [models.UniqueConstraint(fields=["trial", "number"], name="site_number_unique_per_trial")]
+        base_manager_name = "objects"
+        constraints = [
+            models.UniqueConstraint(fields=["trial", "number"], name="site_number_unique_per_trial"),
+            models.UniqueConstraint(fields=["trial", "hospital"], name="site_one_per_hospital_and_trial"),
+        ]
         ordering = ["trial", "number"]
 
     def __str__(self) -> str:
@@ -46,6 +79,23 @@ class Site(models.Model):
     @property
     def code(self) -> str:
         return f"{self.number:02d}"
+
+    # What belongs to the hospital, read through its site in a trial.
+    @property
+    def name(self) -> str:
+        return self.hospital.name
+
+    @property
+    def city(self) -> str:
+        return self.hospital.city
+
+    @property
+    def time_zone(self) -> str:
+        return self.hospital.time_zone
+
+    @property
+    def default_language(self) -> str:
+        return self.hospital.default_language
 
 
 class Role(models.TextChoices):

@@ -105,6 +105,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "trial.context_processors.portal",
                 "trial.context_processors.roles",
             ],
         },
@@ -150,7 +151,7 @@ AUDIT_CHECKPOINT_DIR = Path(env_str("AUDIT_CHECKPOINT_DIR", str(BASE_DIR / "audi
 AUDIT_CHECKPOINT_EMAILS = env_list("AUDIT_CHECKPOINT_EMAILS", [])
 AUDIT_ALERT_EMAILS = env_list("AUDIT_ALERT_EMAILS", [])
 AUDIT_CHECKPOINT_SECONDS = env_int("AUDIT_CHECKPOINT_SECONDS", 3600)
-PORTAL_NAME = env_str("PORTAL_NAME", "MC-1-50 screening portal")
+PORTAL_NAME = env_str("PORTAL_NAME", "Trial screening portal")
 
 CELERY_BEAT_SCHEDULE = {
     "followup-sweep": {

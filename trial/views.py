@@ -35,7 +35,7 @@ DASHBOARD_PATIENTS = 50
 def _dashboard(request: HttpRequest, role: str, template: str) -> HttpResponse:
     sites = sites_of(request.user, roles=[role])
     candidates = Patient.objects.visible_to(request.user).filter(site__in=sites)
-    newest = first_of(candidates.select_related("site").order_by("-registered_at", "-pk"), DASHBOARD_PATIENTS)
+    newest = first_of(candidates.select_related("site__trial", "site__hospital").order_by("-registered_at", "-pk"), DASHBOARD_PATIENTS)
     return render(request, template,
                   {"sites": sites, "patients": newest.rows, "patients_total": newest.total, "role": role})
 

@@ -115,7 +115,7 @@ def audit_export(request: HttpRequest) -> HttpResponse:
 @require_GET
 @_audit_reader
 def audit_entry(request: HttpRequest, pk: int) -> HttpResponse:
-    entry = get_object_or_404(entries_visible_to(request.user).select_related("site", "patient", "user"), pk=pk)
+    entry = get_object_or_404(entries_visible_to(request.user).select_related("site__trial", "site__hospital", "patient", "user"), pk=pk)
     can_review = entry.patient_id is not None and has_role(request.user, Role.MONITOR, entry.patient.site)
     return render(request, "audit/entry.html", {
         "entry": entry,
@@ -130,7 +130,7 @@ def audit_entry(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def patient_history(request: HttpRequest, pk: int) -> HttpResponse:
     """Every change to everything about one candidate, oldest first. Staff of the candidate's site only."""
-    patient = get_object_or_404(Patient.objects.visible_to(request.user).select_related("site"), pk=pk)
+    patient = get_object_or_404(Patient.objects.visible_to(request.user).select_related("site__trial", "site__hospital"), pk=pk)
     after = request.GET.get("after", "")
     page = history_of(patient, after=int(after) if after.isdigit() else None)
     is_monitor = has_role(request.user, Role.MONITOR, patient.site)
@@ -171,7 +171,7 @@ def _report(request: HttpRequest, error: ValidationError) -> None:
 @require_POST
 @login_required
 def record_verify(request: HttpRequest, pk: int) -> HttpResponse:
-    patient = get_object_or_404(Patient.objects.visible_to(request.user).select_related("site"), pk=pk)
+    patient = get_object_or_404(Patient.objects.visible_to(request.user).select_related("site__trial", "site__hospital"), pk=pk)
     if not has_role(request.user, Role.MONITOR, patient.site):
         raise PermissionDenied
     form = RecordForm(request.POST)
@@ -192,7 +192,7 @@ def record_verify(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def query_raise(request: HttpRequest, pk: int) -> HttpResponse:
-    patient = get_object_or_404(Patient.objects.visible_to(request.user).select_related("site"), pk=pk)
+    patient = get_object_or_404(Patient.objects.visible_to(request.user).select_related("site__trial", "site__hospital"), pk=pk)
     if not has_role(request.user, Role.MONITOR, patient.site):
         raise PermissionDenied
     form = QueryRaiseForm(request.POST)
@@ -212,7 +212,7 @@ def query_raise(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _visible_query(request: HttpRequest, pk: int) -> DataQuery:
     return get_object_or_404(
-        DataQuery.objects.filter(patient__in=Patient.objects.visible_to(request.user)).select_related("patient__site"),
+        DataQuery.objects.filter(patient__in=Patient.objects.visible_to(request.user)).select_related("patient__site__trial", "patient__site__hospital"),
         pk=pk,
     )
 

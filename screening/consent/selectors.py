@@ -99,7 +99,7 @@ def reconsent_worklist(sites: Iterable[Site] | QuerySet[Site]) -> list[Reconsent
         Patient.objects.filter(site__in=sites, status__in=ACTIVE_STATUSES, withdrawal__isnull=True)
         .filter(Exists(renewable))
         .annotate(latest_consent_id=Subquery(latest))
-        .select_related("site")
+        .select_related("site__trial", "site__hospital")
         .order_by("site__number", "sequence")
     )
     consents = Consent.objects.select_related("icf_version").in_bulk([p.latest_consent_id for p in patients])

@@ -16,7 +16,7 @@ from patients.versioning import version_bump
 from screening.models.records import RecordSource, ScreeningRecord
 from screening.records.rules import lab_flag
 from trial.audit import audited
-from trial.models import Site
+from trial.models import Hospital, Site
 
 
 class Outcome(models.TextChoices):
@@ -41,11 +41,13 @@ class Specimen(models.TextChoices):
 
 @audited
 class ReferenceRange(models.Model):
-    """A site laboratory's default reference range for one test and sex, copied onto each new result.
+    """A hospital laboratory's default reference range for one test and sex, copied onto each new result.
 
-    The copy on the result is what counts (ULN = its reference high), so changing a default never changes
-    a result already entered."""
+    The range is the hospital's, shared by its site in every trial; ``site`` is the site through which it
+    was set, which places its changes in that site's audit trail. The copy on the result is what counts
+    (ULN = its reference high), so changing a default never changes a result already entered."""
 
+    hospital = models.ForeignKey(Hospital, on_delete=models.PROTECT, related_name="reference_ranges")
     site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="reference_ranges")
     test = models.CharField(_("test"), max_length=40)  # a laboratory test code of the trial's catalogue
     sex = models.CharField(_("sex"), max_length=10, choices=Sex.choices)
@@ -56,12 +58,12 @@ class ReferenceRange(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["site", "test", "sex"], name="reference_range_unique_per_site_test_sex"),
+            models.UniqueConstraint(fields=["hospital", "test", "sex"], name="reference_range_unique_per_hospital"),
             models.CheckConstraint(condition=Q(high__gt=0), name="reference_range_high_positive"),
             models.CheckConstraint(condition=Q(low__isnull=True) | Q(low__lt=F("high")),
                                    name="reference_range_low_below_high"),
         ]
-        ordering = ["site", "test", "sex"]
+        ordering = ["hospital", "test", "sex"]
         triggers = [version_bump()]
 
     def __str__(self) -> str:

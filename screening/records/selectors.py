@@ -32,7 +32,7 @@ def visible_record(user, kind: str, pk: int) -> ScreeningRecord | None:
     model = KINDS[kind].model
     return (
         model.objects.filter(patient__in=Patient.objects.visible_to(user))
-        .select_related("patient__site")
+        .select_related("patient__site__trial", "patient__site__hospital")
         .filter(pk=pk)
         .first()
     )
@@ -62,8 +62,10 @@ def attestation_questions(protocol, language: str, answered=()) -> list[tuple[st
 
 
 def reference_ranges_of(sites) -> QuerySet[ReferenceRange]:
-    return ReferenceRange.objects.filter(site__in=sites).select_related("site").order_by("site__number", "test", "sex")
+    """The ranges of the hospitals of ``sites`` (a hospital's ranges serve its site in every trial)."""
+    return (ReferenceRange.objects.filter(hospital__sites__in=sites).distinct().select_related("hospital")
+            .order_by("hospital__name", "test", "sex"))
 
 
 def reference_range_of(site: Site, test: str, sex: str) -> ReferenceRange | None:
-    return ReferenceRange.objects.filter(site=site, test=test, sex=sex).first()
+    return ReferenceRange.objects.filter(hospital_id=site.hospital_id, test=test, sex=sex).first()

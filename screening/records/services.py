@@ -37,9 +37,10 @@ from screening.models import (
 from screening.records import rules
 from screening.records.kinds import KINDS, RecordKind, kind_of
 from screening.records.questions import asked_questions
+from screening.records.selectors import reference_range_of
 from screening.signoff.services import signature_void_if_changed
 from trial.audit import with_reason
-from trial.models import Role, Site
+from trial.models import Hospital, Role, Site
 from trial.protocol_versions import current_protocol
 from trial.selectors import has_role
 
@@ -96,13 +97,13 @@ def _lab_values(patient: Patient, protocol: Protocol, values: dict[str, Any]) ->
 
 
 def _default_reference(patient: Patient, test: str, unit: str, spec) -> tuple[Decimal | None, Decimal]:
-    """The site's default range for the test and the candidate's sex, converted to the entered unit."""
-    default = ReferenceRange.objects.filter(site=patient.site, test=test, sex=patient.sex).first()
+    """The hospital's default range for the test and the candidate's sex, converted to the entered unit."""
+    default = reference_range_of(patient.site, test, patient.sex)
     if default is None:
         raise ValidationError({"reference_high": _(
-            "Site %(site)s has no default reference range for %(test)s (%(sex)s): enter the reference range of this "
+            "%(hospital)s has no default reference range for %(test)s (%(sex)s): enter the reference range of this "
             "result."
-        ) % {"site": patient.site.code, "test": rules.lab_label(test, spec), "sex": patient.get_sex_display().lower()}})
+        ) % {"hospital": patient.site.name, "test": rules.lab_label(test, spec), "sex": patient.get_sex_display().lower()}})
     if default.unit == unit:
         return default.low, default.high
     low = None if default.low is None else rules.convert_unit(default.low, default.unit, unit, spec)
@@ -313,8 +314,9 @@ def reference_range_save(
     version: int | None = None,
     reason: str = "",
 ) -> ReferenceRange:
-    """Set a site's default range for a test and sex. Changing an existing one needs its ``version`` and a
-    reason; results already entered keep the range copied onto them."""
+    """Set the default range of ``site``'s hospital for a test and sex (shared by the hospital's sites in every
+    trial; ``site``'s catalogue judges the test and unit). Changing an existing one needs its ``version`` and
+    a reason; results already entered keep the range copied onto them."""
     if not can_manage_reference_ranges(acting_user, site):
         raise PermissionDenied
     protocol = protocol_for(site)
@@ -324,14 +326,18 @@ def reference_range_save(
     problems = rules.reference_problems(test, low, high, unit, spec)
     _raise({{"reference_low": "low", "reference_high": "high"}[k]: v for k, v in problems.items()})
     with transaction.atomic(), pghistory.context(user=acting_user.pk):
-        Site.objects.select_for_update().get(pk=site.pk)
-        existing = ReferenceRange.objects.select_for_update().filter(site=site, test=test, sex=sex).first()
+        # Serialises two first ranges for one test at the hospital's sites (the unique constraint would refuse
+        # the second with a database error instead of this message).
+        Hospital.objects.select_for_update().get(pk=site.hospital_id)
+        existing = ReferenceRange.objects.select_for_update().filter(
+            hospital_id=site.hospital_id, test=test, sex=sex).first()
         if existing is None:
             with with_reason("reference range added"):
-                return ReferenceRange.objects.create(site=site, test=test, sex=sex, low=low, high=high, unit=unit)
+                return ReferenceRange.objects.create(
+                    hospital_id=site.hospital_id, site=site, test=test, sex=sex, low=low, high=high, unit=unit)
         if version is None:
-            raise ValidationError(_("Site %(site)s already has a range for this test and sex: correct that one.") % {
-                "site": site.code,
+            raise ValidationError(_("%(hospital)s already has a range for this test and sex: correct that one.") % {
+                "hospital": site.name,
             })
         if not reason.strip():
             raise ValidationError({"reason": _("Give the reason for the change.")})

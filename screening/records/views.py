@@ -126,7 +126,7 @@ def _visible_record(request: HttpRequest, slug: str, pk: int) -> ScreeningRecord
 def screening_record_panel(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
     """One kind's panel (htmx: after "cancel" of an inline correction)."""
     _kind(slug)
-    patient = get_object_or_404(Patient.objects.visible_to(request.user).select_related("site__trial"), pk=pk)
+    patient = get_object_or_404(Patient.objects.visible_to(request.user).select_related("site__trial", "site__hospital"), pk=pk)
     return _panel_response(request, panel_context(patient, slug, can_enter=can_enter_data(request.user, patient.site)))
 
 
@@ -225,7 +225,7 @@ def screening_record_mark_in_error(request: HttpRequest, slug: str, pk: int) -> 
 def screening_record_preview(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
     """The live score / conversion of a form being filled in; reads only."""
     _kind(slug)
-    patient = get_object_or_404(Patient.objects.visible_to(request.user).select_related("site__trial"), pk=pk)
+    patient = get_object_or_404(Patient.objects.visible_to(request.user).select_related("site__trial", "site__hospital"), pk=pk)
     protocol = services.protocol_for(patient.site)
     preview = previews.preview_for(slug, request.POST, protocol, patient)
     if preview is None:
@@ -256,7 +256,7 @@ def attestation_context(patient: Patient, *, can_attest: bool, form: Attestation
 @needs_protocol
 def attestation_new(request: HttpRequest, pk: int) -> HttpResponse:
     """Investigator decisions: investigators of the candidate's site only (others 403, other sites 404)."""
-    patient = get_object_or_404(Patient.objects.visible_to(request.user).select_related("site__trial"), pk=pk)
+    patient = get_object_or_404(Patient.objects.visible_to(request.user).select_related("site__trial", "site__hospital"), pk=pk)
     if not services.can_attest(request.user, patient.site):
         raise PermissionDenied
     protocol = services.protocol_for(patient.site)
@@ -324,7 +324,7 @@ def _protocol_of_sites(sites) -> Protocol:
 @role_required(Role.COORDINATOR)
 def reference_range_edit(request: HttpRequest, pk: int) -> HttpResponse:
     sites = sites_of(request.user, roles=[Role.COORDINATOR])
-    reference = get_object_or_404(ReferenceRange.objects.filter(site__in=sites), pk=pk)
+    reference = get_object_or_404(selectors.reference_ranges_of(sites), pk=pk)
     initial = {"site": reference.site, "test": reference.test, "sex": reference.sex, "low": reference.low,
                "high": reference.high, "unit": reference.unit, "version": reference.version}
     form = ReferenceRangeForm(request.POST or None, sites=sites, protocol=services.protocol_for(reference.site),

@@ -53,7 +53,7 @@ def _patients(sites: QuerySet[Site] | Iterable[Site]) -> QuerySet[Patient]:
     first_consent = Consent.objects.filter(patient=OuterRef("pk")).order_by("signed_at", "pk")
     return (
         Patient.objects.filter(site__in=sites)
-        .select_related("site")
+        .select_related("site__trial", "site__hospital")
         .annotate(
             consented_on=Subquery(first_consent.values("signed_on")[:1]),
             signature_at=Subquery(latest.values("signed_at")[:1]),

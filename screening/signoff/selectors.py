@@ -102,7 +102,7 @@ def void_signatures_to_review(user) -> QuerySet[EligibilitySignature]:
         .exclude(patient__status="withdrawn")
         .exclude(Exists(valid_since))
         .exclude(Exists(later_void))
-        .select_related("patient__site")
+        .select_related("patient__site__trial", "patient__site__hospital")
         .order_by("-voided_at")
     )
 

@@ -247,7 +247,7 @@ def signature_void_if_changed(*, patient: Patient, acting_user) -> EligibilitySi
                  .filter(patient=patient, status=SignatureStatus.VALID).select_related("protocol_version").first())
     if signature is None:
         return None
-    patient = Patient.objects.select_related("site__trial").get(pk=patient.pk)
+    patient = Patient.objects.select_related("site__trial", "site__hospital").get(pk=patient.pk)
     assessment = assess(patient, signature.evaluated_on, signature.protocol_version)
     changes = rules.changes_between(signature.document, assessment.document)
     if not changes:
@@ -316,7 +316,7 @@ def _email_void(signature_pk: int) -> None:
     """Tell the site's investigators; the dashboard alert is the record, so a mail failure is logged only."""
     from followup.selectors import staff_emails
 
-    signature = (EligibilitySignature.objects.select_related("patient__site__trial", "superseded_by")
+    signature = (EligibilitySignature.objects.select_related("patient__site__trial", "patient__site__hospital", "superseded_by")
                  .get(pk=signature_pk))
     patient = signature.patient
     recipients = staff_emails(patient.site, [Role.INVESTIGATOR])

@@ -29,7 +29,7 @@ from trial.models import Role
 
 
 def _patient(request: HttpRequest, pk: int) -> Patient:
-    return get_object_or_404(Patient.objects.visible_to(request.user).select_related("site__trial"), pk=pk)
+    return get_object_or_404(Patient.objects.visible_to(request.user).select_related("site__trial", "site__hospital"), pk=pk)
 
 
 def _investigator_patient(request: HttpRequest, pk: int) -> Patient:

@@ -18,7 +18,7 @@ register = template.Library()
 def signoff_panel(context, patient) -> dict:
     """Two queries: the latest signature and the enrollment (the user's roles are read once a request)."""
     user = context["request"].user
-    latest = (EligibilitySignature.objects.filter(patient=patient).select_related("patient__site")
+    latest = (EligibilitySignature.objects.filter(patient=patient).select_related("patient__site__trial", "patient__site__hospital")
               .order_by("-signed_at", "-pk").first())
     # A new signature is possible only once the previous one is void, so a valid one is always the latest.
     signature = latest if latest is not None and latest.is_valid else None

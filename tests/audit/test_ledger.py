@@ -11,7 +11,8 @@ from django.db import DatabaseError, connection, transaction
 from patients.models import Patient
 from trial.ledger import GENESIS_HASH, AuditEntry, VerificationRun, event_models, install_ledger
 from tests.roles import owner_cursor, trigger_names
-from trial.models import Site, StaffRole
+from tests.factories import create_site
+from trial.models import StaffRole
 
 
 # The ledger's append-only trigger: what an owner who wants to alter an entry must switch off.
@@ -72,7 +73,7 @@ def test_insert_lists_all_new_values_and_delete_all_old(site_a, coordinator_a):
 
 
 def test_a_sites_own_events_belong_to_that_site(trial):
-    site = Site.objects.create(trial=trial, number=7, name="Temporary", city="Hefei")
+    site = create_site(trial, number=7, name="Temporary")
     assert entries_of(site)[0].site_id == site.pk
 
 

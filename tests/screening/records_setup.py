@@ -29,8 +29,8 @@ def consent(patient, staff, signed_on: dt.date):
 def reference_ranges(site, sex: str = "female") -> None:
     """The site lab's ranges (once per site and sex: a second candidate of the site shares them)."""
     for test, (low, high, unit) in RANGES.items():
-        ReferenceRange.objects.get_or_create(site=site, test=test, sex=sex,
-                                             defaults={"low": low, "high": high, "unit": unit})
+        ReferenceRange.objects.get_or_create(hospital=site.hospital, test=test, sex=sex,
+                                             defaults={"site": site, "low": low, "high": high, "unit": unit})
 
 
 def form_errors(response) -> str:

@@ -99,7 +99,7 @@ def world(site_a, site_b, coordinator_a, investigator_a, monitor_a, coordinator_
         reference_high=Decimal("84"), collected_on=dt.date(2024, 3, 5),
     )
     reference_range = ReferenceRange.objects.create(
-        site=site_a, test="creatinine", sex="female", low=Decimal("45"), high=Decimal("84"), unit="umol/L"
+        hospital=site_a.hospital, site=site_a, test="creatinine", sex="female", low=Decimal("45"), high=Decimal("84"), unit="umol/L"
     )
     reminder = enrolled_with_a_pregnancy_test(patient, coordinator_a)
     alert = UrgentAlert.objects.create(patient=patient, reminder=reminder, kind=AlertKind.choices[0][0])

@@ -8,15 +8,15 @@ from trial.models import StaffPreference
 
 
 def test_staff_work_in_their_sites_default_language(client_of, coordinator_a, site_a):
-    site_a.default_language = "zh-hans"
-    site_a.save()
+    site_a.hospital.default_language = "zh-hans"
+    site_a.hospital.save()
     response = client_of(coordinator_a).get(reverse("dashboard_coordinator"))
     assert response["Content-Language"] == "zh-hans"
 
 
 def test_the_switcher_stores_the_choice_on_the_account(client_of, coordinator_a, site_a):
-    site_a.default_language = "zh-hans"
-    site_a.save()
+    site_a.hospital.default_language = "zh-hans"
+    site_a.hospital.save()
     client = client_of(coordinator_a)
     response = client.post(reverse("language_switch"), {"language": "en", "next": "/dashboard/coordinator/"})
     assert response.url == "/dashboard/coordinator/"

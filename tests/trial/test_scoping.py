@@ -21,10 +21,13 @@ def test_coordinator_cannot_open_other_site_patient(client_of, coordinator_b, pa
     assert patient_a.screening_number not in response.content.decode()
 
 
-def test_not_found_page_uses_the_site_layout(client_of, coordinator_b, patient_a):
+def test_not_found_page_uses_the_site_layout(client_of, coordinator_b, patient_a, settings):
+    settings.PORTAL_NAME = "Anhui trials portal"
     response = client_of(coordinator_b).get("/no/such/page/")
     assert response.status_code == 404
-    assert "MC-1-50" in response.content.decode()  # the navigation bar of base.html
+    page = response.content.decode()
+    # The navigation bar of base.html, named for the portal, not for one of its trials.
+    assert "Anhui trials portal" in page and "MC-1-50" not in page
 
 
 def test_anonymous_is_sent_to_login(client, patient_a):
