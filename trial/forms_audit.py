@@ -18,18 +18,12 @@ from trial.audit_search import (
     sites_for_filter,
     trials_for_filter,
 )
+from trial.fields import SiteChoiceField
 from trial.ledger import Action
 
 
 class DateInput(forms.DateInput):
     input_type = "date"
-
-
-class SiteChoiceField(forms.ModelChoiceField):
-    """Sites named with their trial: a hospital running two trials has a site in each."""
-
-    def label_from_instance(self, site) -> str:
-        return f"{site.trial.code} · {site}"
 
 
 class AuditFilterForm(forms.Form):

@@ -21,6 +21,7 @@ from screening.models.labs import AnaPattern, Outcome, Specimen
 from screening.records import rules
 from screening.records.kinds import KINDS, other_measurements
 from screening.records.questions import asked_questions
+from trial.fields import SiteChoiceField
 
 
 def _reason_field(label=_("Reason for the correction")) -> forms.CharField:
@@ -347,29 +348,35 @@ def qualitative_items(protocol: Protocol) -> list[tuple[str, str, Any]]:
             if code not in rules.OWN_PANELS]
 
 
-def lab_test_choices(protocol: Protocol) -> list[tuple[str, str]]:
-    """The catalogue's laboratory tests, named in the page's language."""
-    return [(code, rules.lab_label(code, spec)) for code, spec in protocol.lab_tests.items()]
+def lab_test_choices(*protocols: Protocol) -> list[tuple[str, str]]:
+    """The catalogues' laboratory tests (each code once), named in the page's language."""
+    named = {}
+    for protocol in protocols:
+        for code, spec in protocol.lab_tests.items():
+            named.setdefault(code, rules.lab_label(code, spec))
+    return list(named.items())
 
 
-def lab_unit_choices(protocol: Protocol) -> list[tuple[str, str]]:
-    units = dict.fromkeys(unit for spec in protocol.lab_tests.values() for unit in spec.units)
+def lab_unit_choices(*protocols: Protocol) -> list[tuple[str, str]]:
+    units = dict.fromkeys(unit for protocol in protocols for spec in protocol.lab_tests.values() for unit in spec.units)
     return [(unit, unit.replace("umol", "µmol")) for unit in units]
 
 
 class ReferenceRangeForm(forms.Form):
-    site = forms.ModelChoiceField(label=_("Site"), queryset=None, empty_label=None)
+    site = SiteChoiceField(label=_("Site"), queryset=None, empty_label=None,
+                           help_text=_("The range is the hospital's: its site in every trial uses it."))
     test = forms.ChoiceField(label=_("Test"))
     sex = forms.ChoiceField(label=_("Sex"), choices=Sex.choices)
     low = forms.DecimalField(label=_("Reference low"), max_digits=10, decimal_places=3, required=False)
     high = forms.DecimalField(label=_("Reference high (ULN)"), max_digits=10, decimal_places=3)
     unit = forms.ChoiceField(label=_("Unit"))
 
-    def __init__(self, *args, sites, protocol: Protocol, correction: bool = False, **kwargs) -> None:
+    def __init__(self, *args, sites, protocols: list[Protocol], correction: bool = False, **kwargs) -> None:
+        """``protocols``: the catalogues of the sites' trials; the chosen site's own judges the test and unit."""
         kwargs.setdefault("auto_id", "id_range_%s")
         super().__init__(*args, **kwargs)
-        self.fields["test"].choices = lab_test_choices(protocol)
-        self.fields["unit"].choices = lab_unit_choices(protocol)
+        self.fields["test"].choices = lab_test_choices(*protocols)
+        self.fields["unit"].choices = lab_unit_choices(*protocols)
         self.fields["site"].queryset = sites
         if correction:
             self.fields["reason"] = _reason_field(_("Reason for the change"))

@@ -38,6 +38,7 @@ from screening.records.forms import (
 from screening.records.kinds import KINDS, other_measurements
 from trial.access import role_required
 from trial.models import Role
+from trial.protocol_versions import current_protocol
 from trial.selectors import sites_of
 
 FACTS_CHANGED = "facts-changed"
@@ -287,9 +288,11 @@ def attestation_new(request: HttpRequest, pk: int) -> HttpResponse:
 def reference_ranges(request: HttpRequest) -> HttpResponse:
     """The default reference ranges of the coordinator's sites, and a form to add one."""
     sites = sites_of(request.user, roles=[Role.COORDINATOR])
-    protocol = _protocol_of_sites(sites)
-    form = ReferenceRangeForm(request.POST or None, sites=sites, protocol=protocol)
-    if request.method == "POST" and form.is_valid():
+    protocols = _protocols_of_sites(sites)
+    # No catalogue yet (no protocol loaded for the coordinator's trials): the hospital's ranges are listed,
+    # and the page says why none can be added, instead of a form whose tests would be unknown.
+    form = ReferenceRangeForm(request.POST or None, sites=sites, protocols=protocols) if protocols else None
+    if request.method == "POST" and form is not None and form.is_valid():
         try:
             services.reference_range_save(acting_user=request.user, **form.cleaned_data)
         except ValidationError as error:
@@ -297,7 +300,7 @@ def reference_ranges(request: HttpRequest) -> HttpResponse:
         else:
             return redirect("reference_ranges")
     return render(request, "screening/records/reference_ranges.html", {
-        "form": form, "ranges": selectors.reference_ranges_of(sites), "lab_names": dict(lab_test_choices(protocol)),
+        "form": form, "ranges": selectors.reference_ranges_of(sites), "lab_names": dict(lab_test_choices(*protocols)),
     })
 
 
@@ -312,12 +315,13 @@ def _item_names(slug: str, protocol: Protocol) -> dict[str, str]:
     return {}
 
 
-def _protocol_of_sites(sites) -> Protocol:
-    """The catalogue the coordinator's reference ranges are for: the protocol of their (first) site's trial."""
-    site = sites.select_related("trial").first()
-    if site is None:
+def _protocols_of_sites(sites) -> list[Protocol]:
+    """The catalogues the coordinator's reference ranges are for: the protocols in force of their sites'
+    trials (a trial whose protocol is not loaded yet has none)."""
+    trials = {site.trial for site in sites}
+    if not trials:
         raise PermissionDenied
-    return services.protocol_for(site)
+    return [protocol for trial in sorted(trials, key=lambda t: t.code) if (protocol := current_protocol(trial))]
 
 
 @require_http_methods(["GET", "POST"])
@@ -325,10 +329,16 @@ def _protocol_of_sites(sites) -> Protocol:
 def reference_range_edit(request: HttpRequest, pk: int) -> HttpResponse:
     sites = sites_of(request.user, roles=[Role.COORDINATOR])
     reference = get_object_or_404(selectors.reference_ranges_of(sites), pk=pk)
-    initial = {"site": reference.site, "test": reference.test, "sex": reference.sex, "low": reference.low,
+    protocols = _protocols_of_sites(sites)
+    if not protocols:
+        return redirect("reference_ranges")  # which says why
+    # The range may have been set through the hospital's site in another trial: changed through one of the
+    # coordinator's own sites at that hospital.
+    own_site = sites.filter(hospital_id=reference.hospital_id).first()
+    initial = {"site": own_site, "test": reference.test, "sex": reference.sex, "low": reference.low,
                "high": reference.high, "unit": reference.unit, "version": reference.version}
-    form = ReferenceRangeForm(request.POST or None, sites=sites, protocol=services.protocol_for(reference.site),
-                              correction=True, initial=initial)
+    form = ReferenceRangeForm(request.POST or None, sites=sites, protocols=protocols, correction=True,
+                              initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             services.reference_range_save(acting_user=request.user, **form.cleaned_data)

@@ -32,6 +32,7 @@ from trial.models import Site
 
 @dataclass(frozen=True)
 class LogRow:
+    trial: str
     screening_number: str
     site: str
     status: str
@@ -62,7 +63,7 @@ def _patients(sites: QuerySet[Site] | Iterable[Site]) -> QuerySet[Patient]:
             signature_reasons=Subquery(latest.values("screen_failure_reasons")[:1], output_field=JSONField()),
             infused_on=F("enrollment__infused_on"),
         )
-        .order_by("site__number", "sequence")
+        .order_by("site__trial__code", "site__number", "sequence")
     )
 
 
@@ -71,11 +72,12 @@ def _local_date(moment: datetime | None, zone: str) -> date | None:
 
 
 def log_rows(sites: QuerySet[Site] | Iterable[Site]) -> Iterator[LogRow]:
-    """One row per candidate of ``sites``, by site and screening number. One query."""
+    """One row per candidate of ``sites``, by trial, site and screening number. One query."""
     for patient in _patients(sites).iterator(chunk_size=500):
         valid_failure = (patient.signature_status == SignatureStatus.VALID
                          and patient.signature_outcome == SignatureOutcome.NOT_ELIGIBLE)
         yield LogRow(
+            trial=patient.site.trial.code,
             screening_number=patient.screening_number,
             site=patient.site.code,
             status=patient.status,
@@ -104,8 +106,11 @@ def funnel(rows: Iterable[LogRow]) -> list[tuple[str, int]]:
 
 
 def failure_reasons(rows: Iterable[LogRow]) -> list[tuple[str, int]]:
-    """Screen failures (valid not-eligible signatures) per failed criterion, most frequent first."""
-    counts = Counter(code for row in rows for code in row.failure_reasons)
+    """Screen failures (valid not-eligible signatures) per failed criterion, most frequent first. Criterion codes
+    are a trial's own (two trials may both have an I06b): rows of several trials name the trial too."""
+    rows = list(rows)
+    several = len({row.trial for row in rows}) > 1
+    counts = Counter(f"{row.trial} {code}" if several else code for row in rows for code in row.failure_reasons)
     return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
 
 
@@ -148,7 +153,7 @@ def bar_chart(items: list[tuple[str, int]], *, width: int = 640, label_width: in
 
 # -- CSV ---------------------------------------------------------------------------------------------------
 
-CSV_HEADER = ["screening_number", "site", "status", "registered_on", "consented_on", "signed_on",
+CSV_HEADER = ["trial", "screening_number", "site", "status", "registered_on", "consented_on", "signed_on",
               "signature_outcome", "signature_status", "infused_on", "screen_failure_reasons"]
 
 
@@ -161,7 +166,7 @@ def csv_lines(rows: Iterable[LogRow]) -> Iterator[str]:
     yield writer.writerow(CSV_HEADER)
     for row in rows:
         yield writer.writerow([
-            row.screening_number, row.site, row.status, _iso(row.registered_on), _iso(row.consented_on),
+            row.trial, row.screening_number, row.site, row.status, _iso(row.registered_on), _iso(row.consented_on),
             _iso(row.signed_on), row.signature_outcome, row.signature_status, _iso(row.infused_on),
             " ".join(row.failure_reasons),
         ])

@@ -1,7 +1,7 @@
 """The screening log pages: the table with funnel and failure-reason charts, and the streamed CSV export.
 
 Anyone holding a role sees the candidates of the sites where they hold it (monitors their monitored sites,
-coordinators and investigators their own); ``?site=`` narrows to one of those sites."""
+coordinators and investigators their own); ``?trial=`` narrows to one trial's sites, ``?site=`` to one site."""
 
 from __future__ import annotations
 
@@ -12,28 +12,37 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from screening.signoff import log
-from trial.models import Site
+from trial.fields import SiteChoiceField
+from trial.models import Site, Trial
 from trial.selectors import sites_of
 
 
 class SiteFilterForm(forms.Form):
-    site = forms.ModelChoiceField(queryset=Site.objects.none(), required=False, empty_label="All my sites")
+    trial = forms.ModelChoiceField(queryset=Trial.objects.none(), required=False, label=_("Trial"),
+                                   empty_label=_("All my trials"))
+    site = SiteChoiceField(queryset=Site.objects.none(), required=False, label=_("Site"),
+                           empty_label=_("All my sites"))
 
     def __init__(self, *args, sites: QuerySet[Site], **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["site"].queryset = sites
+        self.fields["trial"].queryset = Trial.objects.filter(sites__in=sites).distinct().order_by("code")
 
 
 def _scope(request: HttpRequest) -> tuple[SiteFilterForm, QuerySet[Site]]:
-    sites = sites_of(request.user).order_by("number")
+    sites = sites_of(request.user).order_by("trial__code", "number")
     if not sites.exists():
         raise PermissionDenied
     form = SiteFilterForm(request.GET or None, sites=sites)
-    if form.is_bound and form.is_valid() and form.cleaned_data["site"] is not None:
-        return form, sites.filter(pk=form.cleaned_data["site"].pk)
+    if form.is_bound and form.is_valid():
+        if form.cleaned_data["trial"] is not None:
+            sites = sites.filter(trial=form.cleaned_data["trial"])
+        if form.cleaned_data["site"] is not None:
+            sites = sites.filter(pk=form.cleaned_data["site"].pk)
     return form, sites
 
 
