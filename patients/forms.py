@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from patients import rules
 from patients.models import NonChildbearingReason, Patient, Sex
+from trial.fields import SiteChoiceField
 
 YES_NO = [("yes", _("Yes")), ("no", _("No"))]
 
@@ -89,7 +90,7 @@ class PatientFieldsForm(forms.Form):
 
 
 class PatientRegistrationForm(PatientFieldsForm):
-    site = forms.ModelChoiceField(label=_("Site"), queryset=None, empty_label=None)
+    site = SiteChoiceField(label=_("Site"), queryset=None, empty_label=None)
     confirm_duplicate = forms.BooleanField(
         label=_("I have checked: this is another person than the possible duplicate listed"), required=False
     )

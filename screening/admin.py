@@ -9,6 +9,7 @@ from django.contrib import admin
 from screening.consent import services
 from screening.forms_consent import ICFVersionForm
 from screening.models import Consent, ICFVersion, Withdrawal
+from screening import protocol_setup  # noqa: F401  (registers the protocol versions' admin and its upload)
 from trial.admin import ReadOnlyAdmin
 from trial.models import Site
 

@@ -1,8 +1,13 @@
-"""Trial set-up for sponsor admins: trials, sites, staff roles; protocol versions read-only."""
+"""Trial set-up for sponsor admins: hospitals, trials, their sites, staff roles. Protocol versions (read-only,
+uploaded and activated with a reason) are in screening.protocol_setup."""
 
 from django.contrib import admin
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from trial.models import AuthEvent, Hospital, ProtocolVersion, Site, StaffRole, Trial
+from trial.fields import SiteChoiceField
+from trial.models import AuthEvent, Hospital, Site, StaffRole, Trial
+from trial.staff import site_staff_from_hospital
 
 
 @admin.register(Trial)
@@ -15,16 +20,34 @@ class HospitalAdmin(admin.ModelAdmin):
     list_display = ["name", "city", "time_zone", "default_language"]
 
 
+@admin.action(description=gettext_lazy(
+    "Delegate the hospital's coordinators and investigators (of its other trials) to these sites"))
+def delegate_hospital_staff(modeladmin, request, queryset) -> None:
+    for site in queryset:
+        created = site_staff_from_hospital(acting_user=request.user, site=site)
+        modeladmin.message_user(request, _("%(trial)s site %(site)s: %(count)d role(s) added.") % {
+            "trial": site.trial.code, "site": site, "count": len(created)})
+
+
 @admin.register(Site)
 class SiteAdmin(admin.ModelAdmin):
     list_display = ["number", "hospital", "trial"]
     list_filter = ["trial", "hospital"]
+    actions = [delegate_hospital_staff]
 
 
 @admin.register(StaffRole)
 class StaffRoleAdmin(admin.ModelAdmin):
-    list_display = ["user", "role", "site"]
-    list_filter = ["role", "site"]
+    """A role at a trial's site: the delegation log is kept per trial, so a person working on two trials at
+    one hospital holds a role at each of its two sites (one account, shared)."""
+
+    list_display = ["user", "role", "site", "site__trial"]
+    list_filter = ["role", "site__trial", "site__hospital"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "site":
+            kwargs["form_class"] = SiteChoiceField
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -40,9 +63,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-@admin.register(ProtocolVersion)
-class ProtocolVersionAdmin(ReadOnlyAdmin):
-    list_display = ["trial", "number", "label", "effective_on", "sha256", "loaded_at"]
+# Protocol versions: screening.protocol_setup (the upload reads the eligibility engine and the signatures).
 
 
 @admin.register(AuthEvent)

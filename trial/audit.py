@@ -45,12 +45,13 @@ def event_meta() -> dict[str, Any]:
     return {"triggers": [no_truncate()], "indexes": [models.Index(fields=["pgh_obj", "pgh_id"])]}
 
 
-def audited(model: ModelT | None = None, *, per_statement: bool = False):
+def audited(model: ModelT | None = None, *, per_statement: bool = False, exclude: tuple[str, ...] = ()):
     """Track inserts, updates and deletes of a model holding trial data in an append-only event table.
 
     ``per_statement``: the events of one SQL statement are written by one statement-level trigger instead of
     one trigger call per row, and reach the ledger as one batch. For tables written in bulk (the reminder
-    sweep marks a hundred rows with one UPDATE); the events are the same either way."""
+    sweep marks a hundred rows with one UPDATE); the events are the same either way. ``exclude``: columns
+    kept out of the events (a stored protocol file's text, which its hash names)."""
 
     def track(model: ModelT) -> ModelT:
         return pghistory.track(
@@ -60,6 +61,7 @@ def audited(model: ModelT | None = None, *, per_statement: bool = False):
             append_only=True,
             meta=event_meta(),
             level=pgtrigger.Statement if per_statement else None,
+            exclude=list(exclude) or None,
         )(model)
 
     return track(model) if model is not None else track

@@ -135,9 +135,11 @@ class StaffPreference(models.Model):
         return f"{self.user}: {self.language}"
 
 
+@audited(exclude=("content",))
 class ProtocolVersion(models.Model):
     """One loaded version of the protocol data file. Never changed once stored: a changed file is a
-    new version, so a signature can always name exactly the criteria it was evaluated against."""
+    new version, so a signature can always name exactly the criteria it was evaluated against. Loading one
+    is audited (who, from where, why); the event names the content by its hash, not by a copy of the file."""
 
     trial = models.ForeignKey(Trial, on_delete=models.PROTECT, related_name="protocol_versions")
     number = models.PositiveIntegerField()  # 1, 2, 3 ... in load order
@@ -146,6 +148,10 @@ class ProtocolVersion(models.Model):
     content = models.TextField()
     sha256 = models.CharField(max_length=64)
     loaded_at = models.DateTimeField(auto_now_add=True)
+    loaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                  related_name="+")  # None: loaded by a command (deployment, demo set-up)
+    source = models.CharField(max_length=300, blank=True)  # the file it came from
+    reason = models.TextField(blank=True)  # why it was activated (required in the admin)
 
     class Meta:
         constraints = [

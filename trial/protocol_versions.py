@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from contextlib import nullcontext
 from dataclasses import dataclass
 from functools import lru_cache
 
+import pghistory
 from django.db import transaction
 
 from screening.eligibility import Protocol, load_protocol_text
@@ -24,18 +26,21 @@ class LoadResult:
     created: bool
 
 
-def protocol_version_load(*, text: str, source: str = "protocol") -> LoadResult:
+def protocol_version_load(*, text: str, source: str = "protocol", acting_user=None, reason: str = "") -> LoadResult:
     """Validate protocol TOML and store it as a new version unless identical content is stored.
 
     Raises ``screening.eligibility.ProtocolError`` (naming the key) on an invalid file; nothing is stored.
     The trial is created from the file's id and title the first time its protocol is loaded. A new version
     already in effect re-checks every valid signature of the trial (an amendment may change a verdict:
     ``screening.signoff.services.signatures_recheck_for_amendment``); one effective later is re-checked by
-    the daily ``recheck_signatures`` on the day it takes effect.
+    the daily ``recheck_signatures`` on the day it takes effect. ``acting_user`` and ``reason``: who activated
+    it and why (the admin's upload asks for both); the version and its audit event keep them.
     """
     protocol = load_protocol_text(text, source=source)
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    with transaction.atomic(), with_reason(f"protocol {protocol.id} v{protocol.version} loaded from {source}"):
+    why = f"protocol {protocol.id} v{protocol.version} loaded from {source}" + (f": {reason}" if reason else "")
+    with (transaction.atomic(), with_reason(why),
+          pghistory.context(user=acting_user.pk) if acting_user is not None else nullcontext()):
         trial, _ = Trial.objects.get_or_create(code=protocol.id, defaults={"title": protocol.title})
         # Serialise concurrent loads of the same trial so version numbers stay consecutive.
         Trial.objects.select_for_update().filter(pk=trial.pk).first()
@@ -50,6 +55,9 @@ def protocol_version_load(*, text: str, source: str = "protocol") -> LoadResult:
             effective_on=protocol.effective_date,
             content=text,
             sha256=digest,
+            loaded_by=acting_user,
+            source=source[:300],
+            reason=reason,
         )
     if version.effective_on <= dt.date.today():
         # Late import: the sign-off reads protocol versions through this module.

@@ -23,6 +23,7 @@ from screening.models import (
     Spo2Reading,
     Treatment,
 )
+from screening.records.rules import OWN_PANELS
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,7 @@ def kind_of(record: ScreeningRecord) -> RecordKind:
     raise LookupError(f"not a screening record kind: {type(record).__name__}")
 
 
-# Measurements that have a panel (and a model) of their own.
+# Measurements that have a panel (and a model) of their own; the qualitative ones are rules.OWN_PANELS.
 OWN_MEASUREMENT_PANELS = frozenset({"lvef", "spo2"})
 
 
@@ -77,7 +78,23 @@ def other_measurements(protocol) -> dict:
     return {code: item for code, item in protocol.catalogue.measurements.items() if code not in OWN_MEASUREMENT_PANELS}
 
 
+def needed_by(slug: str, protocol) -> bool:
+    """Whether ``protocol``'s catalogue declares what the kind's panel enters."""
+    catalogue = protocol.catalogue
+    return {
+        "labs": bool(catalogue.labs),
+        "serology": any(code not in OWN_PANELS for code in catalogue.qualitative),
+        "echo": "lvef" in catalogue.measurements,
+        "spo2": "spo2" in catalogue.measurements,
+        "pregnancy": "pregnancy_test" in catalogue.qualitative,
+        "sledai": "sledai_2k" in catalogue.instruments,
+        "eular": "eular_acr_2019" in catalogue.instruments,
+        "treatments": bool(catalogue.dictionary.drugs),
+        "measurements": bool(other_measurements(protocol)),
+    }[slug]
+
+
 def shown_for(slug: str, protocol, records=()) -> bool:
-    """Whether the candidate page shows the kind's panel under ``protocol`` (MC-1-50 has no other
-    measurement), or because the candidate has records of it that a later version no longer asks for."""
-    return slug != "measurements" or bool(other_measurements(protocol)) or bool(records)
+    """Whether the candidate page shows the kind's panel: the candidate's protocol version needs it, or the
+    candidate has records of it that this version no longer asks for (they stay visible, and correctable)."""
+    return needed_by(slug, protocol) or bool(records)
