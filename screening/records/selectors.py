@@ -67,5 +67,10 @@ def reference_ranges_of(sites) -> QuerySet[ReferenceRange]:
             .order_by("hospital__name", "test", "sex"))
 
 
+def reference_ranges_for(patient: Patient) -> dict[str, ReferenceRange]:
+    """The hospital's default range of every test for the candidate's sex, by test code."""
+    return {r.test: r for r in ReferenceRange.objects.filter(hospital_id=patient.site.hospital_id, sex=patient.sex)}
+
+
 def reference_range_of(site: Site, test: str, sex: str) -> ReferenceRange | None:
     return ReferenceRange.objects.filter(hospital_id=site.hospital_id, test=test, sex=sex).first()

@@ -4,6 +4,7 @@ from screening import checklist
 from screening.records import views
 
 urlpatterns = [
+    path("patients/<int:pk>/records/labs/draw/", views.lab_draw_new, name="lab_draw_new"),
     path("patients/<int:pk>/records/<slug:slug>/new/", views.screening_record_new, name="screening_record_new"),
     path("patients/<int:pk>/records/<slug:slug>/panel/", views.screening_record_panel, name="screening_record_panel"),
     path("patients/<int:pk>/records/<slug:slug>/preview/", views.screening_record_preview,

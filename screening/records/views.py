@@ -36,6 +36,7 @@ from screening.records.forms import (
     qualitative_items,
 )
 from screening.records.kinds import KINDS, other_measurements
+from screening.records.lab_draw import DrawProblems, LabDrawForm, lab_draw_create
 from trial.access import role_required
 from trial.models import Role
 from trial.protocol_versions import current_protocol
@@ -73,12 +74,14 @@ def _record_form(slug: str, patient: Patient, data=None, protocol: Protocol | No
 def panel_context(patient: Patient, slug: str, *, can_enter: bool, form: RecordForm | None = None,
                   editing: ScreeningRecord | None = None, marking: ScreeningRecord | None = None,
                   side_form=None, open_form: bool = False, protocol: Protocol | None = None,
-                  lazy_form: bool = False, records: list[ScreeningRecord] | None = None) -> dict:
+                  lazy_form: bool = False, records: list[ScreeningRecord] | None = None,
+                  draw_form: LabDrawForm | None = None) -> dict:
     """Everything ``screening/records/_panel.html`` needs for one kind's panel.
 
     ``lazy_form``: leave the closed "Add" form out; opening it fetches it (htmx GET of the "new" view). The
     candidate page shows eight panels whose forms are rarely opened: building and rendering them was a
-    third of the page's time. ``records``: the kind's records (``selectors.records_of``), if read already."""
+    third of the page's time. ``records``: the kind's records (``selectors.records_of``), if read already.
+    ``draw_form``: the labs panel's form for a whole draw, when open (else fetched when first opened)."""
     kind = KINDS[slug]
     protocol = protocol or services.protocol_for(patient.site)
     if can_enter and form is None and editing is None and marking is None and not lazy_form:
@@ -97,7 +100,7 @@ def panel_context(patient: Patient, slug: str, *, can_enter: bool, form: RecordF
         "patient": patient, "kind": kind, "records": records,
         "can_enter": can_enter, "form": form, "editing": editing, "marking": marking, "side_form": side_form,
         "preview": preview, "open_form": open_form or bool(form is not None and form.is_bound),
-        "protocol": protocol, "item_names": _item_names(slug, protocol),
+        "protocol": protocol, "item_names": _item_names(slug, protocol), "draw_form": draw_form,
     }
 
 
@@ -154,6 +157,35 @@ def screening_record_new(request: HttpRequest, pk: int, slug: str) -> HttpRespon
         "patient": patient, "kind": kind, "form": form, "action": request.path,
         "preview": previews.preview_for(slug, form.data if form.is_bound else {}, form.protocol, patient),
     })
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(Role.COORDINATOR)
+@needs_protocol
+def lab_draw_new(request: HttpRequest, pk: int) -> HttpResponse:
+    """The results of one blood draw, several tests in one form (``screening.records.lab_draw``)."""
+    patient = patient_for_entry(request, pk)
+    protocol = services.protocol_for(patient.site)
+    form = LabDrawForm(request.POST or None, patient=patient, protocol=protocol, today=site_today(patient.site),
+                       defaults=selectors.reference_ranges_for(patient))
+    if request.method == "POST" and form.is_valid():
+        try:
+            lab_draw_create(acting_user=request.user, patient=patient, collected_on=form.cleaned_data["collected_on"],
+                            source=form.cleaned_data["source"], results=form.results())
+        except DrawProblems as error:
+            form.add_service_errors(error.problems)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            if request.htmx:
+                return _panel_response(request, panel_context(patient, "labs", can_enter=True, protocol=protocol),
+                                       changed=True)
+            return _back_to_patient(patient, "labs")
+    if request.htmx:
+        return _panel_response(request, panel_context(patient, "labs", can_enter=True, protocol=protocol,
+                                                      lazy_form=True, draw_form=form))
+    return render(request, "screening/records/lab_draw_page.html", {"patient": patient, "form": form},
+                  status=400 if form.errors else 200)
 
 
 @require_http_methods(["GET", "POST"])
