@@ -206,7 +206,7 @@ def measure(monitor, sites, samples: int) -> dict[str, dict]:
     from django.utils import timezone
 
     from patients.models import Patient
-    from trial.audit_search import AuditFilters, patient_history, search_entries
+    from trial.audit.search import AuditFilters, patient_history, search_entries
 
     rng = random.Random(7)
     monitored = [site.pk for site in sites[:2]]
@@ -280,7 +280,7 @@ def main() -> int:
     timings = generate(args.events)
     results = measure(monitor, sites, args.samples)
 
-    from trial.ledger import AuditEntry
+    from trial.audit.ledger import AuditEntry
 
     total = AuditEntry.objects.count()
     print(f"audit search on {total:,} ledger entries ({args.events:,} generated); monitor of 2 of {SITES} sites")

@@ -310,8 +310,16 @@ def _clone_rows(scale: Scale, people: People, prototypes: list[int]) -> None:
 
     from patients.models import Patient, SiteCounter
     from screening.models import (
-        Attestation, Consent, EchoResult, EularAcrAssessment, LabResult, PregnancyTest, SerologyResult,
-        SledaiAssessment, Spo2Reading, Treatment,
+        Attestation,
+        Consent,
+        EchoResult,
+        EularAcrAssessment,
+        LabResult,
+        PregnancyTest,
+        SerologyResult,
+        SledaiAssessment,
+        Spo2Reading,
+        Treatment,
     )
 
     user_model = get_user_model()

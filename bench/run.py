@@ -47,7 +47,7 @@ TARGETS = {
 
 def schema_fingerprint() -> str:
     """What a migrated empty database depends on: the migrations and the SQL installed after them."""
-    return _digest("schema", [CHECKOUT / "trial/ledger.py", CHECKOUT / "trial/audit.py",
+    return _digest("schema", [CHECKOUT / "trial/audit/ledger.py", CHECKOUT / "trial/audit/__init__.py",
                               *sorted(CHECKOUT.glob("*/migrations/*.py"))])
 
 
@@ -364,7 +364,7 @@ def _sweep_subprocess(url: str, keys_file: Path, cap_seconds: float) -> dict:
 
 
 def verify_ledger() -> dict:
-    from trial.ledger import chain_rows, verify_chain
+    from trial.audit.ledger import chain_rows, verify_chain
 
     started = time.perf_counter()
     result = verify_chain(chain_rows())

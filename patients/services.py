@@ -147,7 +147,9 @@ def patient_update(*, acting_user, patient: Patient, version: int, reason: str, 
         patient.save()
         patient.refresh_from_db(fields=["version"])  # bumped by the database trigger
         # Weight, sex, date of birth ... are facts: a signature that used a changed one is void with it.
-        from screening.signoff.services import signature_void_if_changed  # screening builds on patients
+        from screening.signoff.services import (
+            signature_void_if_changed,  # screening builds on patients
+        )
 
         signature_void_if_changed(patient=patient, acting_user=acting_user)
         patient.refresh_from_db(fields=["status", "version"])

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from screening.consent import services
-from screening.forms_consent import ICFVersionForm
-from screening.models import Consent, ICFVersion, Withdrawal
 from screening import protocol_setup  # noqa: F401  (registers the protocol versions' admin and its upload)
+from screening.consent import services
+from screening.consent.forms import ICFVersionForm
+from screening.models import Consent, ICFVersion, Withdrawal
 from trial.admin import ReadOnlyAdmin
 from trial.models import Site
 

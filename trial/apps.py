@@ -8,9 +8,11 @@ class TrialConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
-        from trial import auth_audit  # noqa: F401  (connects the login/logout signal receivers)
-        from trial import date_range
-        from trial.ledger import install_ledger_after_migrate
+        from trial import (
+            auth_audit,  # noqa: F401  (connects the login/logout signal receivers)
+            date_range,
+        )
+        from trial.audit.ledger import install_ledger_after_migrate
 
         date_range.install()
         # Event tables created by any app's migrations get the audit-ledger trigger.

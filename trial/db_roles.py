@@ -50,7 +50,7 @@ def _is_append_only(model: type[models.Model]) -> bool:
 
 def table_classes(app_registry=global_apps) -> dict[str, list[str]]:
     """The project's tables by what the runtime role may do with them."""
-    from trial.ledger import AuditEntry, VerificationRun, event_models
+    from trial.audit.ledger import AuditEntry, VerificationRun, event_models
 
     events = {model._meta.db_table for model in event_models(app_registry)}
     read_only = {AuditEntry._meta.db_table, VerificationRun._meta.db_table, "django_migrations"}

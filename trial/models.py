@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from trial.audit import append_only, audited, event_meta, no_truncate
+from trial.audit import append_only, audited, event_meta
 
 
 @audited
@@ -209,5 +209,5 @@ class TrackedUser(get_user_model()):
 
 
 # Models of the monitor side, kept in their own modules by topic and registered here with the app.
-from trial.ledger import AuditEntry, VerificationRun  # noqa: E402,F401
-from trial.monitoring import DataQuery, Verification  # noqa: E402,F401
+from trial.audit.ledger import AuditEntry, VerificationRun  # noqa: E402,F401
+from trial.audit.monitoring import DataQuery, Verification  # noqa: E402,F401

@@ -142,7 +142,7 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 # The follow-up sweep: announces due reminders and urgent alerts (followup.tasks). A message that waited
 # longer than one interval is dropped: the next one does the same work.
 FOLLOWUP_SWEEP_SECONDS = env_int("FOLLOWUP_SWEEP_SECONDS", 300)
-# The audit chain's signed checkpoints (trial.checkpoints): the Ed25519 signing key, a file the database never
+# The audit chain's signed checkpoints (trial.audit.checkpoints): the Ed25519 signing key, a file the database never
 # holds (generated on first use when missing), and the directory the checkpoints are written to, outside the
 # data folder; a sponsor keeps copies out of the site's reach (mailed to AUDIT_CHECKPOINT_EMAILS), and
 # AUDIT_ALERT_EMAILS hears of a failed verification.

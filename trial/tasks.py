@@ -8,7 +8,7 @@ from celery import shared_task
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from trial import checkpoints
+from trial.audit import checkpoints
 
 logger = logging.getLogger(__name__)
 

@@ -19,7 +19,7 @@ urlpatterns = [
     path("patients/", include("patients.urls")),
     path("screening/", include("screening.urls")),
     path("followup/", include("followup.urls")),
-    path("", include("trial.urls_audit")),  # audit log, candidate history, data queries
+    path("", include("trial.audit.urls")),  # audit log, candidate history, data queries
     path("admin/", admin.site.urls),
 ]
 

@@ -22,7 +22,10 @@ from patients.clock import site_today
 from patients.models import Patient
 from patients.selectors import can_enter_data
 from patients.versioning import ensure_version
-from screening.consent.guards import ensure_dated_on_or_after_consent, ensure_open_for_entry
+from screening.consent.guards import (
+    ensure_dated_on_or_after_consent,
+    ensure_open_for_entry,
+)
 from screening.consent.selectors import first_consent
 from screening.eligibility import Protocol
 from screening.eligibility.calculators import EULAR_ACR_2019_CRITERIA, SLEDAI_2K_WEIGHTS

@@ -24,7 +24,7 @@ from patients.selectors import can_enter_data
 from patients.versioning import StaleVersion, show_conflict
 from patients.views import patient_for_entry
 from screening.eligibility import Protocol
-from screening.models import Attestation, ReferenceRange, ScreeningRecord
+from screening.models import Attestation, ScreeningRecord
 from screening.records import previews, rules, selectors, services
 from screening.records.forms import (
     FORMS,

@@ -25,7 +25,12 @@ from zoneinfo import ZoneInfo
 from django.db.models import F, JSONField, OuterRef, QuerySet, Subquery
 
 from patients.models import Patient
-from screening.models import Consent, EligibilitySignature, SignatureOutcome, SignatureStatus
+from screening.models import (
+    Consent,
+    EligibilitySignature,
+    SignatureOutcome,
+    SignatureStatus,
+)
 from trial.csv_export import safe_writer
 from trial.models import Site
 

@@ -197,7 +197,9 @@ def _signing_language(language: str) -> str:
 
 
 def _sign_locked(acting_user, patient: Patient, printed: str, shown_sha256: str, language: str) -> EligibilitySignature:
-    from trial.audit_search import open_queries  # the monitor side imports screening models
+    from trial.audit.search import (
+        open_queries,  # the monitor side imports screening models
+    )
 
     patient = _lock(patient)
     existing = EligibilitySignature.objects.filter(patient=patient, status=SignatureStatus.VALID).first()

@@ -52,7 +52,7 @@ class Row:
 
 def _page(request: HttpRequest, patient: Patient, *, form: SignatureForm | None = None,
           decision_form: DecisionForm | None = None, status: int = 200) -> HttpResponse:
-    from trial.audit_search import open_queries
+    from trial.audit.search import open_queries
 
     assessment = selectors.assess(patient)
     signature = selectors.valid_signature(patient)

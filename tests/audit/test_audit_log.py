@@ -13,8 +13,8 @@ from django.utils import timezone
 
 from patients.models import Patient
 from tests import factories
-from trial.audit_search import AuditFilters, search_entries
-from trial.ledger import AuditEntry
+from trial.audit.ledger import AuditEntry
+from trial.audit.search import AuditFilters, search_entries
 
 LOG = reverse("audit_log")
 EXPORT = reverse("audit_export")

@@ -11,8 +11,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from tests.roles import every_trigger, owner_cursor
-from trial import checkpoints
-from trial.ledger import AuditEntry, VerificationRun
+from trial.audit import checkpoints
+from trial.audit.ledger import AuditEntry, VerificationRun
 
 pytestmark = pytest.mark.django_db(transaction=True)  # committed, as the owner's own connection sees it
 

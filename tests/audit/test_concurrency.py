@@ -11,8 +11,8 @@ from django.core.management import call_command
 from django.db import connection, transaction
 
 from patients.models import Patient
-from trial.audit_search import AuditFilters, search_entries
-from trial.ledger import AuditEntry
+from trial.audit.ledger import AuditEntry
+from trial.audit.search import AuditFilters, search_entries
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

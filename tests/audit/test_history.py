@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from trial.ledger import AuditEntry
-from trial.services_review import verification_create
+from trial.audit.ledger import AuditEntry
+from trial.audit.review import verification_create
 
 
 def history_url(patient) -> str:

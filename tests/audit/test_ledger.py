@@ -9,11 +9,16 @@ from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, transaction
 
 from patients.models import Patient
-from trial.ledger import GENESIS_HASH, AuditEntry, VerificationRun, event_models, install_ledger
-from tests.roles import owner_cursor, trigger_names
 from tests.factories import create_site
+from tests.roles import owner_cursor, trigger_names
+from trial.audit.ledger import (
+    GENESIS_HASH,
+    AuditEntry,
+    VerificationRun,
+    event_models,
+    install_ledger,
+)
 from trial.models import StaffRole
-
 
 # The ledger's append-only trigger: what an owner who wants to alter an entry must switch off.
 LEDGER_GUARD = "trial.AuditEntry:ledger_append_only"

@@ -6,10 +6,15 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
-from trial.audit_search import open_queries
-from trial.ledger import AuditEntry
-from trial.monitoring import DataQuery, QueryStatus, Verification
-from trial.services_review import query_answer, query_close, query_raise, verification_create
+from trial.audit.ledger import AuditEntry
+from trial.audit.monitoring import DataQuery, QueryStatus, Verification
+from trial.audit.review import (
+    query_answer,
+    query_close,
+    query_raise,
+    verification_create,
+)
+from trial.audit.search import open_queries
 
 
 def record_of(patient) -> dict:

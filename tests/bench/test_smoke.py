@@ -16,7 +16,7 @@ from screening.models import EligibilitySignature
 from screening.signoff.rules import sha256_of
 from screening.signoff.selectors import assess
 from trial import embedded
-from trial.ledger import AuditEntry
+from trial.audit.ledger import AuditEntry
 
 pytestmark = pytest.mark.django_db(transaction=True)  # the live server's threads must see the data
 

@@ -30,7 +30,7 @@ def test_creatinine_above_the_limit_turns_i06b_not_met_live_and_a_correction_tur
 
     # 200 umol/L = 2.38 x ULN (limit 2.0) and, at 58 kg and 41 years, CrCl about 30 mL/min (limit 60).
     panel = page.get_by_test_id("panel-labs")
-    panel.locator("summary").click()
+    panel.get_by_text("Add: Laboratory results").click()
     panel.locator("#id_labs_test").select_option("creatinine")
     panel.locator("#id_labs_value").fill("200")
     panel.locator("#id_labs_unit").select_option("umol/L")

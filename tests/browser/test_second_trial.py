@@ -97,13 +97,13 @@ def test_a_second_trial_loaded_in_the_admin_runs_beside_mc_1_50_up_to_a_signatur
         expect(coordinator.get_by_test_id(f"panel-{absent}")).to_have_count(0)
     expect(coordinator.get_by_test_id("status-A3")).to_have_attribute("data-status", "missing")
 
+    # The draw form: the hospital's creatinine range (set up for MC-1-50) is filled in for this trial too.
     labs = coordinator.get_by_test_id("panel-labs")
-    labs.locator("summary").click()
-    labs.locator("#id_labs_test").select_option("creatinine")
-    labs.locator("#id_labs_value").fill("96")
-    labs.locator("#id_labs_unit").select_option("umol/L")
-    labs.locator("#id_labs_collected_on").fill((today - dt.timedelta(days=2)).isoformat())
-    labs.get_by_role("button", name="Save").click()
+    labs.get_by_text("Add the results of one draw").click()
+    expect(labs.locator("#id_draw_creatinine__reference_high")).to_have_value("84.000")
+    labs.locator("#id_draw_collected_on").fill((today - dt.timedelta(days=2)).isoformat())
+    labs.locator("#id_draw_creatinine__value").fill("96")
+    labs.get_by_role("button", name="Save the draw").click()
     expect(coordinator.get_by_test_id("status-A3")).to_have_attribute("data-status", "met")  # 1.14 x ULN 84
 
     serology = coordinator.get_by_test_id("panel-serology")
@@ -122,11 +122,14 @@ def test_a_second_trial_loaded_in_the_admin_runs_beside_mc_1_50_up_to_a_signatur
     inv.goto(candidate_url)
     for question, answer in (("biopsy_proven_nephritis", "yes"), ("dialysis_needed", "no")):
         panel = inv.get_by_test_id("panel-attestations")
-        panel.get_by_text("Record an attestation").click()
+        form = panel.locator("details", has=inv.get_by_text("Record an attestation"))
+        if not form.evaluate("details => details.open"):  # the panel comes back open after a save
+            panel.get_by_text("Record an attestation").click()
         panel.locator("#id_attestation_question").select_option(question)
         panel.locator(f'[name="answer"][value="{answer}"]').check()
         panel.get_by_role("button", name="Record").click()
         expect(inv.get_by_test_id(f"attestation-{question}")).to_be_visible()
+        inv.wait_for_load_state("networkidle")  # the checklist's refresh after the change, before the next one
     expect(inv.get_by_test_id("status-A4")).to_have_attribute("data-status", "met")
 
     inv.get_by_test_id("review-and-sign").click()

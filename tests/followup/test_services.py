@@ -312,7 +312,7 @@ def test_sweep_sends_digests_naming_each_due_reminder_once(eligible_patient, coo
 def test_the_sweeps_one_update_leaves_an_audit_entry_per_reminder(eligible_patient, coordinator):
     """Reminders are tracked per statement: one UPDATE marking many of them still gives each its own entry,
     with its own changes, candidate, site and reason, in the chain."""
-    from trial.ledger import AuditEntry, chain_rows, verify_chain
+    from trial.audit.ledger import AuditEntry, chain_rows, verify_chain
 
     enroll(eligible_patient, coordinator, infused_days_ago=200)
     due = {str(r.pk) for r in Reminder.objects.filter(due_date__lte=site_today(eligible_patient.site))}
@@ -336,7 +336,7 @@ def test_a_record_one_step_from_the_candidate_reaches_them_through_its_parent(el
     the alert knew its candidate only through its reminder, still name the reminder's candidate and site."""
     from django.db import connections
 
-    from trial.ledger import AuditEntry, LedgerSpec, _column_type, install_ledger
+    from trial.audit.ledger import AuditEntry, LedgerSpec, _column_type, install_ledger
 
     spec = LedgerSpec(event_table="followup_urgentalertevent", record_type="followup.UrgentAlert",
                       patient_mode="via", patient_column="reminder_id", via_table="followup_reminder", via_pk="id",

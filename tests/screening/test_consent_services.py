@@ -14,7 +14,10 @@ from patients.clock import site_datetime, site_today
 from patients.models import PatientStatus
 from patients.versioning import StaleVersion
 from screening.consent import selectors, services
-from screening.consent.guards import ensure_dated_on_or_after_consent, ensure_open_for_entry
+from screening.consent.guards import (
+    ensure_dated_on_or_after_consent,
+    ensure_open_for_entry,
+)
 from screening.models import Consent, ICFVersion, Withdrawal
 from tests import factories
 
@@ -327,7 +330,7 @@ def test_re_consent_does_not_invalidate_records_made_under_the_first_consent(pat
 
 
 def test_audit_ledger_hides_the_names_of_guardian_and_witness(patient_a, coordinator_a, icf_v1):
-    from trial.ledger import AuditEntry
+    from trial.audit.ledger import AuditEntry
 
     consent = record(coordinator_a, patient_a, icf_v1, days_ago(patient_a.site, 1), signer="guardian",
                      guardian_name="Li Hua", guardian_relationship="mother", subject_can_read=False,

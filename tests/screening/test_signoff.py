@@ -17,7 +17,10 @@ from followup.selectors import enrollment_allowed
 from patients.clock import site_today
 from patients.services import patient_update
 from screening.models import EligibilitySignature, LabResult
-from screening.records.services import screening_record_mark_in_error, screening_record_update
+from screening.records.services import (
+    screening_record_mark_in_error,
+    screening_record_update,
+)
 from screening.signoff import rules
 from screening.signoff.services import AlreadySigned, decision_record
 from tests import factories
@@ -111,7 +114,7 @@ def test_pending_reconsent_blocks_signing(candidate, investigator_a, coordinator
 
 
 def test_an_open_data_query_blocks_signing(candidate, investigator_a, monitor_a):
-    from trial import services_review
+    from trial.audit import review as services_review
 
     services_review.query_raise(acting_user=monitor_a, patient=candidate, record_type="patients.Patient",
                                 object_id=str(candidate.pk), field="weight_kg", text="Please confirm the weight.")

@@ -107,6 +107,7 @@ MATRIX: dict[str, Access] = {
     "reconsent": Access(get=STAFF_GET, post=REFUSED),
     # -- screening records, attestations, reference ranges, checklist ----------------------------------------
     "screening_record_new": Access(get=ENTRY_GET, post=ENTRY_POST, pk="patient"),
+    "lab_draw_new": Access(get=ENTRY_GET, post=ENTRY_POST, pk="patient"),
     "screening_record_panel": Access(get=READ, post=REFUSED, pk="patient"),
     "screening_record_preview": Access(get=REFUSED, post=row(LOGIN, PROCESSED, PROCESSED, PROCESSED, NOT_FOUND),
                                        pk="patient"),

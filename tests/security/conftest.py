@@ -82,8 +82,8 @@ def world(site_a, site_b, coordinator_a, investigator_a, monitor_a, coordinator_
     from followup import services as followup_services
     from followup.models import AlertKind, UrgentAlert
     from screening.models import LabResult, ReferenceRange
-    from trial import services_review
-    from trial.ledger import AuditEntry
+    from trial.audit import review as services_review
+    from trial.audit.ledger import AuditEntry
 
     (media_in_tmp / "icf").mkdir(parents=True)
     (media_in_tmp / "icf" / "test.pdf").write_bytes(b"%PDF-1.4\n%test\n")

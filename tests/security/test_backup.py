@@ -13,12 +13,11 @@ import psycopg
 import pytest
 from django.db import connection
 
-from tests.roles import owner_cursor, owner_settings
-
 from patients.models import Patient
+from tests.roles import owner_cursor, owner_settings
 from trial import backup
+from trial.audit.ledger import AuditEntry
 from trial.env import database_from_url
-from trial.ledger import AuditEntry
 
 pytestmark = pytest.mark.django_db(transaction=True)
 BASE_DIR = Path(__file__).resolve().parents[2]

@@ -8,10 +8,9 @@ import pytest
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 
-from screening.models import EligibilitySignature
 from tests.roles import owner_cursor, trigger_names
 from trial import db_roles
-from trial.ledger import AuditEntry, LedgerSpec
+from trial.audit.ledger import AuditEntry, LedgerSpec
 
 pytestmark = pytest.mark.django_db
 

@@ -18,13 +18,14 @@ from django.apps import apps
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, transaction
 from django.urls import reverse
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.security.access_matrix import MATRIX, OK, PROCESSED, VIEWERS
 from tests.security.conftest import World, client_as
 from tests.security.forms_data import form_data
 from tests.security.test_access_matrix import portal_urls, url_of
-from trial.ledger import AuditEntry
+from trial.audit.ledger import AuditEntry
 
 pytestmark = pytest.mark.django_db
 

@@ -15,7 +15,7 @@ from patients.models import Patient
 from tests.security.access_matrix import MATRIX, OK, VIEWERS
 from tests.security.conftest import FULL_NAME, RECORD_NUMBER, World, client_as
 from tests.security.test_access_matrix import portal_urls, url_of
-from trial.ledger import AuditEntry
+from trial.audit.ledger import AuditEntry
 
 pytestmark = pytest.mark.django_db
 

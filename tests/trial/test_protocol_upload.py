@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from screening.eligibility.protocol_diff import protocol_diff
 from tests import factories
-from trial.ledger import AuditEntry
+from trial.audit.ledger import AuditEntry
 from trial.models import ProtocolVersion
 
 BASE_DIR = Path(__file__).resolve().parents[2]

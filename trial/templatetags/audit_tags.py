@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import template
 
-from trial.audit_search import last_verification_run, open_queries_for_site_staff
+from trial.audit.search import last_verification_run, open_queries_for_site_staff
 from trial.models import Role
 
 register = template.Library()

@@ -1,7 +1,7 @@
 """``python manage.py verify_audit``: check the audit trail and record the result.
 
 The hash chain, against every signed checkpoint outside the database; every event row against its ledger
-entry and back; every live row against its latest event (``trial.audit_verify``). Exit 0 and print the
+entry and back; every live row against its latest event (``trial.audit.verify``). Exit 0 and print the
 number of entries verified when all agree; exit 1 naming the first disagreement otherwise. Each run is
 stored (``VerificationRun``, shown on the audit log and the monitor dashboard); a failure is mailed to
 ``AUDIT_ALERT_EMAILS``. ``--incremental``: from the newest checkpoint only (the nightly run).
@@ -16,8 +16,9 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from trial import audit_verify, checkpoints
-from trial.ledger import ChainResult, VerificationRun, record_verification
+from trial.audit import checkpoints
+from trial.audit import verify as audit_verify
+from trial.audit.ledger import ChainResult, VerificationRun, record_verification
 
 
 class Command(BaseCommand):

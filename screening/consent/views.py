@@ -16,8 +16,13 @@ from patients.selectors import entry_sites
 from patients.versioning import StaleVersion, show_conflict
 from patients.views import patient_for_entry
 from screening.consent import services
+from screening.consent.forms import (
+    ConsentCorrectionForm,
+    ConsentForm,
+    ICFVersionForm,
+    WithdrawalForm,
+)
 from screening.consent.selectors import reconsent_counts, reconsent_worklist
-from screening.forms_consent import ConsentCorrectionForm, ConsentForm, ICFVersionForm, WithdrawalForm
 from screening.models import Consent, ICFVersion
 from trial.access import role_required
 from trial.models import Role

@@ -39,7 +39,7 @@ def append_only(name: str = "append_only") -> list[pgtrigger.Trigger]:
 
 def event_meta() -> dict[str, Any]:
     """Meta of every event model: no TRUNCATE, and the index the ledger's look-up of an object's previous
-    event walks (``pgh_obj_id = x AND pgh_id < y ORDER BY pgh_id DESC LIMIT 1``, trial.ledger). With only
+    event walks (``pgh_obj_id = x AND pgh_id < y ORDER BY pgh_id DESC LIMIT 1``, trial.audit.ledger). With only
     the index on pgh_obj_id, that look-up could read a large event table backwards along its primary key
     for every event (the 100,000-reminder sweep: 86 s instead of 29 s)."""
     return {"triggers": [no_truncate()], "indexes": [models.Index(fields=["pgh_obj", "pgh_id"])]}

@@ -16,9 +16,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from trial.audit_search import latest_entry_of_record, queryable_fields
+from trial.audit.monitoring import DataQuery, QueryStatus, Verification
+from trial.audit.search import latest_entry_of_record, queryable_fields
 from trial.models import Role
-from trial.monitoring import DataQuery, QueryStatus, Verification
 from trial.selectors import has_role
 
 

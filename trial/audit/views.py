@@ -1,5 +1,5 @@
 """Monitor review pages: the audit log (search, one entry, CSV), a candidate's change history, and the
-verification / query actions. Thin: scoping is in ``trial.audit_search``, writes in ``trial.services_review``."""
+verification / query actions. Thin: scoping is in ``trial.audit.search``, writes in ``trial.audit.review``."""
 
 from __future__ import annotations
 
@@ -17,24 +17,31 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from patients.models import Patient
-from trial import services_review
-from trial.audit_search import (
+from trial.audit import review as services_review
+from trial.audit.forms import (
+    AuditFilterForm,
+    QueryAnswerForm,
+    QueryRaiseForm,
+    RecordForm,
+)
+from trial.audit.monitoring import DataQuery
+from trial.audit.search import (
     entries_visible_to,
     is_sponsor_admin,
+    iter_entries,
     last_verification_run,
     my_verifications,
     open_queries,
-    patient_history as history_of,
     queryable_fields,
     record_type_label,
     search_entries,
-    iter_entries,
     visible_changes,
 )
+from trial.audit.search import (
+    patient_history as history_of,
+)
 from trial.csv_export import safe_writer
-from trial.forms_audit import AuditFilterForm, QueryAnswerForm, QueryRaiseForm, RecordForm
 from trial.models import Role
-from trial.monitoring import DataQuery
 from trial.selectors import has_role, roles_of
 
 

@@ -11,7 +11,8 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from patients.models import Patient
-from trial.audit_search import (
+from trial.audit.ledger import Action
+from trial.audit.search import (
     AuditFilters,
     is_sponsor_admin,
     record_type_choices,
@@ -19,7 +20,6 @@ from trial.audit_search import (
     trials_for_filter,
 )
 from trial.fields import SiteChoiceField
-from trial.ledger import Action
 
 
 class DateInput(forms.DateInput):

@@ -1,6 +1,6 @@
-"""What ``verify_audit`` checks, beyond the hash chain itself (``trial.ledger.verify_chain``):
+"""What ``verify_audit`` checks, beyond the hash chain itself (``trial.audit.ledger.verify_chain``):
 
-- the chain against every signed checkpoint outside the database (``trial.checkpoints``): a rewrite by the
+- the chain against every signed checkpoint outside the database (``trial.audit.checkpoints``): a rewrite by the
   owner role, re-hashed to look intact, differs from a checkpoint written before it;
 - every pghistory event row against its ledger entry and back (an event without an entry was written with
   the ledger's trigger off; an entry without its event means the event was deleted);
@@ -18,8 +18,8 @@ from dataclasses import dataclass
 
 from django.db import connections
 
-from trial import checkpoints
-from trial.ledger import ChainResult, chain_rows, event_models, verify_chain
+from trial.audit import checkpoints
+from trial.audit.ledger import ChainResult, chain_rows, event_models, verify_chain
 
 logger = logging.getLogger(__name__)
 
