@@ -7,7 +7,6 @@ import datetime as dt
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from django.contrib.auth import get_user_model
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -74,13 +73,6 @@ def enrollment_allowed(patient: Patient) -> bool:
 def site_today(site: Site, now: dt.datetime | None = None) -> dt.date:
     """The calendar date at the site: due dates are site-local days."""
     return timezone.localtime(now or timezone.now(), ZoneInfo(site.time_zone)).date()
-
-
-def staff_emails(site: Site, roles: list[str]) -> list[str]:
-    users = get_user_model().objects.filter(
-        site_roles__site=site, site_roles__role__in=roles, is_active=True
-    ).exclude(email="")
-    return sorted(set(users.values_list("email", flat=True)))
 
 
 def reminders_visible_to(user, roles: list[str] | None = None) -> QuerySet[Reminder]:

@@ -26,7 +26,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from followup import rules, treatment_dates
+from followup import queue, rules, treatment_dates
 from followup.models import (
     AlertKind,
     CalendarFeedToken,
@@ -43,16 +43,16 @@ from followup.selectors import (
     enrollment_allowed,
     protocol_for,
     site_today,
-    staff_emails,
     treatment_bounds,
 )
 from patients.models import Patient, PatientStatus
 from patients.versioning import ensure_version
 from screening.consent.selectors import reconsent_reasons
 from screening.eligibility import Protocol
+from screening.signoff.selectors import assess
 from trial.audit import with_reason
 from trial.models import Role, Site
-from trial.selectors import has_role
+from trial.selectors import has_role, staff_emails
 
 logger = logging.getLogger(__name__)
 
@@ -101,9 +101,7 @@ def _check_dates(
 
 def _queue_sweep_after_commit() -> None:
     # Reminders due today go out within seconds instead of at the next beat; best effort, never blocking.
-    from followup import tasks
-
-    transaction.on_commit(tasks.enqueue_sweep)
+    transaction.on_commit(queue.enqueue_sweep)
 
 
 # -- enrollment --------------------------------------------------------------------------------------------------
@@ -113,8 +111,6 @@ def _check_signed_result_is_current(patient: Patient, signature, today: dt.date)
     """The signature covers a result as of its day; enrollment acts on the candidate as of today. Refused when
     today's evaluation (the protocol version in force, the window counted back from today, decisions
     applied) is not eligible or differs from what was signed in any criterion's status."""
-    from screening.signoff.selectors import assess
-
     assessment = assess(patient, today)
     signed = {c["code"]: c["status"] for c in signature.document["result"]["criteria"]}
     if assessment is None:

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from patients import rules
 from patients.clock import site_today
 from patients.models import Patient, SiteCounter
+from patients import signals
 from patients.selectors import can_enter_data, possible_duplicates
 from patients.versioning import ensure_version
 from screening.consent.guards import ensure_open_for_entry
@@ -146,11 +147,8 @@ def patient_update(*, acting_user, patient: Patient, version: int, reason: str, 
             raise ValidationError(problems)
         patient.save()
         patient.refresh_from_db(fields=["version"])  # bumped by the database trigger
-        # Weight, sex, date of birth ... are facts: a signature that used a changed one is void with it.
-        from screening.signoff.services import (
-            signature_void_if_changed,  # screening builds on patients
-        )
-
-        signature_void_if_changed(patient=patient, acting_user=acting_user)
+        # Weight, sex, date of birth ... are facts: a signature that used a changed one is void with it, in
+        # this transaction (screening's receiver; screening builds on patients).
+        signals.facts_changed.send(sender=Patient, patient=patient, acting_user=acting_user)
         patient.refresh_from_db(fields=["status", "version"])
     return patient

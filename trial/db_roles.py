@@ -22,6 +22,8 @@ import pgtrigger
 from django.apps import apps as global_apps
 from django.db import models
 
+from trial.audit.ledger import AuditEntry, VerificationRun, event_models
+
 CREDENTIALS = ("USER", "PASSWORD", "HOST", "PORT")
 
 
@@ -50,8 +52,6 @@ def _is_append_only(model: type[models.Model]) -> bool:
 
 def table_classes(app_registry=global_apps) -> dict[str, list[str]]:
     """The project's tables by what the runtime role may do with them."""
-    from trial.audit.ledger import AuditEntry, VerificationRun, event_models
-
     events = {model._meta.db_table for model in event_models(app_registry)}
     read_only = {AuditEntry._meta.db_table, VerificationRun._meta.db_table, "django_migrations"}
     append_only = {model._meta.db_table for model in app_registry.get_models() if _is_append_only(model)}
@@ -95,35 +95,6 @@ def ensure_runtime_role(connection, *, user: str, password: str, app_registry=gl
             cursor.execute(f"REVOKE INSERT, UPDATE, DELETE ON {quote(table)} FROM {quoted}")
         cursor.execute(f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM {quoted}")
         cursor.execute(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {quoted}")
-
-
-# pgtrigger's own function honours ``SET pgtrigger.ignore`` for every role. This one only for the owner (the
-# role that ran the migrations, named at install) and superusers, who could disable a trigger anyway.
-HARDENED_IGNORE_SQL = r"""
-CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(trigger_name NAME) RETURNS BOOLEAN
-LANGUAGE plpgsql STABLE AS $f$
-DECLARE
-    _pgtrigger_ignore TEXT[];
-BEGIN
-    IF session_user <> @OWNER@ AND NOT (SELECT rolsuper FROM pg_roles WHERE rolname = session_user) THEN
-        RETURN FALSE;
-    END IF;
-    BEGIN
-        SELECT INTO _pgtrigger_ignore CURRENT_SETTING('pgtrigger.ignore');
-    EXCEPTION WHEN OTHERS THEN
-    END;
-    RETURN coalesce(trigger_name = ANY(_pgtrigger_ignore), FALSE);
-END
-$f$;
-"""
-
-
-def harden_trigger_ignore(cursor) -> None:
-    """Install ``HARDENED_IGNORE_SQL`` naming the current (migrating) role as the owner. Called after every
-    migration: pgtrigger writes its own version back whenever a migration installs a trigger."""
-    cursor.execute("SELECT quote_literal(current_user)")
-    owner = cursor.fetchone()[0]
-    cursor.execute(HARDENED_IGNORE_SQL.replace("@OWNER@", owner))
 
 
 @contextmanager

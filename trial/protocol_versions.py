@@ -18,6 +18,7 @@ from django.db import transaction
 from screening.eligibility import Protocol, load_protocol_text
 from trial.audit import with_reason
 from trial.models import ProtocolVersion, Trial
+from trial.signals import protocol_version_in_effect
 
 
 @dataclass(frozen=True)
@@ -31,8 +32,8 @@ def protocol_version_load(*, text: str, source: str = "protocol", acting_user=No
 
     Raises ``screening.eligibility.ProtocolError`` (naming the key) on an invalid file; nothing is stored.
     The trial is created from the file's id and title the first time its protocol is loaded. A new version
-    already in effect re-checks every valid signature of the trial (an amendment may change a verdict:
-    ``screening.signoff.services.signatures_recheck_for_amendment``); one effective later is re-checked by
+    already in effect re-checks every valid signature of the trial (an amendment may change a verdict: the
+    ``protocol_version_in_effect`` signal, received by ``screening.signoff.services.signatures_recheck_for_amendment``); one effective later is re-checked by
     the daily ``recheck_signatures`` on the day it takes effect. ``acting_user`` and ``reason``: who activated
     it and why (the admin's upload asks for both); the version and its audit event keep them.
     """
@@ -60,10 +61,8 @@ def protocol_version_load(*, text: str, source: str = "protocol", acting_user=No
             reason=reason,
         )
     if version.effective_on <= dt.date.today():
-        # Late import: the sign-off reads protocol versions through this module.
-        from screening.signoff.services import signatures_recheck_for_amendment
-
-        signatures_recheck_for_amendment(version=version)
+        # The sign-off re-checks the trial's signatures (screening's receiver; screening builds on trial).
+        protocol_version_in_effect.send(sender=ProtocolVersion, version=version)
     return LoadResult(version, created=True)
 
 

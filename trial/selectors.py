@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 
 from trial.models import Role, Site, StaffRole
@@ -72,6 +73,14 @@ def has_role(user, role: str, site: Site | None = None) -> bool:
     if not user.is_authenticated:
         return False
     return any(held == role and (site is None or at == site.pk) for at, held in _held(user))
+
+
+def staff_emails(site: Site, roles: list[str]) -> list[str]:
+    """The e-mail addresses of the site's active staff holding any of ``roles``."""
+    users = get_user_model().objects.filter(
+        site_roles__site=site, site_roles__role__in=roles, is_active=True
+    ).exclude(email="")
+    return sorted(set(users.values_list("email", flat=True)))
 
 
 @dataclass(frozen=True)

@@ -40,8 +40,9 @@ from screening.models import (
 from screening.signoff import rules
 from screening.signoff.selectors import assess
 from trial.audit import with_reason
+from trial.audit.search import open_queries
 from trial.models import ProtocolVersion, Role
-from trial.selectors import has_role
+from trial.selectors import has_role, staff_emails
 from trial.two_factor import requires_two_factor
 
 logger = logging.getLogger(__name__)
@@ -197,9 +198,6 @@ def _signing_language(language: str) -> str:
 
 
 def _sign_locked(acting_user, patient: Patient, printed: str, shown_sha256: str, language: str) -> EligibilitySignature:
-    from trial.audit.search import (
-        open_queries,  # the monitor side imports screening models
-    )
 
     patient = _lock(patient)
     existing = EligibilitySignature.objects.filter(patient=patient, status=SignatureStatus.VALID).first()
@@ -289,9 +287,8 @@ def signatures_recheck_for_amendment(*, version: ProtocolVersion, acting_user=No
     Called when a version is loaded (``trial.protocol_versions``) and by ``manage.py recheck_signatures``
     (daily by beat), so a version that takes effect later is applied on the day it does. Each candidate in
     its own transaction, under the candidate's row lock as every write the evaluation reads."""
-    from followup.models import Enrollment
-
-    infused = Enrollment.objects.filter(infused_on__isnull=False).values("patient_id")
+    # Through the relation, not followup's model: follow-up builds on screening.
+    infused = Patient.objects.filter(enrollment__infused_on__isnull=False).values("pk")
     # Read again under each candidate's lock: an infusion recorded meanwhile leaves the signature alone.
     pending = (EligibilitySignature.objects
                .filter(status=SignatureStatus.VALID, protocol_version__number__lt=version.number)
@@ -316,8 +313,6 @@ def signatures_recheck_for_amendment(*, version: ProtocolVersion, acting_user=No
 
 def _email_void(signature_pk: int) -> None:
     """Tell the site's investigators; the dashboard alert is the record, so a mail failure is logged only."""
-    from followup.selectors import staff_emails
-
     signature = (EligibilitySignature.objects.select_related("patient__site__trial", "patient__site__hospital", "superseded_by")
                  .get(pk=signature_pk))
     patient = signature.patient

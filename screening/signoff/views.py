@@ -24,6 +24,7 @@ from screening.facts_builder import Source
 from screening.signoff import pdf, rules, selectors, services
 from screening.signoff.forms import DecisionForm, SignatureForm
 from trial.access import role_required
+from trial.audit.search import open_queries
 from trial.form_errors import show_service_error
 from trial.models import Role
 
@@ -52,8 +53,6 @@ class Row:
 
 def _page(request: HttpRequest, patient: Patient, *, form: SignatureForm | None = None,
           decision_form: DecisionForm | None = None, status: int = 200) -> HttpResponse:
-    from trial.audit.search import open_queries
-
     assessment = selectors.assess(patient)
     signature = selectors.valid_signature(patient)
     context = {"patient": patient, "assessment": assessment, "signature": signature,

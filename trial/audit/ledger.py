@@ -32,6 +32,7 @@ from django.db.models.functions import Cast
 from django.utils.translation import gettext_lazy as _
 
 from trial.audit import append_only
+from trial.audit.ignore_guard import harden_trigger_ignore
 
 GENESIS_HASH = "0" * 64
 # pg_advisory_xact_lock key serialising ledger writers ("MC150AUD" read as hex-ish digits; any constant
@@ -453,8 +454,6 @@ def event_models(app_registry=global_apps) -> list[type[models.Model]]:
 def install_ledger(using: str = "default", app_registry=global_apps) -> list[str]:
     """Create or replace the ledger functions and the trigger on every existing event table, then append
     events that predate their table's trigger. Idempotent and atomic; returns the event tables covered."""
-    from trial.db_roles import harden_trigger_ignore
-
     covered = []
     connection = connections[using]
     with transaction.atomic(using=using), connection.cursor() as cursor:

@@ -17,7 +17,7 @@ from django.db.models import BooleanField, Max, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils.translation import get_language
 
-from trial.audit.ledger import HIDDEN, IDENTIFIER_FIELDS, AuditEntry, VerificationRun
+from trial.audit.ledger import HIDDEN, IDENTIFIER_FIELDS, AuditEntry, VerificationRun, event_models
 from trial.audit.monitoring import DataQuery, QueryStatus, Verification
 from trial.models import Role, Site, Trial
 from trial.selectors import sites_of
@@ -199,8 +199,6 @@ def record_type_label(record_type: str) -> str:
 
 
 def record_type_choices() -> list[tuple[str, str]]:
-    from trial.audit.ledger import event_models
-
     labels = {model.pgh_tracked_model._meta.label for model in event_models()}
     return sorted(((label, record_type_label(label)) for label in labels), key=lambda choice: choice[1])
 
