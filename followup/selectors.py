@@ -5,35 +5,25 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from followup import rules, treatment_dates
 from followup.models import Reminder, ReminderStatus, UrgentAlert
+from patients.clock import site_today
 from patients.models import Patient, PatientStatus
-from screening.eligibility import Protocol
-from screening.models import Consent, EligibilitySignature, SignatureOutcome, SignatureStatus
-from trial.models import Role, Site, Trial
+from screening.models import (
+    Consent,
+    EligibilitySignature,
+    SignatureOutcome,
+    SignatureStatus,
+)
+from trial.models import Role
 from trial.protocol_versions import current_protocol
 from trial.selectors import ShortList, first_of, sites_of
 
 UPCOMING_DAYS = 14
-
-
-class NoProtocolLoaded(LookupError):
-    """The trial has no protocol version in force: nothing can be scheduled or enrolled."""
-
-
-def protocol_for(trial: Trial, on: dt.date | None = None) -> Protocol:
-    protocol = current_protocol(trial, on)
-    if protocol is None:
-        raise NoProtocolLoaded(_("no protocol version of %(trial)s is loaded (manage.py load_protocol)") % {
-            "trial": trial.code,
-        })
-    return protocol
 
 
 def _valid_eligible(patient: Patient) -> QuerySet[EligibilitySignature]:
@@ -68,11 +58,6 @@ def enrollment_allowed(patient: Patient) -> bool:
     `eligible` signature. A signature voided by a data change blocks further steps until an investigator
     signs again; what was already recorded (an infusion) stands."""
     return _valid_eligible(patient).exists()
-
-
-def site_today(site: Site, now: dt.datetime | None = None) -> dt.date:
-    """The calendar date at the site: due dates are site-local days."""
-    return timezone.localtime(now or timezone.now(), ZoneInfo(site.time_zone)).date()
 
 
 def reminders_visible_to(user, roles: list[str] | None = None) -> QuerySet[Reminder]:

@@ -38,13 +38,11 @@ from followup.models import (
     UrgentAlert,
 )
 from followup.selectors import (
-    NoProtocolLoaded,
     eligible_signature,
     enrollment_allowed,
-    protocol_for,
-    site_today,
     treatment_bounds,
 )
+from patients.clock import site_today
 from patients.models import Patient, PatientStatus
 from patients.versioning import ensure_version
 from screening.consent.selectors import reconsent_reasons
@@ -52,6 +50,7 @@ from screening.eligibility import Protocol
 from screening.signoff.selectors import assess
 from trial.audit import with_reason
 from trial.models import Role, Site
+from trial.protocol_versions import NoProtocolLoaded, protocol_for
 from trial.selectors import has_role, staff_emails
 
 logger = logging.getLogger(__name__)

@@ -33,6 +33,7 @@ from patients.versioning import StaleVersion, show_conflict
 from trial.access import role_required
 from trial.form_errors import show_service_error
 from trial.models import Role
+from trial.protocol_versions import NoProtocolLoaded, protocol_for
 from trial.selectors import has_role
 
 
@@ -70,9 +71,9 @@ def enrollment_edit(request: HttpRequest, patient_pk: int) -> HttpResponse:
     patient = _patient(request, patient_pk)
     enrollment = Enrollment.objects.filter(patient=patient).first()
     try:
-        protocol = selectors.protocol_for(patient.site.trial)
-    except selectors.NoProtocolLoaded as exc:
-        messages.error(request, str(exc))
+        protocol = protocol_for(patient.site.trial)
+    except NoProtocolLoaded as exc:
+        messages.error(request, " ".join(exc.messages))
         return redirect("followup_patient", patient_pk=patient.pk)
     form_class = EnrollmentChangeForm if enrollment else EnrollmentForm
     bounds = selectors.enrollment_form_bounds(patient, enrollment)
@@ -137,7 +138,7 @@ def _completion_form(reminder: Reminder, data=None) -> forms.Form:
     if reminder.is_pregnancy_test:
         return PregnancyTestForm(data, initial={"tested_on": timezone.localdate()})
     if reminder.kind == ReminderKind.CONTRACEPTION_CHECKIN:
-        return ContraceptionCheckinForm(data, protocol=selectors.protocol_for(reminder.patient.site.trial))
+        return ContraceptionCheckinForm(data, protocol=protocol_for(reminder.patient.site.trial))
     return NoticeForm(data)
 
 

@@ -15,8 +15,9 @@ def site_zone(site: Site) -> ZoneInfo:
     return ZoneInfo(site.time_zone)
 
 
-def site_today(site: Site) -> dt.date:
-    return timezone.localdate(timezone=site_zone(site))
+def site_today(site: Site, now: dt.datetime | None = None) -> dt.date:
+    """The calendar date at the site (now, or at ``now``): dates of the trial are site-local days."""
+    return timezone.localdate(now, timezone=site_zone(site))
 
 
 def site_datetime(site: Site, day: dt.date, time: dt.time) -> dt.datetime:

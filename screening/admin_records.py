@@ -26,6 +26,7 @@ from screening.models import (
 )
 from screening.records import rules, services
 from trial.admin import ReadOnlyAdmin
+from trial.protocol_versions import protocol_for
 
 
 class ReferenceRangeAdminForm(forms.ModelForm):
@@ -43,7 +44,7 @@ class ReferenceRangeAdminForm(forms.ModelForm):
         test, unit = data.get("test") or self.instance.test, data.get("unit")
         if site is not None and test and unit and data.get("high") is not None:
             try:
-                spec = services.protocol_for(site).lab_tests.get(test)
+                spec = protocol_for(site.trial).lab_tests.get(test)
             except ValidationError as error:
                 raise ValidationError(error.messages) from error
             if problem := rules.unit_problem(test, unit, spec):

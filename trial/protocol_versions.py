@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import pghistory
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from screening.eligibility import Protocol, load_protocol_text
 from trial.audit import with_reason
@@ -82,6 +84,23 @@ def _parse(sha256: str, content: str) -> Protocol:
 
 def protocol_of(version: ProtocolVersion) -> Protocol:
     return _parse(version.sha256, version.content)
+
+
+class NoProtocolLoaded(ValidationError):
+    """The trial has no protocol version in force: nothing can be validated, evaluated, scheduled or enrolled."""
+
+    def __init__(self, trial: Trial) -> None:
+        super().__init__(_(
+            "No protocol is loaded for %(trial)s: the sponsor admin uploads it (Trial set-up, Protocol versions)."
+        ) % {"trial": trial.code}, code="no_protocol")
+
+
+def protocol_for(trial: Trial, on: dt.date | None = None) -> Protocol:
+    """The protocol in force for ``trial`` on ``on`` (today); ``NoProtocolLoaded`` when there is none."""
+    protocol = current_protocol(trial, on)
+    if protocol is None:
+        raise NoProtocolLoaded(trial)
+    return protocol
 
 
 def current_protocol(trial: Trial, on: dt.date | None = None) -> Protocol | None:

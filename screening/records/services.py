@@ -9,7 +9,6 @@ never deleted: "entered in error" keeps the row and its history and drops it fro
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -44,17 +43,8 @@ from screening.records.selectors import reference_range_of
 from screening.signoff.services import signature_void_if_changed
 from trial.audit import with_reason
 from trial.models import Hospital, Role, Site
-from trial.protocol_versions import current_protocol
+from trial.protocol_versions import protocol_for
 from trial.selectors import has_role
-
-
-def protocol_for(site: Site, on: date | None = None) -> Protocol:
-    """The protocol in force for the site's trial; without one nothing can be validated or evaluated."""
-    protocol = current_protocol(site.trial, on)
-    if protocol is None:
-        raise ValidationError(_("No protocol is loaded for this trial: run `manage.py load_protocol` first."),
-                              code="no_protocol")
-    return protocol
 
 
 def _lock_patient(patient: Patient) -> Patient:
@@ -190,7 +180,7 @@ def _checked_values(kind: RecordKind, patient: Patient, values: dict[str, Any]) 
         _ensure_consented(patient)
     else:
         ensure_dated_on_or_after_consent(patient, on, kind.date_field)
-    return _PREPARE[kind.slug](patient, protocol_for(patient.site), dict(values))
+    return _PREPARE[kind.slug](patient, protocol_for(patient.site.trial), dict(values))
 
 
 def _ensure_may_enter(user, patient: Patient) -> None:
@@ -274,7 +264,7 @@ def attestation_record(
     """Record an investigator's answer; it replaces the previous answer to the question (kept as history)."""
     if not can_attest(acting_user, patient.site):
         raise PermissionDenied
-    if question not in {q.code for q in asked_questions(protocol_for(patient.site))}:
+    if question not in {q.code for q in asked_questions(protocol_for(patient.site.trial))}:
         raise ValidationError({"question": _("The protocol asks no question %(question)s.") % {
             "question": repr(question)}})
     method = contraception_method.strip()
@@ -284,7 +274,7 @@ def attestation_record(
         if question == CONTRACEPTION_AGREED and answer:
             if not method:
                 raise ValidationError({"contraception_method": _("Choose the contraception method agreed.")})
-            if problem := rules.contraception_method_problem(method, protocol_for(patient.site)):
+            if problem := rules.contraception_method_problem(method, protocol_for(patient.site.trial)):
                 raise ValidationError({"contraception_method": problem})
         elif method:
             raise ValidationError({
@@ -322,7 +312,7 @@ def reference_range_save(
     a reason; results already entered keep the range copied onto them."""
     if not can_manage_reference_ranges(acting_user, site):
         raise PermissionDenied
-    protocol = protocol_for(site)
+    protocol = protocol_for(site.trial)
     spec = protocol.lab_tests.get(test)
     if problem := rules.unit_problem(test, unit, spec):
         raise ValidationError({"unit": problem})

@@ -39,7 +39,7 @@ from screening.records.kinds import KINDS, other_measurements
 from screening.records.lab_draw import DrawProblems, LabDrawForm, lab_draw_create
 from trial.access import role_required
 from trial.models import Role
-from trial.protocol_versions import current_protocol
+from trial.protocol_versions import current_protocol, protocol_for
 from trial.selectors import sites_of
 
 FACTS_CHANGED = "facts-changed"
@@ -67,7 +67,7 @@ def _kind(slug: str):
 
 
 def _record_form(slug: str, patient: Patient, data=None, protocol: Protocol | None = None, **kwargs) -> RecordForm:
-    protocol = protocol or services.protocol_for(patient.site)
+    protocol = protocol or protocol_for(patient.site.trial)
     return FORMS[slug](data, patient=patient, protocol=protocol, today=site_today(patient.site), **kwargs)
 
 
@@ -83,7 +83,7 @@ def panel_context(patient: Patient, slug: str, *, can_enter: bool, form: RecordF
     third of the page's time. ``records``: the kind's records (``selectors.records_of``), if read already.
     ``draw_form``: the labs panel's form for a whole draw, when open (else fetched when first opened)."""
     kind = KINDS[slug]
-    protocol = protocol or services.protocol_for(patient.site)
+    protocol = protocol or protocol_for(patient.site.trial)
     if can_enter and form is None and editing is None and marking is None and not lazy_form:
         form = _record_form(slug, patient, protocol=protocol)
     shown = form if form is not None else None
@@ -165,7 +165,7 @@ def screening_record_new(request: HttpRequest, pk: int, slug: str) -> HttpRespon
 def lab_draw_new(request: HttpRequest, pk: int) -> HttpResponse:
     """The results of one blood draw, several tests in one form (``screening.records.lab_draw``)."""
     patient = patient_for_entry(request, pk)
-    protocol = services.protocol_for(patient.site)
+    protocol = protocol_for(patient.site.trial)
     form = LabDrawForm(request.POST or None, patient=patient, protocol=protocol, today=site_today(patient.site),
                        defaults=selectors.reference_ranges_for(patient))
     if request.method == "POST" and form.is_valid():
@@ -259,7 +259,7 @@ def screening_record_preview(request: HttpRequest, pk: int, slug: str) -> HttpRe
     """The live score / conversion of a form being filled in; reads only."""
     _kind(slug)
     patient = get_object_or_404(Patient.objects.visible_to(request.user).select_related("site__trial", "site__hospital"), pk=pk)
-    protocol = services.protocol_for(patient.site)
+    protocol = protocol_for(patient.site.trial)
     preview = previews.preview_for(slug, request.POST, protocol, patient)
     if preview is None:
         raise Http404
@@ -272,7 +272,7 @@ def screening_record_preview(request: HttpRequest, pk: int, slug: str) -> HttpRe
 def attestation_context(patient: Patient, *, can_attest: bool, form: AttestationForm | None = None,
                         protocol: Protocol | None = None, history: list[Attestation] | None = None) -> dict:
     """``history``: the candidate's ``attestation_history``, if read already."""
-    protocol = protocol or services.protocol_for(patient.site)
+    protocol = protocol or protocol_for(patient.site.trial)
     if can_attest and form is None:
         form = AttestationForm(protocol=protocol, language=get_language() or "en")
     history = selectors.attestation_history(patient) if history is None else history
@@ -292,7 +292,7 @@ def attestation_new(request: HttpRequest, pk: int) -> HttpResponse:
     patient = get_object_or_404(Patient.objects.visible_to(request.user).select_related("site__trial", "site__hospital"), pk=pk)
     if not services.can_attest(request.user, patient.site):
         raise PermissionDenied
-    protocol = services.protocol_for(patient.site)
+    protocol = protocol_for(patient.site.trial)
     form = AttestationForm(request.POST or None, protocol=protocol, language=get_language() or "en")
     if request.method == "POST" and form.is_valid():
         try:

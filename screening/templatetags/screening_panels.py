@@ -13,8 +13,9 @@ from screening.evidence_text import page_language
 from screening.models import Attestation
 from screening.records.kinds import KINDS, shown_for
 from screening.records.selectors import attestation_history, records_by_kind
-from screening.records.services import can_attest, protocol_for
+from screening.records.services import can_attest
 from screening.records.views import attestation_context, panel_context
+from trial.protocol_versions import protocol_for
 
 register = template.Library()
 
@@ -25,7 +26,7 @@ def screening_panels(context, patient) -> dict:
     language = page_language()
     today = site_today(patient.site)
     try:
-        protocol = protocol_for(patient.site, today)
+        protocol = protocol_for(patient.site.trial, today)
     except ValidationError as error:  # no protocol loaded: nothing can be validated or evaluated
         return {"patient": patient, "checklist": checklist_for(patient, language=language),
                 "problem": " ".join(error.messages)}

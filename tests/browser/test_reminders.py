@@ -6,8 +6,13 @@ import pytest
 from playwright.sync_api import expect
 
 from followup.models import Reminder
-from followup.selectors import site_today
-from tests.followup.conftest import enroll, load_protocol, signed_eligible, staff_with_email
+from patients.clock import site_today
+from tests.followup.conftest import (
+    enroll,
+    load_protocol,
+    signed_eligible,
+    staff_with_email,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

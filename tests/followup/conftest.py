@@ -11,7 +11,7 @@ from unittest import mock
 import pytest
 
 from followup import services
-from followup.selectors import site_today
+from patients.clock import site_today
 from tests import factories
 from tests.clock import days_ago
 from trial.protocol_versions import protocol_version_load

@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 
 from followup import services
 from followup.models import Enrollment
-from followup.selectors import site_today
+from patients.clock import site_today
 from screening.consent import services as consent_services
 from tests import factories
 from tests.screening.signoff_setup import correct_lab, enter_eligible, sign

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from followup import services
 from followup.models import AlertKind, Enrollment, Reminder, UrgentAlert
-from followup.selectors import site_today
+from patients.clock import site_today
 from patients.models import PatientStatus
 from patients.versioning import StaleVersion
 from tests import factories

@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 
 from followup.models import Enrollment, Reminder, UrgentAlert
-from followup.selectors import site_today
+from patients.clock import site_today
 from tests import factories
 from tests.followup.conftest import enroll, signed_eligible
 

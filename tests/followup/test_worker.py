@@ -22,8 +22,7 @@ from django.urls import reverse
 
 from followup import queue, services
 from followup.models import Reminder
-from followup.selectors import site_today
-from tests import factories
+from patients.clock import site_today
 from tests.followup.conftest import enroll, signed_eligible
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -57,7 +57,7 @@ def enrolled_with_a_pregnancy_test(patient, coordinator):
     """An enrollment and its pre-lymphodepletion pregnancy-test reminder, written directly: the way there
     (eligibility sign-off, then the enrollment service) is tested where it is built."""
     from followup.models import Enrollment, Reminder, ReminderKind
-    from followup.selectors import site_today
+    from patients.clock import site_today
 
     today = site_today(patient.site)
     Enrollment.objects.create(

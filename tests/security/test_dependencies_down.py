@@ -20,7 +20,7 @@ from django.test import Client
 from django.urls import reverse
 
 from followup.models import UrgentAlert
-from followup.selectors import site_today
+from patients.clock import site_today
 from patients.models import Patient
 from tests.security.conftest import client_as, enrolled_with_a_pregnancy_test
 from tests.security.test_backup import url_of
