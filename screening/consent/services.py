@@ -18,12 +18,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from followup.services import reminders_cancel_for_patient
 from patients.clock import site_date_of, site_today
 from patients.models import Patient, PatientStatus
 from patients.selectors import can_enter_data, site_staff
 from patients.versioning import ensure_version
-from screening.consent import rules
+from screening.consent import rules, signals
 from screening.consent.guards import ensure_open_for_entry
 from screening.consent.selectors import version_dates
 from screening.models import Consent, ICFVersion, Signer, Withdrawal
@@ -241,8 +240,9 @@ def patient_withdraw(*, acting_user, patient: Patient, withdrawn_on: date, reaso
         )
         patient.status = PatientStatus.WITHDRAWN
         patient.save(update_fields=["status"])
-        # The follow-up reminders end with the withdrawal, in the same transaction.
-        reminders_cancel_for_patient(acting_user=acting_user, patient=patient, reason=f"withdrawal: {reason.strip()}")
+        # The follow-up reminders end with the withdrawal, in the same transaction (follow-up's receiver).
+        signals.candidate_withdrawn.send(sender=Patient, patient=patient, acting_user=acting_user,
+                                         reason=f"withdrawal: {reason.strip()}")
         # The facts now carry the withdrawal date (I01): the signature, if any, is void, kept as history.
         signature_void_if_changed(patient=patient, acting_user=acting_user)
     return withdrawal

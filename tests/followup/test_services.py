@@ -13,6 +13,7 @@ from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 
 from followup import services
+from followup.services import sweep as sweep_module
 from followup.models import AlertKind, Enrollment, Reminder, UrgentAlert
 from patients.clock import site_today
 from patients.models import PatientStatus
@@ -291,7 +292,7 @@ def test_sweep_marks_overdue_and_tells_the_investigators(eligible_patient, coord
 def test_sweep_sends_digests_naming_each_due_reminder_once(eligible_patient, coordinator, investigator, mailoutbox,
                                                           monkeypatch):
     """A site that fell behind gets a few messages, each listing its reminders, not a message per reminder."""
-    monkeypatch.setattr(services, "REMINDERS_PER_MESSAGE", 3)
+    monkeypatch.setattr(sweep_module, "REMINDERS_PER_MESSAGE", 3)
     enroll(eligible_patient, coordinator, infused_days_ago=200)
     due = list(Reminder.objects.filter(due_date__lte=site_today(eligible_patient.site)))
     assert len(due) > 3
@@ -362,9 +363,9 @@ def test_a_digest_sent_again_carries_the_same_message_id(eligible_patient, coord
     enroll(eligible_patient, coordinator, infused_days_ago=200)
     site = eligible_patient.site
     due = list(Reminder.objects.filter(due_date__lte=site_today(site)).select_related("patient"))
-    first = services._reminder_email(due, site, "sent", ["coord@site-a.test"])
-    again = services._reminder_email(due, site, "sent", ["coord@site-a.test"])
-    other = services._reminder_email(due[1:], site, "sent", ["coord@site-a.test"])
+    first = sweep_module._reminder_email(due, site, "sent", ["coord@site-a.test"])
+    again = sweep_module._reminder_email(due, site, "sent", ["coord@site-a.test"])
+    other = sweep_module._reminder_email(due[1:], site, "sent", ["coord@site-a.test"])
     assert first.extra_headers["Message-ID"] == again.extra_headers["Message-ID"] != other.extra_headers["Message-ID"]
 
 
@@ -374,7 +375,7 @@ def test_two_sweeps_at_the_same_time_send_each_reminder_once(eligible_patient, c
     """Two threads, two database connections, a slow mail server: SKIP LOCKED shares the work (digests of
     two, so there are several to share)."""
     settings.FOLLOWUP_DELIVERY_DELAY_MS = 50
-    monkeypatch.setattr(services, "REMINDERS_PER_MESSAGE", 2)
+    monkeypatch.setattr(sweep_module, "REMINDERS_PER_MESSAGE", 2)
     enroll(eligible_patient, coordinator, infused_days_ago=200)
     due = Reminder.objects.filter(due_date__lte=site_today(eligible_patient.site)).count()
     results = []

@@ -6,7 +6,7 @@ from __future__ import annotations
 from tests.layout.imports import Import, cycles, imports
 
 # Django's own place for imports that need the app registry: AppConfig.ready.
-ALLOWED_IN_FUNCTIONS = {"trial.apps", "screening.apps"}
+ALLOWED_IN_FUNCTIONS = {"trial.apps", "screening.apps", "followup.apps"}
 
 
 def test_no_module_imports_a_project_module_inside_a_function():
