@@ -241,9 +241,27 @@ class EularAcrForm(RecordForm):
         ]
 
 
+class DrugInput(forms.TextInput):
+    """A text box with the dictionary's names and synonyms as its type-ahead list (an HTML datalist): typing
+    "HCQ", "Plaquenil" or "羟氯喹" offers the drug it means."""
+
+    template_name = "screening/widgets/drug_input.html"  # in the app: the form renderer reads app templates
+
+    def __init__(self, *args, spellings: list[tuple[str, str]] = (), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.spellings = spellings
+
+    def get_context(self, name, value, attrs):
+        list_id = f"{(attrs or {}).get('id', name)}_spellings"
+        context = super().get_context(name, value, {**(attrs or {}), "autocomplete": "off", "list": list_id})
+        context["widget"].update(spellings=self.spellings, list_id=list_id)
+        return context
+
+
 class TreatmentForm(RecordForm):
     slug = "treatments"
-    drug = forms.ChoiceField(label=_("Drug"))
+    drug = forms.CharField(label=_("Drug"), max_length=100,
+                           help_text=_("A name or synonym of the protocol's medication dictionary."))
     started_on = forms.DateField(label=_("Start date"), widget=DateInput)
     stopped_on = forms.DateField(label=_("Stop date"), widget=DateInput, required=False,
                                  help_text=_("Empty while the treatment is ongoing."))
@@ -251,10 +269,17 @@ class TreatmentForm(RecordForm):
                                          required=False, help_text=_("Required for glucocorticoids."))
 
     def setup(self) -> None:
-        self.fields["drug"].choices = [("", "—")] + [
-            (str(_(drug_class.replace("_", " ").capitalize())), drugs)
-            for drug_class, drugs in rules.drug_choices(self.protocol)
-        ]
+        self.fields["drug"].widget = DrugInput(spellings=rules.drug_spellings(self.protocol))
+
+    def clean_drug(self) -> str:
+        """The dictionary's name of the drug typed (any spelling, any case); refused when it has none."""
+        written = self.cleaned_data["drug"].strip()
+        found = self.protocol.catalogue.dictionary.find(written)
+        if found is None:
+            raise forms.ValidationError(_(
+                "%(drug)s is not in the protocol's medication dictionary: choose a name from the list."
+            ) % {"drug": written})
+        return found.name
 
     def clean(self) -> dict:
         data = super().clean()

@@ -208,14 +208,14 @@ def ana_titer_problem(titer: int | None) -> str | None:
 # -- treatments -------------------------------------------------------------------------------------------
 
 
-def drug_choices(protocol: Protocol) -> list[tuple[str, list[tuple[str, str]]]]:
-    """The dictionary's drugs grouped by their (first) class, each shown with its synonyms so that typing any
-    of them finds it: [(class, [(drug, "drug (synonym, ...)"), ...]), ...]."""
-    groups: dict[str, list[tuple[str, str]]] = {}
-    for drug in protocol.catalogue.dictionary.drugs.values():
-        shown = f"{drug.name} ({', '.join(drug.synonyms[:4])})" if drug.synonyms else drug.name
-        groups.setdefault(drug.classes[0], []).append((drug.name, shown))
-    return [(drug_class, sorted(drugs)) for drug_class, drugs in groups.items()]
+def drug_spellings(protocol: Protocol) -> list[tuple[str, str]]:
+    """Every name and synonym of the dictionary with the drug it means, for the type-ahead list:
+    [(spelling, "drug (class)"), ...], the names first."""
+    drugs = protocol.catalogue.dictionary.drugs.values()
+    names = [(drug.name, drug.classes[0].replace("_", " ")) for drug in drugs]
+    synonyms = [(synonym, f"{drug.name} ({drug.classes[0].replace('_', ' ')})") for drug in drugs
+                for synonym in drug.synonyms]
+    return sorted(names, key=lambda item: item[0].casefold()) + sorted(synonyms, key=lambda item: item[0].casefold())
 
 
 def drug_class_of(drug: str, protocol: Protocol) -> str | None:

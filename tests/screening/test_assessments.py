@@ -124,6 +124,20 @@ def test_class_is_derived_from_the_protocols_list(client_of, coordinator_a, cons
     assert Treatment.objects.get().drug_class == "immunosuppressant"
 
 
+@pytest.mark.parametrize("typed", ["HCQ", "hydroxychloroquine sulphate", "Hydroxy-chloroquine"])
+def test_a_synonym_typed_is_stored_as_the_dictionarys_drug(client_of, coordinator_a, consented, typed):
+    response = client_of(coordinator_a).post(url("screening_record_new", consented, "treatments"),
+                                             treatment(drug=typed, dose_mg_per_day="400"))
+    assert response.status_code == 302
+    assert (Treatment.objects.get().drug, Treatment.objects.get().drug_class) == ("hydroxychloroquine", "antimalarial")
+
+
+def test_the_drug_field_offers_the_names_and_synonyms_as_type_ahead(client_of, coordinator_a, consented):
+    html = client_of(coordinator_a).get(url("screening_record_new", consented, "treatments")).content.decode()
+    assert 'list="id_treatments_drug_spellings"' in html
+    assert '<option value="HCQ">hydroxychloroquine (antimalarial)</option>' in html
+
+
 def test_live_prednisone_equivalent_per_kg(client_of, coordinator_a, consented):
     html = client_of(coordinator_a).post(url("screening_record_preview", consented, "treatments"),
                                          treatment(drug="methylprednisolone", dose_mg_per_day="48")).content.decode()
@@ -141,7 +155,7 @@ def test_live_prednisone_equivalent_per_kg(client_of, coordinator_a, consented):
         ({"drug": "tacrolimus", "dose_mg_per_day": "90000"}, "dose_mg_per_day", "above the plausible maximum"),
         ({"dose_mg_per_day": ""}, "dose_mg_per_day", "needed for a glucocorticoid"),
         ({"dose_mg_per_day": "sixty"}, "dose_mg_per_day", "Enter a number."),
-        ({"drug": "aspirin"}, "drug", "Select a valid choice"),
+        ({"drug": "aspirin"}, "drug", "not in the protocol's medication dictionary"),
         ({"started_on": "2099-01-01"}, "started_on", "in the future"),
         ({"started_on": "2999-01-01"}, "started_on", "between 1900-01-01 and 2100-12-31"),
     ],
