@@ -71,8 +71,15 @@ def protocol_preview(text: str, *, today: dt.date, source: str = "upload") -> Pr
                 "It takes effect at once: the %(count)d valid eligibility signatures of %(trial)s are re-checked "
                 "on activation, and each one whose verdict changes is superseded.") % {
                 "count": valid, "trial": trial.code})
-    return Preview(protocol, text, digest, trial, against, already,
-                   protocol_diff(against.content if against else None, text), warnings)
+    diff = protocol_diff(against.content if against else None, text)
+    for subject in diff.subjects:
+        for base, changed, unchanged in subject.one_sided:
+            warnings.append(_(
+                "%(subject)s: the wording (%(key)s) changed in %(changed)s but not in %(unchanged)s: check that "
+                "both languages still say the same.") % {
+                "subject": subject.subject, "key": base, "changed": ", ".join(changed),
+                "unchanged": ", ".join(unchanged)})
+    return Preview(protocol, text, digest, trial, against, already, diff, warnings)
 
 
 def unix_lines(text: str) -> str:

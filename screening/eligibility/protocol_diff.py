@@ -38,6 +38,8 @@ class SubjectDiff:
     subject: str  # "inclusion I06b", "labs creatinine", "dose_levels"
     state: str  # "added" | "removed" | "changed"
     changes: tuple[Change, ...] = ()
+    # Wording changed in some languages and not in others ("name": ("en",) changed, ("zh-hans",) not).
+    one_sided: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = ()
 
     @property
     def wording_only(self) -> bool:
@@ -75,7 +77,7 @@ def protocol_diff(old_text: str | None, new_text: str) -> ProtocolDiff:
         elif key not in new:
             found.append(SubjectDiff(section, subject, "removed", _changes(old[key], {})))
         elif changes := _changes(old[key], new[key]):
-            found.append(SubjectDiff(section, subject, "changed", changes))
+            found.append(SubjectDiff(section, subject, "changed", changes, _one_sided(changes, _flatten(new[key]))))
     return ProtocolDiff(tuple(found))
 
 
@@ -129,6 +131,22 @@ def _changes(old: Any, new: Any) -> tuple[Change, ...]:
 
 
 _ABSENT = object()
+LANGUAGES = ("en", "zh-hans")
+
+
+def _one_sided(changes: tuple[Change, ...], after: dict[str, Any]) -> tuple:
+    """Wordings changed in one language while the same words in another language stayed as they were."""
+    changed: dict[str, set[str]] = {}
+    for change in changes:
+        base, _dot, language = change.path.rpartition(".")
+        if change.wording and language in LANGUAGES and change.old and change.new:
+            changed.setdefault(base, set()).add(language)
+    found = []
+    for base, languages in sorted(changed.items()):
+        unchanged = tuple(lang for lang in LANGUAGES if lang not in languages and f"{base}.{lang}" in after)
+        if unchanged:
+            found.append((base, tuple(sorted(languages)), unchanged))
+    return tuple(found)
 
 
 def _is_wording(path: str) -> bool:

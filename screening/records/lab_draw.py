@@ -65,7 +65,8 @@ class LabDrawForm(forms.Form):
             decimal = {"max_digits": 10, "decimal_places": 3, "required": False}
             self.fields[f"{code}__value"] = forms.DecimalField(label=rules.lab_label(code, spec), **decimal)
             self.fields[f"{code}__unit"] = forms.ChoiceField(
-                label=_("Unit"), choices=[(u, _display_unit(u)) for u in spec.units], initial=unit)
+                label=_("Unit"), choices=[(u, _display_unit(u)) for u in spec.units], initial=unit,
+                widget=forms.Select(attrs={"class": "form-select form-select-sm draw-unit"}))
             self.fields[f"{code}__reference_low"] = forms.DecimalField(
                 label=_("Reference low"), initial=default.low if default else None, **decimal)
             self.fields[f"{code}__reference_high"] = forms.DecimalField(

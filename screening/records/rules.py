@@ -47,6 +47,11 @@ def number(value: float | Decimal) -> str:
     return f"{float(value):g}"
 
 
+def sentence_start(label: str) -> str:
+    """A name at the start of a sentence: its first letter upper case, the rest as written ("AST", not "Ast")."""
+    return label[:1].upper() + label[1:]
+
+
 def item_label(names: Mapping[str, str] | None, code: str) -> str:
     """A catalogue item's name in the page's language; its code without one."""
     if not names:
@@ -141,7 +146,7 @@ def plausibility_problem(test: str, value: float | Decimal, unit: str, spec: Lab
     return _(
         "%(test)s %(value)s %(unit)s is outside the plausible range %(range)s: check the value and the unit."
     ) % {
-        "test": lab_label(test, spec).capitalize(), "value": number(value), "unit": unit,
+        "test": sentence_start(lab_label(test, spec)), "value": number(value), "unit": unit,
         "range": plausible_range_text(unit, spec),
     }
 

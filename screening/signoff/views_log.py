@@ -31,6 +31,8 @@ class SiteFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["site"].queryset = sites
         self.fields["trial"].queryset = Trial.objects.filter(sites__in=sites).distinct().order_by("code")
+        for field in self.fields.values():
+            field.widget.attrs["class"] = "form-select form-select-sm"
 
 
 def _scope(request: HttpRequest) -> tuple[SiteFilterForm, QuerySet[Site]]:

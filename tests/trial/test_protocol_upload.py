@@ -52,6 +52,14 @@ def test_new_wording_alone_is_told_apart_from_a_rule_change():
     assert not diff.rules_changed
 
 
+def test_a_wording_changed_in_one_language_only_is_pointed_out(admin_client, protocol_version):
+    reworded = DEMO.replace('"LVEF of 50% or more on echocardiography"', '"LVEF of 55% or more on echocardiography"')
+    [criterion] = protocol_diff(DEMO, reworded).of("criteria")
+    assert criterion.one_sided == (("name", ("en",), ("zh-hans",)),)
+    page = upload(admin_client, reworded.replace('version = "1"', 'version = "2"', 1)).content.decode()
+    assert "inclusion I06a: the wording (name) changed in en but not in zh-hans" in page
+
+
 def test_added_criteria_removed_data_items_and_changed_settings_are_named():
     changed = (DEMO.replace("[dose_levels]", '[exclusion.E01]\nname = { en = "Active infection" }\nkind = "question"\n'
                                             'item = "no_serious_mental_disorder"\nexpect = false\n\n[dose_levels]', 1)
