@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from screening.models import (
     Attestation,
+    Classification,
     EchoResult,
     EularAcrAssessment,
     LabResult,
@@ -83,7 +84,7 @@ class ReferenceRangeAdmin(admin.ModelAdmin):
 
 
 for model in (LabResult, SerologyResult, EchoResult, Spo2Reading, PregnancyTest, SledaiAssessment,
-              EularAcrAssessment, Treatment):
+              EularAcrAssessment, Classification, Treatment):
     admin.site.register(model, type(f"{model.__name__}Admin", (ReadOnlyAdmin,), {
         "list_display": ["patient", "__str__", "status", "entered_by", "entered_at"],
         "list_filter": ["status"],

@@ -40,6 +40,7 @@ from screening.eligibility import Protocol
 from screening.models import (
     CONTRACEPTION_AGREED,
     Attestation,
+    Classification,
     Consent,
     EchoResult,
     EularAcrAssessment,
@@ -55,6 +56,7 @@ from screening.models import (
     Withdrawal,
 )
 from screening.records import rules
+from screening.records.kinds import other_classifications
 from screening.records.selectors import latest_of
 
 PATIENT_FIELDS = ("date_of_birth", "sex", "weight_kg", "childbearing_potential", "gilbert_syndrome")
@@ -201,6 +203,17 @@ def build_facts(patient: Patient, evaluated_on: date, protocol: Protocol | None 
     if eular is not None:
         doc["eular_acr_2019"] = {"ana_ever_1_80_hep2": eular.ana_ever_1_80_hep2, "criteria": list(eular.criteria)}
         sources["eular_acr_2019"] = Source.of(eular, _record_url("eular", eular))
+
+    # The other classification instruments: the newest assessment of each ("ever" findings, no window).
+    # Read only where the protocol has such an instrument (or is not given), so no other trial pays a query.
+    newest: dict[str, Classification] = {}
+    asked = protocol is None or other_classifications(protocol)
+    for record in _active(Classification, patient, ["assessed_on", "pk"], preloaded) if asked else ():
+        newest[record.instrument] = record
+    for name, record in sorted(newest.items()):
+        doc.setdefault("instruments", {})[name] = {
+            "assessed_on": record.assessed_on.isoformat(), "criteria": list(record.criteria), **record.flags}
+        sources[f"instruments.{name}"] = Source.of(record, _record_url("classifications", record))
 
     treatments = _active(Treatment, patient, ["started_on", "pk"], preloaded)
     if treatments:

@@ -1,6 +1,10 @@
 """Screening records, one module per topic. Import models from here (``from screening.models import Consent``)."""
 
-from screening.models.assessments import EularAcrAssessment, SledaiAssessment
+from screening.models.assessments import (
+    Classification,
+    EularAcrAssessment,
+    SledaiAssessment,
+)
 from screening.models.attestations import CONTRACEPTION_AGREED, Attestation
 from screening.models.consent import Consent, ICFVersion, Signer, Withdrawal
 from screening.models.labs import (
@@ -26,7 +30,7 @@ from screening.models.treatments import DrugClass, Treatment
 __all__ = [
     "Consent", "ICFVersion", "Signer", "Withdrawal",
     "RecordSource", "RecordStatus", "ScreeningRecord", "EchoResult", "LabResult", "PregnancyTest", "ReferenceRange",
-    "SerologyResult", "Measurement", "Spo2Reading", "EularAcrAssessment", "SledaiAssessment", "DrugClass", "Treatment",
+    "SerologyResult", "Measurement", "Spo2Reading", "EularAcrAssessment", "SledaiAssessment", "Classification", "DrugClass", "Treatment",
     "Attestation", "CONTRACEPTION_AGREED",
     "ENDED_STATUSES", "DecisionVerdict", "EligibilityDecision", "EligibilitySignature", "SignatureOutcome",
     "SignatureStatus",

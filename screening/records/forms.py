@@ -16,10 +16,11 @@ from patients.forms import DateInput, yes_no, yes_no_field
 from patients.models import Patient, Sex
 from screening.eligibility import Protocol
 from screening.eligibility.calculators import EULAR_ACR_2019_CRITERIA, SLEDAI_2K_WEIGHTS
+from screening.eligibility.instruments import INSTRUMENTS
 from screening.models import CONTRACEPTION_AGREED, RecordSource, ScreeningRecord
 from screening.models.labs import AnaPattern, Outcome, Specimen
 from screening.records import rules
-from screening.records.kinds import KINDS, other_measurements
+from screening.records.kinds import KINDS, other_classifications, other_measurements
 from screening.records.questions import asked_questions
 from trial.fields import SiteChoiceField
 
@@ -241,6 +242,63 @@ class EularAcrForm(RecordForm):
         ]
 
 
+def criterion_label(code: str) -> str:
+    return code.replace("_", " ").capitalize()
+
+
+class ClassificationForm(RecordForm):
+    """The criteria of one classification instrument of the protocol (ACR 1997, SLICC 2012). Each instrument's
+    criteria are offered under its name (values ``instrument:code``: both list oral ulcers); only the chosen
+    instrument's may be ticked."""
+
+    slug = "classifications"
+    instrument = forms.ChoiceField(label=_("Instrument"))
+    assessed_on = forms.DateField(label=_("Assessment date"), widget=DateInput)
+    criteria = forms.MultipleChoiceField(label=_("Criteria ever present"), required=False,
+                                         widget=forms.CheckboxSelectMultiple)
+
+    def setup(self) -> None:
+        names = other_classifications(self.protocol)
+        self.fields["instrument"].choices = [(name, INSTRUMENTS[name].title) for name in names]
+        self.fields["criteria"].choices = [
+            (INSTRUMENTS[name].title, [(f"{name}:{code}", criterion_label(code)) for code in INSTRUMENTS[name].codes])
+            for name in names
+        ]
+        for name in names:
+            for flag in INSTRUMENTS[name].flags:
+                self.fields[f"flag_{flag}"] = yes_no_field(
+                    f"{INSTRUMENTS[name].title}: {criterion_label(flag)}", required=False)
+
+    @classmethod
+    def initial_of(cls, record) -> dict[str, Any]:
+        initial = super().initial_of(record)
+        initial["criteria"] = [f"{record.instrument}:{code}" for code in record.criteria]
+        initial.update({f"flag_{flag}": yes_no(value) for flag, value in (record.flags or {}).items()})
+        return initial
+
+    def clean(self) -> dict:
+        data = super().clean()
+        self.check_date("assessed_on")
+        name = data.get("instrument")
+        if name:
+            other = [value for value in data.get("criteria", []) if not value.startswith(f"{name}:")]
+            if other:
+                self.add_error("criteria", _("Only criteria of %(instrument)s may be ticked for it.") % {
+                    "instrument": INSTRUMENTS[name].title})
+        return data
+
+    def values(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        name = data.get("instrument")
+        instrument = INSTRUMENTS[name]
+        return {
+            "instrument": name, "assessed_on": data.get("assessed_on"),
+            "criteria": [value.split(":", 1)[1] for value in data.get("criteria", [])],
+            "flags": {flag: data.get(f"flag_{flag}") for flag in instrument.flags
+                      if data.get(f"flag_{flag}") is not None},
+        }
+
+
 class DrugInput(forms.TextInput):
     """A text box with the dictionary's names and synonyms as its type-ahead list (an HTML datalist): typing
     "HCQ", "Plaquenil" or "羟氯喹" offers the drug it means."""
@@ -321,7 +379,7 @@ class MeasurementForm(RecordForm):
 FORMS: dict[str, type[RecordForm]] = {
     form.slug: form
     for form in (LabResultForm, SerologyForm, EchoForm, Spo2Form, PregnancyTestForm, SledaiForm, EularAcrForm,
-                 TreatmentForm, MeasurementForm)
+                 ClassificationForm, TreatmentForm, MeasurementForm)
 }
 
 

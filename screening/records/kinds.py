@@ -11,7 +11,9 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
+from screening.eligibility.instruments import INSTRUMENTS
 from screening.models import (
+    Classification,
     EchoResult,
     EularAcrAssessment,
     LabResult,
@@ -54,6 +56,9 @@ KINDS: dict[str, RecordKind] = {
                    ("assessed_on", "ana_ever_1_80_hep2", "criteria"), "assessed_on"),
         RecordKind("treatments", Treatment, _("Treatment history"),
                    ("drug", "started_on", "stopped_on", "dose_mg_per_day"), "started_on", history=True),
+        # The registry's classification instruments without a panel of their own (ACR 1997, SLICC 2012).
+        RecordKind("classifications", Classification, _("Classification criteria"),
+                   ("instrument", "assessed_on", "criteria", "flags"), "assessed_on"),
         # The catalogue's measurements without a panel of their own (QTc, FVC, ...): shown when a protocol
         # declares one (``shown_for``).
         RecordKind("measurements", Measurement, _("Measurements"), ("item", "value", "flag", "measured_on"),
@@ -78,6 +83,16 @@ def other_measurements(protocol) -> dict:
     return {code: item for code, item in protocol.catalogue.measurements.items() if code not in OWN_MEASUREMENT_PANELS}
 
 
+# Classification instruments with a panel (and a model) of their own.
+OWN_INSTRUMENT_PANELS = frozenset({"eular_acr_2019"})
+
+
+def other_classifications(protocol) -> list[str]:
+    """The protocol's classification instruments the generic panel enters, in the protocol's order."""
+    return [name for name in protocol.catalogue.instruments
+            if INSTRUMENTS[name].shape == "classification" and name not in OWN_INSTRUMENT_PANELS]
+
+
 def needed_by(slug: str, protocol) -> bool:
     """Whether ``protocol``'s catalogue declares what the kind's panel enters."""
     catalogue = protocol.catalogue
@@ -90,6 +105,7 @@ def needed_by(slug: str, protocol) -> bool:
         "sledai": "sledai_2k" in catalogue.instruments,
         "eular": "eular_acr_2019" in catalogue.instruments,
         "treatments": bool(catalogue.dictionary.drugs),
+        "classifications": bool(other_classifications(protocol)),
         "measurements": bool(other_measurements(protocol)),
     }[slug]
 

@@ -22,6 +22,7 @@ from screening.eligibility.calculators import (
 from screening.eligibility.general.messages import message, render
 from screening.eligibility.instruments import INSTRUMENTS
 from screening.records import rules
+from screening.records.kinds import other_classifications
 from screening.records.selectors import reference_range_of
 
 
@@ -132,11 +133,25 @@ def lab_preview(data: QueryDict | dict, protocol: Protocol, patient: Patient) ->
     return preview
 
 
+def classification_preview(data: QueryDict | dict, protocol: Protocol) -> dict[str, Any]:
+    """The chosen instrument's live conclusion from the criteria ticked for it."""
+    name = data.get("instrument") or next(iter(other_classifications(protocol)), None)
+    instrument = INSTRUMENTS.get(name) if name else None
+    if instrument is None or instrument.judge is None:
+        return {"instrument": None}
+    codes = tuple(value.split(":", 1)[1] for value in _list(data, "criteria") if value.startswith(f"{name}:"))
+    flags = {flag: data.get(f"flag_{flag}") == "yes" for flag in instrument.flags if data.get(f"flag_{flag}")}
+    outcome = instrument.judge(codes, flags, {})
+    return {"instrument": instrument.title, "count": int(outcome.score), "classified": outcome.classified}
+
+
 def preview_for(slug: str, data: QueryDict | dict, protocol: Protocol, patient: Patient) -> dict[str, Any] | None:
     if slug == "sledai":
         return sledai_preview(data, protocol)
     if slug == "eular":
         return eular_preview(data, protocol)
+    if slug == "classifications":
+        return classification_preview(data, protocol)
     if slug == "treatments":
         return treatment_preview(data, protocol, patient)
     if slug == "labs":

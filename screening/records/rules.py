@@ -216,10 +216,14 @@ def ana_titer_problem(titer: int | None) -> str | None:
 def drug_spellings(protocol: Protocol) -> list[tuple[str, str]]:
     """Every name and synonym of the dictionary with the drug it means, for the type-ahead list:
     [(spelling, "drug (class)"), ...], the names first."""
-    drugs = protocol.catalogue.dictionary.drugs.values()
-    names = [(drug.name, drug.classes[0].replace("_", " ")) for drug in drugs]
-    synonyms = [(synonym, f"{drug.name} ({drug.classes[0].replace('_', ' ')})") for drug in drugs
-                for synonym in drug.synonyms]
+    catalogue = protocol.catalogue
+    drugs = catalogue.dictionary.drugs.values()
+
+    def class_of(drug) -> str:  # the protocol's name of the class, in the page's language
+        return item_label(catalogue.class_names.get(drug.classes[0]), drug.classes[0])
+
+    names = [(drug.name, class_of(drug)) for drug in drugs]
+    synonyms = [(synonym, f"{drug.name} ({class_of(drug)})") for drug in drugs for synonym in drug.synonyms]
     return sorted(names, key=lambda item: item[0].casefold()) + sorted(synonyms, key=lambda item: item[0].casefold())
 
 

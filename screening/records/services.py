@@ -28,6 +28,7 @@ from screening.consent.guards import (
 from screening.consent.selectors import first_consent
 from screening.eligibility import Protocol
 from screening.eligibility.calculators import EULAR_ACR_2019_CRITERIA, SLEDAI_2K_WEIGHTS
+from screening.eligibility.instruments import INSTRUMENTS
 from screening.models import (
     CONTRACEPTION_AGREED,
     Attestation,
@@ -37,7 +38,7 @@ from screening.models import (
     ScreeningRecord,
 )
 from screening.records import rules
-from screening.records.kinds import KINDS, RecordKind, kind_of
+from screening.records.kinds import KINDS, RecordKind, kind_of, other_classifications
 from screening.records.questions import asked_questions
 from screening.records.selectors import reference_range_of
 from screening.signoff.services import signature_void_if_changed
@@ -145,6 +146,21 @@ def _eular_values(patient: Patient, protocol: Protocol, values: dict[str, Any]) 
     return {**values, "criteria": list(dict.fromkeys(values["criteria"]))}
 
 
+def _classification_values(patient: Patient, protocol: Protocol, values: dict[str, Any]) -> dict[str, Any]:
+    name = values["instrument"]
+    if name not in other_classifications(protocol):
+        raise ValidationError({"instrument": _("%(name)s is not a classification instrument of the protocol.") % {
+            "name": name}})
+    instrument = INSTRUMENTS[name]
+    if unknown := rules.unknown_codes(values["criteria"], instrument.codes):
+        raise ValidationError({"criteria": _("Unknown %(instrument)s criterion/criteria: %(codes)s.") % {
+            "instrument": instrument.title, "codes": ", ".join(unknown)}})
+    flags = values.get("flags") or {}
+    if set(flags) - set(instrument.flags) or not all(isinstance(value, bool) for value in flags.values()):
+        raise ValidationError({"criteria": _("Unknown flags for %(instrument)s.") % {"instrument": instrument.title}})
+    return {**values, "criteria": list(dict.fromkeys(values["criteria"])), "flags": dict(flags)}
+
+
 def _treatment_values(patient: Patient, protocol: Protocol, values: dict[str, Any]) -> dict[str, Any]:
     drug = rules.canonical_drug(values["drug"], protocol)
     _raise(rules.treatment_problems(
@@ -163,6 +179,7 @@ def _measurement_values(patient: Patient, protocol: Protocol, values: dict[str, 
 _PREPARE = {
     "labs": _lab_values, "serology": _serology_values, "echo": _echo_values, "spo2": _spo2_values,
     "pregnancy": _pregnancy_values, "sledai": _sledai_values, "eular": _eular_values,
+    "classifications": _classification_values,
     "treatments": _treatment_values, "measurements": _measurement_values,
 }
 

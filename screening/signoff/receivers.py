@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from screening.signoff.services import signature_void_if_changed, signatures_recheck_for_amendment
+from screening.signoff.services import (
+    signature_void_if_changed,
+    signatures_recheck_for_amendment,
+)
 
 
 def void_signature_on_facts_change(sender, *, patient, acting_user, **kwargs) -> None:

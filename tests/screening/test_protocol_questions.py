@@ -195,7 +195,9 @@ def test_a_drug_of_a_class_the_protocol_adds_is_entered_and_excludes(protocol_ve
     assert evaluate_eligibility(patient_a)[0].overall.value == "eligible"
     client = client_of(coordinator_a)
     form = client.get(reverse("screening_record_new", args=[patient_a.pk, "treatments"])).content.decode()
-    assert "CAR-T cell therapy (tisagenlecleucel, relma-cel)" in form
+    # The type-ahead offers the new drug and its synonyms.
+    assert '<option value="CAR-T cell therapy">car t</option>' in form
+    assert '<option value="relma-cel">CAR-T cell therapy (car t)</option>' in form
     response = client.post(reverse("screening_record_new", args=[patient_a.pk, "treatments"]), {
         "drug": "CAR-T cell therapy", "started_on": "2024-06-01", "stopped_on": "2024-06-01"})
     assert response.status_code == 302
