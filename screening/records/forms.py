@@ -242,8 +242,13 @@ class EularAcrForm(RecordForm):
         ]
 
 
+# Criteria whose names are abbreviations or names, which the code's spelling cannot give.
+CRITERION_LABELS = {"ana": "ANA", "anti_dsdna": "Anti-dsDNA", "anti_sm": "Anti-Sm", "direct_coombs": "Direct Coombs",
+                    "biopsy_proven_lupus_nephritis": "Biopsy-proven lupus nephritis"}
+
+
 def criterion_label(code: str) -> str:
-    return code.replace("_", " ").capitalize()
+    return CRITERION_LABELS.get(code) or code.replace("_", " ").capitalize()
 
 
 class ClassificationForm(RecordForm):
