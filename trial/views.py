@@ -33,11 +33,18 @@ DASHBOARD_PATIENTS = 50
 
 
 def _dashboard(request: HttpRequest, role: str, template: str) -> HttpResponse:
-    sites = sites_of(request.user, roles=[role])
-    candidates = Patient.objects.visible_to(request.user).filter(site__in=sites)
-    newest = first_of(candidates.select_related("site__trial", "site__hospital").order_by("-registered_at", "-pk"), DASHBOARD_PATIENTS)
-    return render(request, template,
-                  {"sites": sites, "patients": newest.rows, "patients_total": newest.total, "role": role})
+    """A role's dashboard; ``?trial=`` narrows its list of candidates to one of the user's trials."""
+    sites = list(sites_of(request.user, roles=[role]).order_by("trial__code", "number"))
+    trials = sorted({site.trial for site in sites}, key=lambda trial: trial.code)
+    chosen = next((trial for trial in trials if str(trial.pk) == request.GET.get("trial")), None)
+    shown = [site for site in sites if chosen is None or site.trial_id == chosen.pk]
+    candidates = Patient.objects.visible_to(request.user).filter(site__in=shown)
+    newest = first_of(candidates.select_related("site__trial", "site__hospital").order_by("-registered_at", "-pk"),
+                      DASHBOARD_PATIENTS)
+    return render(request, template, {
+        "sites": sites, "trials": trials, "chosen_trial": chosen, "patients": newest.rows,
+        "patients_total": newest.total, "role": role,
+    })
 
 
 @require_GET

@@ -154,3 +154,13 @@ def test_the_audit_log_asks_for_the_trial_when_a_screening_number_exists_in_two(
     assert chosen.status_code == 200 and "choose the trial" not in chosen.content.decode()
     entries = chosen.context["page"].entries
     assert entries and {entry.site_id for entry in entries} == {site_a_other.pk}
+
+
+def test_the_dashboard_lists_the_candidates_of_the_trial_chosen(client_of, site_a, site_a_other, coordinator_of_both):
+    register(coordinator_of_both, site_a)
+    register(coordinator_of_both, site_a_other, initials="QW")
+    client = client_of(coordinator_of_both)
+    both = client.get(reverse("dashboard_coordinator")).content.decode()
+    assert 'data-testid="trial-filter"' in both and "ZXL" in both and "QW" in both
+    only = client.get(reverse("dashboard_coordinator"), {"trial": site_a_other.trial_id}).content.decode()
+    assert "QW" in only and "ZXL" not in only
