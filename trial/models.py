@@ -81,21 +81,10 @@ class Site(models.Model):
         return f"{self.number:02d}"
 
     # What belongs to the hospital, read through its site in a trial.
-    @property
-    def name(self) -> str:
-        return self.hospital.name
-
-    @property
-    def city(self) -> str:
-        return self.hospital.city
-
-    @property
-    def time_zone(self) -> str:
-        return self.hospital.time_zone
-
-    @property
-    def default_language(self) -> str:
-        return self.hospital.default_language
+    name = property(lambda site: site.hospital.name)
+    city = property(lambda site: site.hospital.city)
+    time_zone = property(lambda site: site.hospital.time_zone)
+    default_language = property(lambda site: site.hospital.default_language)
 
 
 class Role(models.TextChoices):
