@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "django_htmx",
+    "template_partials",  # named partials: one template of a page's pieces instead of a file per piece
     "pgtrigger",
     "pghistory",
     "pghistory.admin",

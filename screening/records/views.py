@@ -263,7 +263,7 @@ def screening_record_preview(request: HttpRequest, pk: int, slug: str) -> HttpRe
     preview = previews.preview_for(slug, request.POST, protocol, patient)
     if preview is None:
         raise Http404
-    return render(request, f"screening/records/_preview_{slug}.html", {"preview": preview})
+    return render(request, f"screening/records/_previews.html#{slug}", {"preview": preview})
 
 
 # -- attestations ---------------------------------------------------------------------------------------
