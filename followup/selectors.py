@@ -115,9 +115,11 @@ def reminder_board(user, now: dt.datetime | None = None) -> ReminderBoard:
     # By the reminder's own site: each list is a range of the (site, due date) index of open reminders.
     open_reminders = Reminder.objects.filter(site__in=sites_of(user, roles=[Role.COORDINATOR])).open()
     order = ("due_date", "patient__screening_number", "kind", "sequence")
-    # Only what a row shows: a reminder and its subject's number and initials.
-    shown = open_reminders.select_related("patient").only(
+    # Only what a row shows: a reminder, its subject's number and initials, and the trial (a number is unique
+    # only within its trial).
+    shown = open_reminders.select_related("patient", "site__trial").only(
         "pk", "kind", "sequence", "due_date", "status", "patient", "patient__screening_number", "patient__initials",
+        "site", "site__trial", "site__trial__code",
     )
     rows = [list(shown.filter(condition).order_by(*order)[:BOARD_LIST_LIMIT]) for condition in conditions]
     totals = open_reminders.aggregate(**{f"list{n}": Count("pk", filter=c) for n, c in enumerate(conditions)})
@@ -129,7 +131,8 @@ def ready_to_enroll(user) -> ShortList:
     ready = Patient.objects.filter(
         site__in=sites_of(user, roles=[Role.COORDINATOR]), status=PatientStatus.ELIGIBLE, enrollment__isnull=True
     ).order_by("screening_number")
-    return first_of(ready.only("pk", "screening_number", "initials"), BOARD_LIST_LIMIT)
+    return first_of(ready.select_related("site__trial").only(
+        "pk", "screening_number", "initials", "site", "site__trial", "site__trial__code"), BOARD_LIST_LIMIT)
 
 
 def reminder_for_update(user, pk: int) -> Reminder:
@@ -143,7 +146,7 @@ def open_alerts_for(user) -> QuerySet[UrgentAlert]:
         UrgentAlert.objects.filter(
             patient__site__in=sites_of(user, roles=[Role.INVESTIGATOR]), acknowledged_at__isnull=True
         )
-        .select_related("patient", "reminder")
+        .select_related("patient__site__trial", "reminder")
         .order_by("-raised_at")
     )
 

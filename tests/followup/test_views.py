@@ -125,6 +125,9 @@ def test_coordinator_dashboard_lists_overdue_due_today_and_upcoming(client_of, c
     assert today_patient.screening_number in sections["due-today"]
     assert soon_patient.screening_number in sections["upcoming"]
     assert soon_patient.screening_number not in sections["overdue"] + sections["due-today"]
+    # A screening number is unique only within its trial: each row names the trial.
+    trial = eligible_patient.site.trial.code
+    assert all(f'<span class="text-muted">{trial}</span>' in section for section in sections.values())
 
 
 def test_dashboard_shows_the_oldest_reminders_of_a_long_list_and_counts_the_rest(client_of, coordinator,

@@ -161,7 +161,7 @@ def open_queries_for_site_staff(user, roles: list[str]) -> QuerySet[DataQuery]:
     return (
         DataQuery.objects.filter(patient__site__in=sites_of(user, roles=roles))
         .exclude(status=QueryStatus.CLOSED)
-        .select_related("patient", "raised_by")
+        .select_related("patient__site__trial", "raised_by")
         .order_by("raised_at")
     )
 
