@@ -283,6 +283,13 @@ def _lab_fact(lab: LabResult, protocol: Protocol | None) -> dict[str, Any]:
 _TOP_LEVEL_QUESTIONS = ("intolerant_to_conventional_therapy",)
 
 
+def _typed(attestation: Attestation, kind: str) -> Any:
+    """An attribute's answer as the facts document types it: yes/no, a number, or the text (a date, a choice)."""
+    if attestation.answer is not None:
+        return attestation.answer
+    return float(attestation.value) if kind == "number" else attestation.value
+
+
 def _add_attestations(patient: Patient, doc: dict[str, Any], sources: dict[str, Source], preloaded: Preloaded,
                       protocol: Protocol | None) -> None:
     """The latest answer to each question: a patient attribute of the catalogue goes in ``patient`` (liver
@@ -302,10 +309,10 @@ def _add_attestations(patient: Patient, doc: dict[str, Any], sources: dict[str, 
             doc[question] = attestation.answer
             ref = question
         elif question in attributes:
-            doc["patient"][question] = attestation.answer
+            doc["patient"][question] = _typed(attestation, attributes[question].type.value)
             ref = f"patient.{question}"
         else:
-            answers[question] = attestation.answer
+            answers[question] = attestation.answer if attestation.answer is not None else attestation.value
             ref = f"attestations.{question}"
             if question == CONTRACEPTION_AGREED and attestation.contraception_method:
                 answers["contraception_method"] = attestation.contraception_method

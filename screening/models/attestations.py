@@ -24,7 +24,9 @@ class Attestation(models.Model):
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="+")
     # A question (or yes/no patient attribute) code of the candidate's protocol catalogue.
     question = models.CharField(_("question"), max_length=60)
-    answer = models.BooleanField(_("answer"))
+    answer = models.BooleanField(_("answer"), null=True)  # a yes/no question or attribute; else None
+    # Any other answer, as the catalogue types it: a choice, a number or an ISO date.
+    value = models.CharField(_("value"), max_length=100, blank=True)
     # Only with a "yes" to the contraception question: one of the protocol's accepted methods.
     contraception_method = models.CharField(_("contraception method"), max_length=30, blank=True)
     comment = models.TextField(_("comment"), blank=True)
@@ -40,9 +42,18 @@ class Attestation(models.Model):
             ),
             models.CheckConstraint(condition=~Q(contraception_method="safe_period"),
                                    name="attestation_safe_period_never_accepted"),
+            models.CheckConstraint(condition=Q(answer__isnull=False, value="") | Q(answer__isnull=True) & ~Q(value=""),
+                                   name="attestation_yes_no_or_value"),
         ]
         ordering = ["patient", "question", "recorded_at", "pk"]
         triggers = [pgtrigger.Protect(name="attestation_append_only", operation=pgtrigger.Update | pgtrigger.Delete)]
 
     def __str__(self) -> str:
-        return f"{self.question}: {_('yes') if self.answer else _('no')}"
+        return f"{self.question}: {self.shown}"
+
+    @property
+    def shown(self) -> str:
+        """The answer as a person reads it."""
+        if self.answer is None:
+            return self.value
+        return str(_("yes") if self.answer else _("no"))

@@ -21,7 +21,7 @@ from screening.models import CONTRACEPTION_AGREED, RecordSource, ScreeningRecord
 from screening.models.labs import AnaPattern, Outcome, Specimen
 from screening.records import rules
 from screening.records.kinds import KINDS, other_classifications, other_measurements
-from screening.records.questions import asked_questions
+from screening.records.questions import CHOICE, YES_NO, answer_problem, asked_questions
 from trial.fields import SiteChoiceField
 
 
@@ -407,10 +407,23 @@ class AttestationForm(forms.Form):
         kwargs.setdefault("auto_id", "id_attestation_%s")
         super().__init__(*args, **kwargs)
         self.protocol = protocol
-        self.fields["question"].choices = [(q.code, q.label) for q in asked_questions(protocol, language)]
+        self.asked = {q.code: q for q in asked_questions(protocol, language)}
+        self.fields["question"].choices = [(q.code, q.label) for q in self.asked.values()]
         self.fields["contraception_method"].choices = [("", "—")] + [
             (code, names.get(language) or names["en"]) for code, names in protocol.contraception_methods.items()
         ]
+        typed = [q for q in self.asked.values() if q.type != YES_NO]
+        if typed:
+            # Questions that are not yes/no: the answer typed as the catalogue says (shown only where the
+            # protocol has such a question, so a yes/no protocol's form is unchanged).
+            self.fields["answer"].required = False
+            hints = "; ".join(f"{q.label}: {' / '.join(q.choices) if q.type == CHOICE else (q.unit or q.type)}"
+                              for q in typed)
+            self.fields["value"] = forms.CharField(
+                label=_("Answer (a choice, number or date YYYY-MM-DD)"), required=False, max_length=100,
+                help_text=hints)
+            self.order_fields(["question", "answer", "value", "contraception_method", "comment"])
+
 
     def clean_contraception_method(self) -> str:
         # Choices already exclude anything the protocol does not list; this names the safe period explicitly.
@@ -421,6 +434,12 @@ class AttestationForm(forms.Form):
 
     def clean(self) -> dict:
         data = super().clean()
+        asked = self.asked.get(data.get("question", ""))
+        if asked is not None and not self.has_error("answer"):
+            answer, value, problem = answer_problem(asked, data.get("answer"), data.get("value", ""), date.today())
+            if problem:
+                self.add_error("answer" if asked.type == YES_NO else "value", problem)
+            data["answer"], data["value"] = answer, value
         if data.get("question") == CONTRACEPTION_AGREED and data.get("answer"):
             if not data.get("contraception_method") and "contraception_method" not in self.errors:
                 self.add_error("contraception_method", _("Choose the contraception method agreed."))

@@ -39,7 +39,7 @@ from screening.models import (
 )
 from screening.records import rules
 from screening.records.kinds import KINDS, RecordKind, kind_of, other_classifications
-from screening.records.questions import asked_questions
+from screening.records.questions import YES_NO, answer_problem, asked_questions
 from screening.records.selectors import reference_range_of
 from screening.signoff.services import signature_void_if_changed
 from trial.audit import with_reason
@@ -276,14 +276,20 @@ def can_attest(user, site: Site) -> bool:
 
 
 def attestation_record(
-    *, acting_user, patient: Patient, question: str, answer: bool, contraception_method: str = "", comment: str = ""
+    *, acting_user, patient: Patient, question: str, answer: bool | None, value: str = "",
+    contraception_method: str = "", comment: str = "",
 ) -> Attestation:
-    """Record an investigator's answer; it replaces the previous answer to the question (kept as history)."""
+    """Record an investigator's answer; it replaces the previous answer to the question (kept as history).
+    ``answer`` for a yes/no question or attribute; ``value`` for the others (a choice, a number, a date)."""
     if not can_attest(acting_user, patient.site):
         raise PermissionDenied
-    if question not in {q.code for q in asked_questions(protocol_for(patient.site.trial))}:
+    asked = {q.code: q for q in asked_questions(protocol_for(patient.site.trial))}.get(question)
+    if asked is None:
         raise ValidationError({"question": _("The protocol asks no question %(question)s.") % {
             "question": repr(question)}})
+    answer, value, problem = answer_problem(asked, answer, value, site_today(patient.site))
+    if problem:
+        raise ValidationError({"answer" if asked.type == YES_NO else "value": problem})
     method = contraception_method.strip()
     with transaction.atomic(), pghistory.context(user=acting_user.pk), with_reason(f"attestation {question}"):
         patient = _lock_patient(patient)
@@ -298,7 +304,7 @@ def attestation_record(
                 "contraception_method": _("A method is recorded only with agreement to contraception."),
             })
         attestation = Attestation.objects.create(
-            patient=patient, question=question, answer=answer, contraception_method=method,
+            patient=patient, question=question, answer=answer, value=value, contraception_method=method,
             comment=comment.strip(), recorded_by=acting_user,
         )
         signature_void_if_changed(patient=patient, acting_user=acting_user)
