@@ -21,7 +21,13 @@ from screening.models import CONTRACEPTION_AGREED, RecordSource, ScreeningRecord
 from screening.models.labs import AnaPattern, Outcome, Specimen
 from screening.records import rules
 from screening.records.kinds import KINDS, other_classifications, other_measurements
-from screening.records.questions import CHOICE, YES_NO, answer_problem, asked_questions
+from screening.records.questions import (
+    CHOICE,
+    NUMBER,
+    YES_NO,
+    answer_problem,
+    asked_questions,
+)
 from trial.fields import SiteChoiceField
 
 
@@ -403,7 +409,9 @@ class AttestationForm(forms.Form):
     comment = forms.CharField(label=_("Comment"), required=False, max_length=1000,
                               widget=forms.Textarea(attrs={"rows": 2}))
 
-    def __init__(self, *args, protocol: Protocol, language: str = "en", **kwargs) -> None:
+    def __init__(self, *args, protocol: Protocol, language: str = "en", action: str = "", **kwargs) -> None:
+        """``action``: the form's URL; choosing another question fetches the form for it from there (htmx), so
+        each question shows the input its type needs: yes/no, a list of choices, a number, a date."""
         kwargs.setdefault("auto_id", "id_attestation_%s")
         super().__init__(*args, **kwargs)
         self.protocol = protocol
@@ -412,17 +420,34 @@ class AttestationForm(forms.Form):
         self.fields["contraception_method"].choices = [("", "—")] + [
             (code, names.get(language) or names["en"]) for code, names in protocol.contraception_methods.items()
         ]
-        typed = [q for q in self.asked.values() if q.type != YES_NO]
-        if typed:
-            # Questions that are not yes/no: the answer typed as the catalogue says (shown only where the
-            # protocol has such a question, so a yes/no protocol's form is unchanged).
-            self.fields["answer"].required = False
-            hints = "; ".join(f"{q.label}: {' / '.join(q.choices) if q.type == CHOICE else (q.unit or q.type)}"
-                              for q in typed)
-            self.fields["value"] = forms.CharField(
-                label=_("Answer (a choice, number or date YYYY-MM-DD)"), required=False, max_length=100,
-                help_text=hints)
-            self.order_fields(["question", "answer", "value", "contraception_method", "comment"])
+        if any(q.type != YES_NO for q in self.asked.values()):
+            if action:
+                self.fields["question"].widget.attrs.update({
+                    "hx-get": action, "hx-trigger": "change", "hx-target": "closest form",
+                    "hx-select": "[data-testid='form-attestation']", "hx-swap": "outerHTML"})
+            self._typed_answer(self.asked.get(self._chosen()))
+
+    def _chosen(self) -> str:
+        if self.is_bound:
+            return self.data.get("question", "")
+        return self.initial.get("question") or next(iter(self.asked), "")
+
+    def _typed_answer(self, asked) -> None:
+        """The answer field the chosen question's type needs, instead of the yes/no radios."""
+        if asked is None or asked.type == YES_NO:
+            return
+        del self.fields["answer"]
+        label = f"{asked.label} ({asked.unit})" if asked.unit else asked.label
+        if asked.type == CHOICE:
+            field = forms.ChoiceField(choices=[("", "—"), *((c, c) for c in asked.choices)], error_messages={
+                "invalid_choice": _("Choose one of: %(choices)s.") % {"choices": ", ".join(asked.choices)}})
+        elif asked.type == NUMBER:
+            field = forms.CharField(max_length=30, widget=forms.NumberInput(attrs={"step": "any"}))
+        else:
+            field = forms.CharField(max_length=10, widget=DateInput)
+        field.label, field.required = label, False
+        self.fields["value"] = field
+        self.order_fields(["question", "value", "contraception_method", "comment"])
 
 
     def clean_contraception_method(self) -> str:

@@ -274,7 +274,8 @@ def attestation_context(patient: Patient, *, can_attest: bool, form: Attestation
     """``history``: the candidate's ``attestation_history``, if read already."""
     protocol = protocol or protocol_for(patient.site.trial)
     if can_attest and form is None:
-        form = AttestationForm(protocol=protocol, language=get_language() or "en")
+        form = AttestationForm(protocol=protocol, language=get_language() or "en",
+                               action=reverse("attestation_new", args=[patient.pk]))
     history = selectors.attestation_history(patient) if history is None else history
     latest = selectors.latest_of(history)  # the same rows: one query for both
     labels = selectors.attestation_questions(protocol, get_language() or "en", latest)
@@ -293,7 +294,8 @@ def attestation_new(request: HttpRequest, pk: int) -> HttpResponse:
     if not services.can_attest(request.user, patient.site):
         raise PermissionDenied
     protocol = protocol_for(patient.site.trial)
-    form = AttestationForm(request.POST or None, protocol=protocol, language=get_language() or "en")
+    form = AttestationForm(request.POST or None, protocol=protocol, language=get_language() or "en",
+                           action=request.path, initial={"question": request.GET.get("question", "")})
     if request.method == "POST" and form.is_valid():
         try:
             services.attestation_record(acting_user=request.user, patient=patient, **form.cleaned_data)

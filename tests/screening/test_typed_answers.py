@@ -125,3 +125,20 @@ def test_the_database_holds_either_a_yes_no_answer_or_a_value(amended, patient_a
     with pytest.raises(IntegrityError), transaction.atomic():
         Attestation.objects.create(patient=patient_a, question="height_cm", answer=None, value="",
                                    recorded_by=investigator_a)
+
+
+@pytest.mark.parametrize(("question", "expected", "absent"), [
+    ("height_cm", 'type="number"', 'name="answer"'),
+    ("nephritis_class", '<option value="V">V</option>', 'name="answer"'),
+    ("last_flare_on", 'type="date"', 'name="answer"'),
+    ("apheresis_suitable", 'name="answer"', 'name="value"'),
+])
+def test_choosing_a_question_brings_the_input_its_type_needs(amended, patient_a, coordinator_a, investigator_a,
+                                                             client_of, question, expected, absent):
+    enter_eligible(patient_a, coordinator_a, investigator_a)
+    response = client_of(investigator_a).get(reverse("attestation_new", args=[patient_a.pk]), {"question": question},
+                                             HTTP_HX_REQUEST="true")
+    form = response.content.decode()
+    form = form[form.index('data-testid="form-attestation"'):]
+    assert expected in form and absent not in form
+    assert 'hx-get="/screening/patients/' in form  # the question select fetches the form for another question
