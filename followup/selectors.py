@@ -81,12 +81,12 @@ class ReminderBoard:
     upcoming: ShortList  # due in the next UPCOMING_DAYS days
 
 
-def _board_conditions(user, now: dt.datetime) -> tuple[Q, Q, Q]:
+def _board_conditions(user, now: dt.datetime, trial=None) -> tuple[Q, Q, Q]:
     """Per coordinator site, by its own today: overdue (the sweep's status, or past the protocol's limit
     before the sweep got there), due today, and due in the next UPCOMING_DAYS days."""
     overdue, due_today, upcoming = Q(pk__in=[]), Q(pk__in=[]), Q(pk__in=[])
     overdue_after: dict[int, int | None] = {}
-    for site in sites_of(user, roles=[Role.COORDINATOR]).select_related("trial"):
+    for site in sites_of(user, roles=[Role.COORDINATOR], trial=trial).select_related("trial"):
         today = site_today(site, now)
         if site.trial_id not in overdue_after:
             protocol = current_protocol(site.trial)
@@ -103,7 +103,7 @@ def _board_conditions(user, now: dt.datetime) -> tuple[Q, Q, Q]:
     return overdue, due_today, upcoming
 
 
-def reminder_board(user, now: dt.datetime | None = None) -> ReminderBoard:
+def reminder_board(user, now: dt.datetime | None = None, trial=None) -> ReminderBoard:
     """Open reminders of the user's coordinator sites, by each site's own today, the oldest first.
 
     Each list is read with its own LIMIT and all sizes with one aggregate, so the page costs the same
@@ -111,9 +111,9 @@ def reminder_board(user, now: dt.datetime | None = None) -> ReminderBoard:
     tried: no faster, the sort of the site's open reminders is the cost either way.)
     """
     now = now or timezone.now()
-    conditions = _board_conditions(user, now)
+    conditions = _board_conditions(user, now, trial)
     # By the reminder's own site: each list is a range of the (site, due date) index of open reminders.
-    open_reminders = Reminder.objects.filter(site__in=sites_of(user, roles=[Role.COORDINATOR])).open()
+    open_reminders = Reminder.objects.filter(site__in=sites_of(user, roles=[Role.COORDINATOR], trial=trial)).open()
     order = ("due_date", "patient__screening_number", "kind", "sequence")
     # Only what a row shows: a reminder, its subject's number and initials, and the trial (a number is unique
     # only within its trial).
@@ -126,10 +126,11 @@ def reminder_board(user, now: dt.datetime | None = None) -> ReminderBoard:
     return ReminderBoard(*(ShortList(listed, totals[f"list{n}"]) for n, listed in enumerate(rows)))
 
 
-def ready_to_enroll(user) -> ShortList:
+def ready_to_enroll(user, trial=None) -> ShortList:
     """Candidates of the user's coordinator sites signed eligible and not yet enrolled, by screening number."""
     ready = Patient.objects.filter(
-        site__in=sites_of(user, roles=[Role.COORDINATOR]), status=PatientStatus.ELIGIBLE, enrollment__isnull=True
+        site__in=sites_of(user, roles=[Role.COORDINATOR], trial=trial), status=PatientStatus.ELIGIBLE,
+        enrollment__isnull=True
     ).order_by("screening_number")
     return first_of(ready.select_related("site__trial").only(
         "pk", "screening_number", "initials", "site", "site__trial", "site__trial__code"), BOARD_LIST_LIMIT)
@@ -140,11 +141,11 @@ def reminder_for_update(user, pk: int) -> Reminder:
     return reminders_visible_to(user, roles=[Role.COORDINATOR]).get(pk=pk)
 
 
-def open_alerts_for(user) -> QuerySet[UrgentAlert]:
+def open_alerts_for(user, trial=None) -> QuerySet[UrgentAlert]:
     """Unacknowledged urgent alerts of the user's investigator sites."""
     return (
         UrgentAlert.objects.filter(
-            patient__site__in=sites_of(user, roles=[Role.INVESTIGATOR]), acknowledged_at__isnull=True
+            patient__site__in=sites_of(user, roles=[Role.INVESTIGATOR], trial=trial), acknowledged_at__isnull=True
         )
         .select_related("patient__site__trial", "reminder")
         .order_by("-raised_at")

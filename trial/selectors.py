@@ -10,17 +10,20 @@ from django.db.models import QuerySet
 from trial.models import Role, Site, StaffRole
 
 
-def sites_of(user, roles: list[str] | None = None) -> QuerySet[Site]:
-    """The sites where the user holds any of ``roles`` (any role when None). Anonymous: none."""
+def sites_of(user, roles: list[str] | None = None, trial=None) -> QuerySet[Site]:
+    """The sites where the user holds any of ``roles`` (any role when None), of ``trial`` when given (a
+    dashboard narrowed to one trial). Anonymous: none."""
     if not user.is_authenticated:
         return Site.objects.none()
     if isinstance(getattr(user, ROLE_CACHE_ATTRIBUTE, False), frozenset):
         # Roles already read for this request: the site ids as literals, not a subquery to plan into each query.
-        return Site.objects.filter(pk__in=sorted({site for site, role in _held(user) if roles is None or role in roles}))
-    held = StaffRole.objects.filter(user=user)
-    if roles is not None:
-        held = held.filter(role__in=roles)
-    return Site.objects.filter(pk__in=held.values("site_id"))
+        sites = Site.objects.filter(pk__in=sorted({site for site, role in _held(user) if roles is None or role in roles}))
+    else:
+        held = StaffRole.objects.filter(user=user)
+        if roles is not None:
+            held = held.filter(role__in=roles)
+        sites = Site.objects.filter(pk__in=held.values("site_id"))
+    return sites if trial is None else sites.filter(trial=trial)
 
 
 # A request's user carries this attribute (set by RoleCacheMiddleware): the (site id, role) pairs it holds,

@@ -33,7 +33,8 @@ DASHBOARD_PATIENTS = 50
 
 
 def _dashboard(request: HttpRequest, role: str, template: str) -> HttpResponse:
-    """A role's dashboard; ``?trial=`` narrows its list of candidates to one of the user's trials."""
+    """A role's dashboard; ``?trial=`` narrows it (the candidates, the reminders, alerts and queries panels) to
+    one of the user's trials."""
     sites = list(sites_of(request.user, roles=[role]).order_by("trial__code", "number"))
     trials = sorted({site.trial for site in sites}, key=lambda trial: trial.code)
     chosen = next((trial for trial in trials if str(trial.pk) == request.GET.get("trial")), None)
@@ -42,7 +43,7 @@ def _dashboard(request: HttpRequest, role: str, template: str) -> HttpResponse:
     newest = first_of(candidates.select_related("site__trial", "site__hospital").order_by("-registered_at", "-pk"),
                       DASHBOARD_PATIENTS)
     return render(request, template, {
-        "sites": sites, "trials": trials, "chosen_trial": chosen, "patients": newest.rows,
+        "sites": sites, "shown_sites": shown, "trials": trials, "chosen_trial": chosen, "patients": newest.rows,
         "patients_total": newest.total, "role": role,
     })
 

@@ -12,11 +12,12 @@ register = template.Library()
 @register.inclusion_tag("followup/_board.html", takes_context=True)
 def followup_coordinator_board(context) -> dict:
     """Overdue, due today and the next 14 days; and who is signed eligible but not yet enrolled."""
-    user = context["request"].user
-    return {"board": selectors.reminder_board(user), "ready_to_enroll": selectors.ready_to_enroll(user),
+    user, trial = context["request"].user, context.get("chosen_trial")  # the dashboard's trial filter
+    return {"board": selectors.reminder_board(user, trial=trial), "ready_to_enroll": selectors.ready_to_enroll(user, trial),
             "upcoming_days": selectors.UPCOMING_DAYS}
 
 
 @register.inclusion_tag("followup/_alerts.html", takes_context=True)
 def followup_investigator_alerts(context) -> dict:
-    return {"alerts": list(selectors.open_alerts_for(context["request"].user)), "csrf_token": context.get("csrf_token")}
+    alerts = selectors.open_alerts_for(context["request"].user, context.get("chosen_trial"))
+    return {"alerts": list(alerts), "csrf_token": context.get("csrf_token")}

@@ -164,3 +164,20 @@ def test_the_dashboard_lists_the_candidates_of_the_trial_chosen(client_of, site_
     assert 'data-testid="trial-filter"' in both and "ZXL" in both and "QW" in both
     only = client.get(reverse("dashboard_coordinator"), {"trial": site_a_other.trial_id}).content.decode()
     assert "QW" in only and "ZXL" not in only
+
+
+def test_the_dashboards_queries_panel_follows_the_trial_chosen(client_of, site_a, site_a_other, coordinator_of_both):
+    from trial.audit.review import query_raise
+
+    first = register(coordinator_of_both, site_a)
+    other = register(coordinator_of_both, site_a_other, initials="QW")
+    monitor = factories.create_staff("monitor_both", "monitor", site_a, site_a_other)
+    for patient, text in ((first, "weight of MC-1-50's candidate?"), (other, "weight of LN-2's candidate?")):
+        query_raise(acting_user=monitor, patient=patient, record_type="patients.Patient", object_id=str(patient.pk),
+                    field="weight_kg", text=text)
+    client = client_of(coordinator_of_both)
+    both = client.get(reverse("dashboard_coordinator")).content.decode()
+    assert both.count('<span class="text-muted">LN-2</span>') == 1 and both.count(
+        '<span class="text-muted">MC-1-50</span>') == 1
+    only = client.get(reverse("dashboard_coordinator"), {"trial": site_a_other.trial_id}).content.decode()
+    assert '<span class="text-muted">LN-2</span>' in only and '<span class="text-muted">MC-1-50</span>' not in only

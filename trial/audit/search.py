@@ -156,10 +156,10 @@ def open_queries(patient) -> QuerySet[DataQuery]:
     return DataQuery.objects.filter(patient=patient).exclude(status=QueryStatus.CLOSED).order_by("raised_at")
 
 
-def open_queries_for_site_staff(user, roles: list[str]) -> QuerySet[DataQuery]:
-    """Unresolved queries of every candidate at the sites where the user holds one of ``roles``."""
+def open_queries_for_site_staff(user, roles: list[str], trial=None) -> QuerySet[DataQuery]:
+    """Unresolved queries of every candidate at the sites where the user holds one of ``roles`` (of ``trial``)."""
     return (
-        DataQuery.objects.filter(patient__site__in=sites_of(user, roles=roles))
+        DataQuery.objects.filter(patient__site__in=sites_of(user, roles=roles, trial=trial))
         .exclude(status=QueryStatus.CLOSED)
         .select_related("patient__site__trial", "raised_by")
         .order_by("raised_at")

@@ -14,7 +14,8 @@ register = template.Library()
 def open_queries_panel(context, role: str = Role.COORDINATOR) -> dict:
     """Unresolved data queries at the sites where the signed-in user holds ``role``."""
     user = context["request"].user
-    return {"queries": list(open_queries_for_site_staff(user, roles=[role])), "role": role}
+    queries = open_queries_for_site_staff(user, roles=[role], trial=context.get("chosen_trial"))
+    return {"queries": list(queries), "role": role}
 
 
 @register.inclusion_tag("audit/_monitor_panel.html", takes_context=True)
@@ -23,6 +24,6 @@ def monitor_review_panel(context) -> dict:
     user = context["request"].user
     return {
         "last_run": last_verification_run(),
-        "queries": list(open_queries_for_site_staff(user, roles=[Role.MONITOR])),
+        "queries": list(open_queries_for_site_staff(user, roles=[Role.MONITOR], trial=context.get("chosen_trial"))),
         "role": Role.MONITOR,
     }
