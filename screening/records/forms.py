@@ -100,11 +100,8 @@ class LabResultForm(RecordForm):
         if problem := rules.unit_problem(test, unit, spec):
             self.add_error("unit", problem)
             return data
-        if value is not None:
-            if value <= 0:
-                self.add_error("value", _("The value must be greater than 0."))
-            elif problem := rules.plausibility_problem(test, value, unit, spec):
-                self.add_error("value", problem)
+        if value is not None and (problem := rules.lab_value_problem(test, value, unit, spec)):
+            self.add_error("value", problem)
         low, high = data.get("reference_low"), data.get("reference_high")
         if low is not None or high is not None:
             for field, problem in rules.reference_problems(test, low, high, unit, spec).items():
@@ -491,7 +488,12 @@ def lab_test_choices(*protocols: Protocol) -> list[tuple[str, str]]:
 
 def lab_unit_choices(*protocols: Protocol) -> list[tuple[str, str]]:
     units = dict.fromkeys(unit for protocol in protocols for spec in protocol.lab_tests.values() for unit in spec.units)
-    return [(unit, unit.replace("umol", "µmol")) for unit in units]
+    return [(unit, display_unit(unit)) for unit in units]
+
+
+def display_unit(unit: str) -> str:
+    """A unit as people write it (the catalogue's codes are ASCII: umol/L is µmol/L)."""
+    return unit.replace("umol", "µmol")
 
 
 class ReferenceRangeForm(forms.Form):

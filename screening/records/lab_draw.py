@@ -25,11 +25,8 @@ from patients.models import Patient
 from screening.eligibility import Protocol
 from screening.models import LabResult, RecordSource, ReferenceRange
 from screening.records import rules
+from screening.records.forms import display_unit
 from screening.records.services import screening_record_create
-
-
-def _display_unit(unit: str) -> str:
-    return unit.replace("umol", "µmol")
 
 
 @dataclass(frozen=True)
@@ -65,7 +62,7 @@ class LabDrawForm(forms.Form):
             decimal = {"max_digits": 10, "decimal_places": 3, "required": False}
             self.fields[f"{code}__value"] = forms.DecimalField(label=rules.lab_label(code, spec), **decimal)
             self.fields[f"{code}__unit"] = forms.ChoiceField(
-                label=_("Unit"), choices=[(u, _display_unit(u)) for u in spec.units], initial=unit,
+                label=_("Unit"), choices=[(u, display_unit(u)) for u in spec.units], initial=unit,
                 widget=forms.Select(attrs={"class": "form-select form-select-sm draw-unit"}))
             self.fields[f"{code}__reference_low"] = forms.DecimalField(
                 label=_("Reference low"), initial=default.low if default else None, **decimal)
@@ -83,7 +80,7 @@ class LabDrawForm(forms.Form):
         return [DrawRow(code, self[f"{code}__value"].label, self[f"{code}__value"], self[f"{code}__unit"],
                         self[f"{code}__reference_low"], self[f"{code}__reference_high"],
                         self[f"{code}__reference_unit"],
-                        _display_unit(self[f"{code}__reference_unit"].value() or ""), code in self.defaults)
+                        display_unit(self[f"{code}__reference_unit"].value() or ""), code in self.defaults)
                 for code in self.codes]
 
     def clean(self) -> dict:
@@ -98,9 +95,7 @@ class LabDrawForm(forms.Form):
             spec, unit, value = self.protocol.lab_tests[code], data.get(f"{code}__unit"), data[f"{code}__value"]
             if not unit:
                 continue
-            if value <= 0:
-                self.add_error(f"{code}__value", _("The value must be greater than 0."))
-            elif problem := rules.plausibility_problem(code, value, unit, spec):
+            if problem := rules.lab_value_problem(code, value, unit, spec):
                 self.add_error(f"{code}__value", problem)
             low, high = self.reference_of(code, data)
             if low is not None or high is not None:
@@ -113,10 +108,7 @@ class LabDrawForm(forms.Form):
         spec, unit = self.protocol.lab_tests[code], data.get(f"{code}__unit")
         written_in = data.get(f"{code}__reference_unit") or unit
         low, high = data.get(f"{code}__reference_low"), data.get(f"{code}__reference_high")
-        if unit and written_in != unit:
-            low = None if low is None else rules.convert_unit(low, written_in, unit, spec)
-            high = None if high is None else rules.convert_unit(high, written_in, unit, spec)
-        return low, high
+        return rules.range_in_unit(low, high, written_in, unit, spec) if unit else (low, high)
 
     def results(self) -> dict[str, dict[str, Any]]:
         """The entered tests' values, as the lab service takes them."""

@@ -120,8 +120,7 @@ def lab_preview(data: QueryDict | dict, protocol: Protocol, patient: Patient) ->
         preview["problem"] = _("The reference high (ULN) must be a number greater than 0.")
         return preview
     if low is None and high is None and default is not None:
-        low = None if default.low is None else rules.convert_unit(default.low, default.unit, unit, spec)
-        high = rules.convert_unit(default.high, default.unit, unit, spec)
+        low, high = rules.range_in_unit(default.low, default.high, default.unit, unit, spec)
     preview.update({
         "value": value,
         "canonical": rules.to_canonical(value, unit, spec) if unit != spec.canonical_unit else None,

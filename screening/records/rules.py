@@ -128,6 +128,21 @@ def convert_unit(value: float | Decimal, from_unit: str, to_unit: str, spec: Lab
     return Decimal(repr(converted)).quantize(Decimal("0.001"), rounding=ROUND_HALF_UP)
 
 
+
+def range_in_unit(low: Decimal | None, high: Decimal | None, from_unit: str, to_unit: str,
+                  spec: LabSpec) -> tuple[Decimal | None, Decimal | None]:
+    """A reference range written in ``from_unit``, in ``to_unit`` (unchanged when they are the same)."""
+    if from_unit == to_unit:
+        return low, high
+    return tuple(None if limit is None else convert_unit(limit, from_unit, to_unit, spec) for limit in (low, high))
+
+
+def lab_value_problem(test: str, value: Decimal, unit: str, spec: LabSpec) -> str | None:
+    """A laboratory value refused: not above 0, or outside the protocol's plausibility limits."""
+    if value <= 0:
+        return _("The value must be greater than 0.")
+    return plausibility_problem(test, value, unit, spec)
+
 def plausible_range_text(unit: str, spec: LabSpec) -> str:
     """The protocol's plausibility limits, in the canonical unit and, if different, the entered unit."""
     text = f"{number(spec.plausible_min)}-{number(spec.plausible_max)} {spec.canonical_unit}"

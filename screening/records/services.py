@@ -73,9 +73,9 @@ def _lab_values(patient: Patient, protocol: Protocol, values: dict[str, Any]) ->
     if problem := rules.unit_problem(test, unit, spec):
         raise ValidationError({"unit": problem})
     problems = {}
-    if value is None or value <= 0:
+    if value is None:
         problems["value"] = _("The value must be greater than 0.")
-    elif problem := rules.plausibility_problem(test, value, unit, spec):
+    elif problem := rules.lab_value_problem(test, value, unit, spec):
         problems["value"] = problem
     low, high = values.get("reference_low"), values.get("reference_high")
     if high is None and low is None:
@@ -98,10 +98,7 @@ def _default_reference(patient: Patient, test: str, unit: str, spec) -> tuple[De
             "%(hospital)s has no default reference range for %(test)s (%(sex)s): enter the reference range of this "
             "result."
         ) % {"hospital": patient.site.name, "test": rules.lab_label(test, spec), "sex": patient.get_sex_display().lower()}})
-    if default.unit == unit:
-        return default.low, default.high
-    low = None if default.low is None else rules.convert_unit(default.low, default.unit, unit, spec)
-    return low, rules.convert_unit(default.high, default.unit, unit, spec)
+    return rules.range_in_unit(default.low, default.high, default.unit, unit, spec)
 
 
 def _serology_values(patient: Patient, protocol: Protocol, values: dict[str, Any]) -> dict[str, Any]:
