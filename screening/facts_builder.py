@@ -40,23 +40,12 @@ from screening.eligibility import Protocol
 from screening.models import (
     CONTRACEPTION_AGREED,
     Attestation,
-    Classification,
     Consent,
-    EchoResult,
-    EularAcrAssessment,
-    LabResult,
-    Measurement,
-    PregnancyTest,
-    RecordSource,
     RecordStatus,
-    SerologyResult,
-    SledaiAssessment,
-    Spo2Reading,
-    Treatment,
     Withdrawal,
 )
-from screening.records import rules
-from screening.records.kinds import other_classifications
+from screening.records.kinds import KINDS
+from screening.records.kinds.base import iso, num
 from screening.records.selectors import latest_of
 
 PATIENT_FIELDS = ("date_of_birth", "sex", "weight_kg", "childbearing_potential", "gilbert_syndrome")
@@ -113,23 +102,6 @@ def _record_url(slug: str, record: models.Model) -> str | None:
     return _url("screening_record_edit", slug, record.pk)
 
 
-def _iso(day: date | None) -> str | None:
-    return day.isoformat() if day is not None else None
-
-
-def _num(value: Any) -> float | None:
-    return None if value is None else float(value)
-
-
-def _single(records: list[Any], date_field: str, evaluated_on: date) -> Any | None:
-    """The newest record on or before the evaluation date (else the newest), later entry on equal dates."""
-    if not records:
-        return None
-    ordered = sorted(records, key=lambda r: (getattr(r, date_field), r.pk))
-    usable = [r for r in ordered if getattr(r, date_field) <= evaluated_on]
-    return (usable or ordered)[-1]
-
-
 # Records already read by the caller, all statuses, by model (``records_by_kind``; attestations newest first,
 # ``attestation_history``); None: read them here.
 Preloaded = Mapping[type[models.Model], list[Any]] | None
@@ -156,9 +128,9 @@ def build_facts(patient: Patient, evaluated_on: date, protocol: Protocol | None 
 
     patient_url = _url("patient_edit", patient.pk)
     doc["patient"] = {
-        "date_of_birth": _iso(patient.date_of_birth),
+        "date_of_birth": iso(patient.date_of_birth),
         "sex": patient.sex or None,
-        "weight_kg": _num(patient.weight_kg),
+        "weight_kg": num(patient.weight_kg),
         "childbearing_potential": patient.childbearing_potential,
         "gilbert_syndrome": patient.gilbert_syndrome,
     }
@@ -173,110 +145,22 @@ def build_facts(patient: Patient, evaluated_on: date, protocol: Protocol | None 
             "signed_on": first.signed_on.isoformat(),
             "signer": latest.signer,
             "icf_version": latest.icf_version.label,
-            "withdrawn_on": _iso(withdrawal.withdrawn_on) if withdrawal else None,
+            "withdrawn_on": iso(withdrawal.withdrawn_on) if withdrawal else None,
         }
         sources["consent"] = Source.of(latest, _url("consent_edit", latest.pk))
         sources["consent.signed_on"] = Source.of(first, _url("consent_edit", first.pk))
 
-    labs = []
-    for i, lab in enumerate(_active(LabResult, patient, ["collected_on", "pk"], preloaded)):
-        labs.append(_lab_fact(lab, protocol))
-        sources[f"labs[{i}]"] = Source.of(lab, _record_url("labs", lab))
-    doc["labs"] = labs
-
-    serology = []
-    for i, result in enumerate(_active(SerologyResult, patient, ["collected_on", "pk"], preloaded)):
-        serology.append({
-            "test": result.test, "result": result.result, "titer": result.titer,
-            "collected_on": result.collected_on.isoformat(),
-            **({"source": "history"} if result.source == RecordSource.HISTORY else {}),
-        })
-        sources[f"serology[{i}]"] = Source.of(result, _record_url("serology", result))
-    doc["serology"] = serology
-
-    sledai = _single(_active(SledaiAssessment, patient, ["pk"], preloaded), "assessed_on", evaluated_on)
-    if sledai is not None:
-        doc["sledai_2k"] = {"assessed_on": sledai.assessed_on.isoformat(), "descriptors": list(sledai.descriptors)}
-        sources["sledai_2k"] = Source.of(sledai, _record_url("sledai", sledai))
-
-    eular = _single(_active(EularAcrAssessment, patient, ["pk"], preloaded), "assessed_on", date.max)
-    if eular is not None:
-        doc["eular_acr_2019"] = {"ana_ever_1_80_hep2": eular.ana_ever_1_80_hep2, "criteria": list(eular.criteria)}
-        sources["eular_acr_2019"] = Source.of(eular, _record_url("eular", eular))
-
-    # The other classification instruments: the newest assessment of each ("ever" findings, no window).
-    # Read only where the protocol has such an instrument (or is not given), so no other trial pays a query.
-    newest: dict[str, Classification] = {}
-    asked = protocol is None or other_classifications(protocol)
-    for record in _active(Classification, patient, ["assessed_on", "pk"], preloaded) if asked else ():
-        newest[record.instrument] = record
-    for name, record in sorted(newest.items()):
-        doc.setdefault("instruments", {})[name] = {
-            "assessed_on": record.assessed_on.isoformat(), "criteria": list(record.criteria), **record.flags}
-        sources[f"instruments.{name}"] = Source.of(record, _record_url("classifications", record))
-
-    treatments = _active(Treatment, patient, ["started_on", "pk"], preloaded)
-    if treatments:
-        doc["treatments"] = [
-            {
-                "drug": t.drug, "class": t.drug_class, "started_on": t.started_on.isoformat(),
-                "stopped_on": _iso(t.stopped_on), "dose_mg_per_day": _num(t.dose_mg_per_day),
-            }
-            for t in treatments
-        ]
-        for i, treatment in enumerate(treatments):
-            sources[f"treatments[{i}]"] = Source.of(treatment, _record_url("treatments", treatment))
-
-    _add_list(doc, sources, "echo", "echo", _active(EchoResult, patient, ["performed_on", "pk"], preloaded),
-              lambda echo: {"lvef_percent": _num(echo.lvef_percent), "performed_on": echo.performed_on.isoformat()})
-    _add_list(doc, sources, "spo2", "spo2", _active(Spo2Reading, patient, ["measured_on", "pk"], preloaded),
-              lambda spo2: {"percent": _num(spo2.percent), "room_air": spo2.room_air,
-                            "measured_on": spo2.measured_on.isoformat()})
-    _add_list(doc, sources, "pregnancy_test", "pregnancy",
-              _active(PregnancyTest, patient, ["collected_on", "pk"], preloaded),
-              lambda test: {"specimen": test.specimen, "result": test.result,
-                            "collected_on": test.collected_on.isoformat()})
-
-    measurements = _active(Measurement, patient, ["measured_on", "pk"], preloaded)
-    if measurements:
-        flags = protocol.catalogue.measurements if protocol is not None else {}
-        doc["measurements"] = [_measurement_fact(m, flags.get(m.item)) for m in measurements]
-        for i, measurement in enumerate(measurements):
-            sources[f"measurements[{i}]"] = Source.of(measurement, _record_url("measurements", measurement))
+    # Each kind's facts, from its module (``screening.records.kinds``).
+    for kind in KINDS.values():
+        if not kind.always_in_facts and protocol is not None and not kind.needed(protocol):
+            continue  # read only where the protocol has such an item, so no other trial pays a query
+        entries, records = kind.facts(_active(kind.model, patient, kind.facts_order, preloaded), protocol,
+                                      evaluated_on)
+        doc.update(entries)
+        sources.update({ref: Source.of(record, _record_url(kind.slug, record)) for ref, record in records.items()})
 
     _add_attestations(patient, doc, sources, preloaded, protocol)
     return BuiltFacts(document=doc, sources=MappingProxyType(sources))
-
-
-def _add_list(doc: dict[str, Any], sources: dict[str, Source], key: str, slug: str, records: list[Any],
-              fact: Any) -> None:
-    """Every record of a kind as the list `doc[key]` (`echo[0]`, `echo[1]`, ...); absent when there is none."""
-    if not records:
-        return
-    doc[key] = [fact(record) for record in records]
-    for i, record in enumerate(records):
-        sources[f"{key}[{i}]"] = Source.of(record, _record_url(slug, record))
-
-
-def _measurement_fact(measurement: Measurement, item: Any) -> dict[str, Any]:
-    fact = {"item": measurement.item, "value": _num(measurement.value), "unit": measurement.unit,
-            "measured_on": measurement.measured_on.isoformat()}
-    if item is not None and item.required_flag:
-        fact[item.required_flag] = measurement.flag
-    return fact
-
-
-def _lab_fact(lab: LabResult, protocol: Protocol | None) -> dict[str, Any]:
-    spec = protocol.lab_tests.get(lab.test) if protocol else None
-    if spec is None or lab.unit not in spec.units:
-        value, unit, uln = float(lab.value), lab.unit, float(lab.reference_high)
-    else:
-        value, unit = float(lab.value_canonical), spec.canonical_unit
-        uln = float(rules.to_canonical(lab.reference_high, lab.unit, spec))
-    fact = {"test": lab.test, "value": value, "unit": unit, "uln": uln, "collected_on": lab.collected_on.isoformat()}
-    if lab.source == RecordSource.HISTORY:
-        fact["source"] = "history"  # counts only for what the protocol reads "ever"
-    return fact
 
 
 # Where today's facts document keeps MC-1-50's intolerance question: a top-level key, not an attestation.

@@ -1,5 +1,8 @@
-"""Entry forms for screening records: input validation only (types, choices, the pure rules for an early
-message); the services check again inside their transaction and also apply the consent guard.
+"""The base of the entry forms for screening records (each kind's own form is in its module of
+``screening.records.kinds``), and the other entry forms: mark in error, attestation, reference range.
+
+Entry forms validate input only (types, choices, the pure rules for an early message); the services check
+again inside their transaction and also apply the consent guard.
 
 Several forms share the candidate page, so each gets its own ``auto_id`` (``id_labs_value``) while the field
 names stay plain (``value``)."""
@@ -12,15 +15,11 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from patients.forms import DateInput, yes_no, yes_no_field
+from patients.forms import DateInput, yes_no_field
 from patients.models import Patient, Sex
 from screening.eligibility import Protocol
-from screening.eligibility.calculators import EULAR_ACR_2019_CRITERIA, SLEDAI_2K_WEIGHTS
-from screening.eligibility.instruments import INSTRUMENTS
 from screening.models import CONTRACEPTION_AGREED, RecordSource, ScreeningRecord
-from screening.models.labs import AnaPattern, Outcome, Specimen
 from screening.records import rules
-from screening.records.kinds import KINDS, other_classifications, other_measurements
 from screening.records.questions import (
     CHOICE,
     NUMBER,
@@ -39,6 +38,7 @@ class RecordForm(forms.Form):
     """Base of the per-kind forms. ``correction=True`` adds the reason and the version the form was opened at."""
 
     slug = ""
+    record_fields: tuple[str, ...] = ()  # the kind's fields (``RecordKind.fields``)
 
     def __init__(self, *args, patient: Patient, protocol: Protocol, today: date, correction: bool = False,
                  **kwargs) -> None:
@@ -53,16 +53,12 @@ class RecordForm(forms.Form):
     def setup(self) -> None:
         """Per-kind choices that depend on the protocol."""
 
-    @property
-    def kind(self):
-        return KINDS[self.slug]
-
     def values(self) -> dict[str, Any]:
-        return {name: self.cleaned_data.get(name) for name in self.kind.fields}
+        return {name: self.cleaned_data.get(name) for name in self.record_fields}
 
     @classmethod
     def initial_of(cls, record: ScreeningRecord) -> dict[str, Any]:
-        initial = {name: getattr(record, name) for name in KINDS[cls.slug].fields}
+        initial = {name: getattr(record, name) for name in cls.record_fields}
         initial["version"] = record.version
         return initial
 
@@ -71,324 +67,24 @@ class RecordForm(forms.Form):
         if on is not None and (problem := rules.future_problem(on, self.today)):
             self.add_error(name, problem)
 
-
-class LabResultForm(RecordForm):
-    slug = "labs"
-    test = forms.ChoiceField(label=_("Test"))  # the catalogue's laboratory tests
-    value = forms.DecimalField(label=_("Value"), max_digits=10, decimal_places=3)
-    unit = forms.ChoiceField(label=_("Unit"))  # every unit the catalogue accepts; checked per test
-    reference_low = forms.DecimalField(label=_("Reference low"), max_digits=10, decimal_places=3, required=False)
-    reference_high = forms.DecimalField(
-        label=_("Reference high (ULN)"), max_digits=10, decimal_places=3, required=False,
-        help_text=_("Leave both limits empty to use the site's default range for the candidate's sex."),
-    )
-    collected_on = forms.DateField(label=_("Collection date"), widget=DateInput)
-    source = forms.ChoiceField(label=_("Source"), choices=RecordSource.choices, initial=RecordSource.SCREENING,
-                               required=False)  # empty: a screening procedure
-
-    def setup(self) -> None:
-        self.fields["test"].choices = lab_test_choices(self.protocol)
-        self.fields["unit"].choices = lab_unit_choices(self.protocol)
-
-    def clean(self) -> dict:
-        data = super().clean()
-        self.check_date("collected_on")
-        test, unit, value = data.get("test"), data.get("unit"), data.get("value")
-        if not test or not unit:
-            return data
-        spec = self.protocol.lab_tests.get(test)
-        if problem := rules.unit_problem(test, unit, spec):
-            self.add_error("unit", problem)
-            return data
-        if value is not None and (problem := rules.lab_value_problem(test, value, unit, spec)):
-            self.add_error("value", problem)
-        low, high = data.get("reference_low"), data.get("reference_high")
-        if low is not None or high is not None:
-            for field, problem in rules.reference_problems(test, low, high, unit, spec).items():
-                if field not in self.errors:
-                    self.add_error(field, problem)
-        return data
-
-
-class SerologyForm(RecordForm):
-    """A qualitative test of the catalogue (the pregnancy test has its own panel); results of its vocabulary."""
-
-    slug = "serology"
-    test = forms.ChoiceField(label=_("Test"))
-    result = forms.ChoiceField(label=_("Result"), widget=forms.RadioSelect)
-    titer = forms.IntegerField(label=_("Titer 1:"), required=False, min_value=1,
-                               help_text=_("Tests with a titer (ANA): the denominator, e.g. 320 for 1:320."))
-    pattern = forms.ChoiceField(label=_("ANA pattern"), choices=[("", "—"), *AnaPattern.choices], required=False)
-    collected_on = forms.DateField(label=_("Collection date"), widget=DateInput)
-    source = forms.ChoiceField(label=_("Source"), choices=RecordSource.choices, initial=RecordSource.SCREENING,
-                               required=False)  # empty: a screening procedure
-
-    def setup(self) -> None:
-        items = qualitative_items(self.protocol)
-        self.fields["test"].choices = [(code, label) for code, label, _item in items]
-        results = dict.fromkeys(result for _code, _label, item in items for result in item.results)
-        self.fields["result"].choices = [(result, _(result)) for result in results]
-
-    def clean(self) -> dict:
-        data = super().clean()
-        self.check_date("collected_on")
-        for field, problem in rules.qualitative_problems(self.protocol, data).items():
+    def add_problems(self, problems: dict[str, str]) -> None:
+        """The pure rules' problems by field, each on a field that has no error of its own yet."""
+        for field, problem in problems.items():
             if field not in self.errors:
                 self.add_error(field, problem)
-        return data
 
 
-class EchoForm(RecordForm):
-    slug = "echo"
-    lvef_percent = forms.DecimalField(label=_("LVEF (%)"), max_digits=4, decimal_places=1)
-    performed_on = forms.DateField(label=_("Date performed"), widget=DateInput)
-
-    def clean(self) -> dict:
-        data = super().clean()
-        self.check_date("performed_on")
-        if data.get("lvef_percent") is not None and (
-            problem := rules.percent_problem(data["lvef_percent"], self.protocol.plausibility.lvef_percent, "LVEF")
-        ):
-            self.add_error("lvef_percent", problem)
-        return data
-
-
-class Spo2Form(RecordForm):
-    slug = "spo2"
-    percent = forms.DecimalField(label=_("SpO2 (%)"), max_digits=4, decimal_places=1)
-    room_air = yes_no_field(_("Measured on room air (no supplemental oxygen)"))
-    measured_on = forms.DateField(label=_("Date measured"), widget=DateInput)
-
-    @classmethod
-    def initial_of(cls, record) -> dict[str, Any]:
-        return {**super().initial_of(record), "room_air": yes_no(record.room_air)}
-
-    def clean(self) -> dict:
-        data = super().clean()
-        self.check_date("measured_on")
-        if data.get("percent") is not None and (
-            problem := rules.percent_problem(data["percent"], self.protocol.plausibility.spo2_percent, "SpO2")
-        ):
-            self.add_error("percent", problem)
-        return data
-
-
-class PregnancyTestForm(RecordForm):
-    slug = "pregnancy"
-    specimen = forms.ChoiceField(label=_("Specimen"), choices=Specimen.choices, widget=forms.RadioSelect)
-    result = forms.ChoiceField(label=_("Result"), choices=Outcome.choices, widget=forms.RadioSelect)
-    collected_on = forms.DateField(label=_("Collection date"), widget=DateInput)
-
-    def clean(self) -> dict:
-        data = super().clean()
-        self.check_date("collected_on")
-        return data
-
-
-def _checked(form: forms.Form, name: str) -> set[str]:
+def ticked(form: forms.Form, name: str) -> set[str]:
+    """The boxes of a multiple field ticked in the form (submitted, or initial)."""
     if form.is_bound:
         return set(form.data.getlist(name)) if hasattr(form.data, "getlist") else set(form.data.get(name) or [])
     return set(form.initial.get(name) or [])
 
 
-class SledaiForm(RecordForm):
-    slug = "sledai"
-    assessed_on = forms.DateField(label=_("Assessment date"), widget=DateInput)
-    descriptors = forms.MultipleChoiceField(
-        label=_("Descriptors present in the 10 days before the assessment"), required=False,
-        choices=[(code, rules.SLEDAI_LABELS[code]) for code in SLEDAI_2K_WEIGHTS],
-        widget=forms.CheckboxSelectMultiple,
-    )
-
-    def clean(self) -> dict:
-        data = super().clean()
-        self.check_date("assessed_on")
-        return data
-
-    def groups(self) -> list[tuple[int, list[tuple[str, str, str, bool]]]]:
-        """Descriptors by weight, heaviest first: (weight, [(code, label, html id, ticked)])."""
-        ticked = _checked(self, "descriptors")
-        return [
-            (weight, [(code, rules.SLEDAI_LABELS[code], self.auto_id % f"descriptors_{code}", code in ticked)
-                      for code in codes])
-            for weight, codes in rules.sledai_groups()
-        ]
-
-
-class EularAcrForm(RecordForm):
-    slug = "eular"
-    assessed_on = forms.DateField(label=_("Assessment date"), widget=DateInput)
-    ana_ever_1_80_hep2 = yes_no_field(_("Entry criterion: ANA ≥ 1:80 on HEp-2 cells (ever)"))
-    criteria = forms.MultipleChoiceField(
-        label=_("Criteria ever present"), required=False,
-        choices=[(code, rules.EULAR_LABELS[code]) for code in EULAR_ACR_2019_CRITERIA],
-        widget=forms.CheckboxSelectMultiple,
-    )
-
-    @classmethod
-    def initial_of(cls, record) -> dict[str, Any]:
-        return {**super().initial_of(record), "ana_ever_1_80_hep2": yes_no(record.ana_ever_1_80_hep2)}
-
-    def clean(self) -> dict:
-        data = super().clean()
-        self.check_date("assessed_on")
-        return data
-
-    def domains(self) -> list[tuple[str, bool, list[tuple[str, str, int, str, bool]]]]:
-        """Criteria by domain: (domain label, clinical, [(code, label, weight, html id, ticked)])."""
-        ticked = _checked(self, "criteria")
-        return [
-            (rules.EULAR_DOMAIN_LABELS[domain], clinical,
-             [(c.code, rules.EULAR_LABELS[c.code], c.weight, self.auto_id % f"criteria_{c.code}", c.code in ticked)
-              for c in criteria])
-            for domain, clinical, criteria in rules.eular_domains()
-        ]
-
-
-# Criteria whose names are abbreviations or names, which the code's spelling cannot give.
-CRITERION_LABELS = {"ana": "ANA", "anti_dsdna": "Anti-dsDNA", "anti_sm": "Anti-Sm", "direct_coombs": "Direct Coombs",
-                    "biopsy_proven_lupus_nephritis": "Biopsy-proven lupus nephritis"}
-
-
-def criterion_label(code: str) -> str:
-    return CRITERION_LABELS.get(code) or code.replace("_", " ").capitalize()
-
-
-class ClassificationForm(RecordForm):
-    """The criteria of one classification instrument of the protocol (ACR 1997, SLICC 2012). Each instrument's
-    criteria are offered under its name (values ``instrument:code``: both list oral ulcers); only the chosen
-    instrument's may be ticked."""
-
-    slug = "classifications"
-    instrument = forms.ChoiceField(label=_("Instrument"))
-    assessed_on = forms.DateField(label=_("Assessment date"), widget=DateInput)
-    criteria = forms.MultipleChoiceField(label=_("Criteria ever present"), required=False,
-                                         widget=forms.CheckboxSelectMultiple)
-
-    def setup(self) -> None:
-        names = other_classifications(self.protocol)
-        self.fields["instrument"].choices = [(name, INSTRUMENTS[name].title) for name in names]
-        self.fields["criteria"].choices = [
-            (INSTRUMENTS[name].title, [(f"{name}:{code}", criterion_label(code)) for code in INSTRUMENTS[name].codes])
-            for name in names
-        ]
-        for name in names:
-            for flag in INSTRUMENTS[name].flags:
-                self.fields[f"flag_{flag}"] = yes_no_field(
-                    f"{INSTRUMENTS[name].title}: {criterion_label(flag)}", required=False)
-
-    @classmethod
-    def initial_of(cls, record) -> dict[str, Any]:
-        initial = super().initial_of(record)
-        initial["criteria"] = [f"{record.instrument}:{code}" for code in record.criteria]
-        initial.update({f"flag_{flag}": yes_no(value) for flag, value in (record.flags or {}).items()})
-        return initial
-
-    def clean(self) -> dict:
-        data = super().clean()
-        self.check_date("assessed_on")
-        name = data.get("instrument")
-        if name:
-            other = [value for value in data.get("criteria", []) if not value.startswith(f"{name}:")]
-            if other:
-                self.add_error("criteria", _("Only criteria of %(instrument)s may be ticked for it.") % {
-                    "instrument": INSTRUMENTS[name].title})
-        return data
-
-    def values(self) -> dict[str, Any]:
-        data = self.cleaned_data
-        name = data.get("instrument")
-        instrument = INSTRUMENTS[name]
-        return {
-            "instrument": name, "assessed_on": data.get("assessed_on"),
-            "criteria": [value.split(":", 1)[1] for value in data.get("criteria", [])],
-            "flags": {flag: data.get(f"flag_{flag}") for flag in instrument.flags
-                      if data.get(f"flag_{flag}") is not None},
-        }
-
-
-class DrugInput(forms.TextInput):
-    """A text box with the dictionary's names and synonyms as its type-ahead list (an HTML datalist): typing
-    "HCQ", "Plaquenil" or "羟氯喹" offers the drug it means."""
-
-    template_name = "screening/widgets/drug_input.html"  # in the app: the form renderer reads app templates
-
-    def __init__(self, *args, spellings: list[tuple[str, str]] = (), **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.spellings = spellings
-
-    def get_context(self, name, value, attrs):
-        list_id = f"{(attrs or {}).get('id', name)}_spellings"
-        context = super().get_context(name, value, {**(attrs or {}), "autocomplete": "off", "list": list_id})
-        context["widget"].update(spellings=self.spellings, list_id=list_id)
-        return context
-
-
-class TreatmentForm(RecordForm):
-    slug = "treatments"
-    drug = forms.CharField(label=_("Drug"), max_length=100,
-                           help_text=_("A name or synonym of the protocol's medication dictionary."))
-    started_on = forms.DateField(label=_("Start date"), widget=DateInput)
-    stopped_on = forms.DateField(label=_("Stop date"), widget=DateInput, required=False,
-                                 help_text=_("Empty while the treatment is ongoing."))
-    dose_mg_per_day = forms.DecimalField(label=_("Daily dose (mg/day)"), max_digits=8, decimal_places=2,
-                                         required=False, help_text=_("Required for glucocorticoids."))
-
-    def setup(self) -> None:
-        self.fields["drug"].widget = DrugInput(spellings=rules.drug_spellings(self.protocol))
-
-    def clean_drug(self) -> str:
-        """The dictionary's name of the drug typed (any spelling, any case); refused when it has none."""
-        written = self.cleaned_data["drug"].strip()
-        found = self.protocol.catalogue.dictionary.find(written)
-        if found is None:
-            raise forms.ValidationError(_(
-                "%(drug)s is not in the protocol's medication dictionary: choose a name from the list."
-            ) % {"drug": written})
-        return found.name
-
-    def clean(self) -> dict:
-        data = super().clean()
-        if data.get("drug") and data.get("started_on"):
-            for field, problem in rules.treatment_problems(
-                drug=data["drug"], started_on=data["started_on"], stopped_on=data.get("stopped_on"),
-                dose_mg_per_day=data.get("dose_mg_per_day"), today=self.today, protocol=self.protocol,
-            ).items():
-                if field not in self.errors:
-                    self.add_error(field, problem)
-        return data
-
-
-class MeasurementForm(RecordForm):
-    """A measurement of the catalogue, in its unit; the condition a reading needs (if any) asked yes or no."""
-
-    slug = "measurements"
-    item = forms.ChoiceField(label=_("Measurement"))
-    value = forms.DecimalField(label=_("Value"), max_digits=12, decimal_places=4)
-    flag = forms.NullBooleanField(label=_("Condition of the reading (where the measurement names one)"),
-                                  required=False)
-    measured_on = forms.DateField(label=_("Date measured"), widget=DateInput)
-
-    def setup(self) -> None:
-        self.fields["item"].choices = [
-            (code, f"{rules.item_label(item.names, code)} ({item.unit})")
-            for code, item in other_measurements(self.protocol).items()
-        ]
-
-    def clean(self) -> dict:
-        data = super().clean()
-        self.check_date("measured_on")
-        for field, problem in rules.measurement_problems(self.protocol, data).items():
-            if field not in self.errors:
-                self.add_error(field, problem)
-        return data
-
-
-FORMS: dict[str, type[RecordForm]] = {
-    form.slug: form
-    for form in (LabResultForm, SerologyForm, EchoForm, Spo2Form, PregnancyTestForm, SledaiForm, EularAcrForm,
-                 ClassificationForm, TreatmentForm, MeasurementForm)
-}
+def source_field() -> forms.ChoiceField:
+    """A result's source: a screening procedure (the default, also when left empty) or the medical history."""
+    return forms.ChoiceField(label=_("Source"), choices=RecordSource.choices, initial=RecordSource.SCREENING,
+                             required=False)
 
 
 class MarkInErrorForm(forms.Form):

@@ -1,15 +1,14 @@
 """Reads of a candidate's screening records: the per-kind lists the entry panels show, the latest
-attestations, and the records a user may open."""
+attestations, and the records a user may open. The hospitals' reference ranges: ``ranges``."""
 
 from __future__ import annotations
 
 from django.db.models import QuerySet
 
 from patients.models import Patient
-from screening.models import Attestation, ReferenceRange, ScreeningRecord
+from screening.models import Attestation, ScreeningRecord
 from screening.records.kinds import KINDS
 from screening.records.questions import asked_questions
-from trial.models import Site
 
 
 def records_of(patient: Patient, kind: str, *, include_in_error: bool = True) -> QuerySet[ScreeningRecord]:
@@ -59,18 +58,3 @@ def attestation_questions(protocol, language: str, answered=()) -> list[tuple[st
     asked = [(q.code, q.label) for q in asked_questions(protocol, language)]
     codes = {code for code, _ in asked}
     return asked + [(code, code) for code in dict.fromkeys(answered) if code not in codes]
-
-
-def reference_ranges_of(sites) -> QuerySet[ReferenceRange]:
-    """The ranges of the hospitals of ``sites`` (a hospital's ranges serve its site in every trial)."""
-    return (ReferenceRange.objects.filter(hospital__sites__in=sites).distinct().select_related("hospital")
-            .order_by("hospital__name", "test", "sex"))
-
-
-def reference_ranges_for(patient: Patient) -> dict[str, ReferenceRange]:
-    """The hospital's default range of every test for the candidate's sex, by test code."""
-    return {r.test: r for r in ReferenceRange.objects.filter(hospital_id=patient.site.hospital_id, sex=patient.sex)}
-
-
-def reference_range_of(site: Site, test: str, sex: str) -> ReferenceRange | None:
-    return ReferenceRange.objects.filter(hospital_id=site.hospital_id, test=test, sex=sex).first()

@@ -2,9 +2,10 @@
 attestations; site reference ranges.
 
 Each write runs in one transaction with the candidate's row locked (so two saves for one candidate queue),
-checks permission, withdrawal and consent (``screening.consent.guards``), validates with the pure rules and
-the protocol in force, and saves with the acting user and the reason on the audit events. A record is
-never deleted: "entered in error" keeps the row and its history and drops it from the facts.
+checks permission, withdrawal and consent (``screening.consent.guards``), validates with the kind's own
+``prepare`` (``screening.records.kinds``) and the protocol in force, and saves with the acting user and the
+reason on the audit events. A record is never deleted: "entered in error" keeps the row and its history and
+drops it from the facts.
 """
 
 from __future__ import annotations
@@ -26,9 +27,6 @@ from screening.consent.guards import (
     ensure_open_for_entry,
 )
 from screening.consent.selectors import first_consent
-from screening.eligibility import Protocol
-from screening.eligibility.calculators import EULAR_ACR_2019_CRITERIA, SLEDAI_2K_WEIGHTS
-from screening.eligibility.instruments import INSTRUMENTS
 from screening.models import (
     CONTRACEPTION_AGREED,
     Attestation,
@@ -38,9 +36,9 @@ from screening.models import (
     ScreeningRecord,
 )
 from screening.records import rules
-from screening.records.kinds import KINDS, RecordKind, kind_of, other_classifications
+from screening.records.kinds import KINDS, RecordKind, kind_of
+from screening.records.kinds.base import raise_problems
 from screening.records.questions import YES_NO, answer_problem, asked_questions
-from screening.records.selectors import reference_range_of
 from screening.signoff.services import signature_void_if_changed
 from trial.audit import with_reason
 from trial.models import Hospital, Role, Site
@@ -59,128 +57,6 @@ def _ensure_consented(patient: Patient) -> None:
                               code="no_consent")
 
 
-def _raise(problems: dict[str, str]) -> None:
-    if problems:
-        raise ValidationError(problems)
-
-
-# -- per-kind validation: values in, complete field values out (or ValidationError by field) ---------------
-
-
-def _lab_values(patient: Patient, protocol: Protocol, values: dict[str, Any]) -> dict[str, Any]:
-    test, unit, value = values["test"], values["unit"], values["value"]
-    spec = protocol.lab_tests.get(test)
-    if problem := rules.unit_problem(test, unit, spec):
-        raise ValidationError({"unit": problem})
-    problems = {}
-    if value is None:
-        problems["value"] = _("The value must be greater than 0.")
-    elif problem := rules.lab_value_problem(test, value, unit, spec):
-        problems["value"] = problem
-    low, high = values.get("reference_low"), values.get("reference_high")
-    if high is None and low is None:
-        low, high = _default_reference(patient, test, unit, spec)
-    problems.update(rules.reference_problems(test, low, high, unit, spec))
-    _raise(problems)
-    return {
-        "test": test, "value": value, "unit": unit,
-        "value_canonical": rules.to_canonical(value, unit, spec), "canonical_unit": spec.canonical_unit,
-        "loinc": spec.loinc, "reference_low": low, "reference_high": high, "collected_on": values["collected_on"],
-        "source": values.get("source") or RecordSource.SCREENING,
-    }
-
-
-def _default_reference(patient: Patient, test: str, unit: str, spec) -> tuple[Decimal | None, Decimal]:
-    """The hospital's default range for the test and the candidate's sex, converted to the entered unit."""
-    default = reference_range_of(patient.site, test, patient.sex)
-    if default is None:
-        raise ValidationError({"reference_high": _(
-            "%(hospital)s has no default reference range for %(test)s (%(sex)s): enter the reference range of this "
-            "result."
-        ) % {"hospital": patient.site.name, "test": rules.lab_label(test, spec), "sex": patient.get_sex_display().lower()}})
-    return rules.range_in_unit(default.low, default.high, default.unit, unit, spec)
-
-
-def _serology_values(patient: Patient, protocol: Protocol, values: dict[str, Any]) -> dict[str, Any]:
-    titer, pattern = values.get("titer"), values.get("pattern") or ""
-    _raise(rules.qualitative_problems(protocol, values))
-    loinc = protocol.catalogue.qualitative[values["test"]].loinc
-    return {**values, "titer": titer, "pattern": pattern, "loinc": loinc,
-            "source": values.get("source") or RecordSource.SCREENING}
-
-
-def _echo_values(patient: Patient, protocol: Protocol, values: dict[str, Any]) -> dict[str, Any]:
-    if problem := rules.percent_problem(values["lvef_percent"], protocol.plausibility.lvef_percent, "LVEF"):
-        raise ValidationError({"lvef_percent": problem})
-    return values
-
-
-def _spo2_values(patient: Patient, protocol: Protocol, values: dict[str, Any]) -> dict[str, Any]:
-    if problem := rules.percent_problem(values["percent"], protocol.plausibility.spo2_percent, "SpO2"):
-        raise ValidationError({"percent": problem})
-    return values
-
-
-def _pregnancy_values(patient: Patient, protocol: Protocol, values: dict[str, Any]) -> dict[str, Any]:
-    if patient.sex != "female":
-        raise ValidationError(_("A pregnancy test is recorded for female candidates only."))
-    return values
-
-
-def _sledai_values(patient: Patient, protocol: Protocol, values: dict[str, Any]) -> dict[str, Any]:
-    if unknown := rules.unknown_codes(values["descriptors"], SLEDAI_2K_WEIGHTS):
-        raise ValidationError({
-            "descriptors": _("Unknown SLEDAI-2K descriptor(s): %(codes)s.") % {"codes": ", ".join(unknown)},
-        })
-    return {**values, "descriptors": list(dict.fromkeys(values["descriptors"]))}
-
-
-def _eular_values(patient: Patient, protocol: Protocol, values: dict[str, Any]) -> dict[str, Any]:
-    if unknown := rules.unknown_codes(values["criteria"], EULAR_ACR_2019_CRITERIA):
-        raise ValidationError({
-            "criteria": _("Unknown 2019 EULAR/ACR criterion/criteria: %(codes)s.") % {"codes": ", ".join(unknown)},
-        })
-    return {**values, "criteria": list(dict.fromkeys(values["criteria"]))}
-
-
-def _classification_values(patient: Patient, protocol: Protocol, values: dict[str, Any]) -> dict[str, Any]:
-    name = values["instrument"]
-    if name not in other_classifications(protocol):
-        raise ValidationError({"instrument": _("%(name)s is not a classification instrument of the protocol.") % {
-            "name": name}})
-    instrument = INSTRUMENTS[name]
-    if unknown := rules.unknown_codes(values["criteria"], instrument.codes):
-        raise ValidationError({"criteria": _("Unknown %(instrument)s criterion/criteria: %(codes)s.") % {
-            "instrument": instrument.title, "codes": ", ".join(unknown)}})
-    flags = values.get("flags") or {}
-    if set(flags) - set(instrument.flags) or not all(isinstance(value, bool) for value in flags.values()):
-        raise ValidationError({"criteria": _("Unknown flags for %(instrument)s.") % {"instrument": instrument.title}})
-    return {**values, "criteria": list(dict.fromkeys(values["criteria"])), "flags": dict(flags)}
-
-
-def _treatment_values(patient: Patient, protocol: Protocol, values: dict[str, Any]) -> dict[str, Any]:
-    drug = rules.canonical_drug(values["drug"], protocol)
-    _raise(rules.treatment_problems(
-        drug=drug, started_on=values["started_on"], stopped_on=values.get("stopped_on"),
-        dose_mg_per_day=values.get("dose_mg_per_day"), today=site_today(patient.site), protocol=protocol,
-    ))
-    return {**values, "drug": drug, "drug_class": rules.drug_class_of(drug, protocol)}
-
-
-def _measurement_values(patient: Patient, protocol: Protocol, values: dict[str, Any]) -> dict[str, Any]:
-    _raise(rules.measurement_problems(protocol, values))
-    item = protocol.catalogue.measurements[values["item"]]
-    return {**values, "unit": item.unit, "loinc": item.loinc}
-
-
-_PREPARE = {
-    "labs": _lab_values, "serology": _serology_values, "echo": _echo_values, "spo2": _spo2_values,
-    "pregnancy": _pregnancy_values, "sledai": _sledai_values, "eular": _eular_values,
-    "classifications": _classification_values,
-    "treatments": _treatment_values, "measurements": _measurement_values,
-}
-
-
 def _checked_values(kind: RecordKind, patient: Patient, values: dict[str, Any]) -> dict[str, Any]:
     """Validate ``values`` for a record of ``patient`` (whose row the caller has locked)."""
     unknown = set(values) - set(kind.fields)
@@ -194,7 +70,7 @@ def _checked_values(kind: RecordKind, patient: Patient, values: dict[str, Any]) 
         _ensure_consented(patient)
     else:
         ensure_dated_on_or_after_consent(patient, on, kind.date_field)
-    return _PREPARE[kind.slug](patient, protocol_for(patient.site.trial), dict(values))
+    return kind.prepare(patient, protocol_for(patient.site.trial), dict(values))
 
 
 def _ensure_may_enter(user, patient: Patient) -> None:
@@ -337,7 +213,7 @@ def reference_range_save(
     if problem := rules.unit_problem(test, unit, spec):
         raise ValidationError({"unit": problem})
     problems = rules.reference_problems(test, low, high, unit, spec)
-    _raise({{"reference_low": "low", "reference_high": "high"}[k]: v for k, v in problems.items()})
+    raise_problems({{"reference_low": "low", "reference_high": "high"}[k]: v for k, v in problems.items()})
     with transaction.atomic(), pghistory.context(user=acting_user.pk):
         # Serialises two first ranges for one test at the hospital's sites (the unique constraint would refuse
         # the second with a database error instead of this message).

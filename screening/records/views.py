@@ -1,7 +1,7 @@
 """Entry pages for screening records, attestations and reference ranges.
 
 Every page works without JavaScript (plain POST, redirect to the candidate page); with htmx the forms post
-in place and the response is the refreshed panel with ``HX-Trigger: facts-changed``, on which the
+in place and the response is the refreshed panel with the client event ``facts-changed``, on which the
 eligibility checklist reloads itself. Candidates come through ``patients.views.patient_for_entry`` (another
 site: 404, not a coordinator there: 403); records through the user's visible candidates.
 """
@@ -12,11 +12,12 @@ from functools import wraps
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import trigger_client_event
 
 from patients.clock import site_today
 from patients.models import Patient
@@ -25,19 +26,19 @@ from patients.versioning import StaleVersion, show_conflict
 from patients.views import patient_for_entry
 from screening.eligibility import Protocol
 from screening.models import Attestation, ScreeningRecord
-from screening.records import previews, rules, selectors, services
+from screening.records import ranges, selectors, services
 from screening.records.forms import (
-    FORMS,
     AttestationForm,
     MarkInErrorForm,
     RecordForm,
     ReferenceRangeForm,
     lab_test_choices,
-    qualitative_items,
 )
-from screening.records.kinds import KINDS, other_measurements
+from screening.records.kinds import KINDS
+from screening.records.kinds.base import RecordKind
 from screening.records.lab_draw import DrawProblems, LabDrawForm, lab_draw_create
 from trial.access import role_required
+from trial.htmx import HtmxHttpRequest
 from trial.models import Role
 from trial.protocol_versions import current_protocol, protocol_for
 from trial.selectors import sites_of
@@ -49,7 +50,7 @@ def needs_protocol(view):
     """Entry pages validate against the protocol in force: without one, say so instead of failing."""
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    def wrapper(request: HtmxHttpRequest, *args, **kwargs) -> HttpResponse:
         try:
             return view(request, *args, **kwargs)
         except ValidationError as error:
@@ -66,9 +67,13 @@ def _kind(slug: str):
     return KINDS[slug]
 
 
+def _preview(kind: RecordKind, data, protocol: Protocol, patient: Patient) -> dict | None:
+    return kind.preview(data, protocol, patient) if kind.preview is not None else None
+
+
 def _record_form(slug: str, patient: Patient, data=None, protocol: Protocol | None = None, **kwargs) -> RecordForm:
     protocol = protocol or protocol_for(patient.site.trial)
-    return FORMS[slug](data, patient=patient, protocol=protocol, today=site_today(patient.site), **kwargs)
+    return KINDS[slug].form(data, patient=patient, protocol=protocol, today=site_today(patient.site), **kwargs)
 
 
 def panel_context(patient: Patient, slug: str, *, can_enter: bool, form: RecordForm | None = None,
@@ -90,24 +95,21 @@ def panel_context(patient: Patient, slug: str, *, can_enter: bool, form: RecordF
     preview = None
     if shown is not None:
         data = shown.data if shown.is_bound else shown.initial
-        preview = previews.preview_for(slug, data, protocol, patient)
+        preview = _preview(kind, data, protocol, patient)
     records = list(selectors.records_of(patient, slug)) if records is None else records
-    if slug == "treatments":
-        for record in records:  # shown beside each glucocorticoid: the live prednisone-equivalent mg/kg/day
-            record.exposure = (rules.steroid_exposure(record.drug, record.dose_mg_per_day, patient.weight_kg, protocol)
-                               if record.dose_mg_per_day else None)
+    kind.as_listed(records, patient, protocol)
     return {
         "patient": patient, "kind": kind, "records": records,
         "can_enter": can_enter, "form": form, "editing": editing, "marking": marking, "side_form": side_form,
         "preview": preview, "open_form": open_form or bool(form is not None and form.is_bound),
-        "protocol": protocol, "item_names": _item_names(slug, protocol), "draw_form": draw_form,
+        "protocol": protocol, "item_names": kind.item_names(protocol), "draw_form": draw_form,
     }
 
 
-def _panel_response(request: HttpRequest, context: dict, *, changed: bool = False) -> HttpResponse:
+def _panel_response(request: HtmxHttpRequest, context: dict, *, changed: bool = False) -> HttpResponse:
     response = render(request, "screening/records/_panel.html", {"panel": context, "patient": context["patient"]})
     if changed:
-        response["HX-Trigger"] = FACTS_CHANGED
+        trigger_client_event(response, FACTS_CHANGED)
     return response
 
 
@@ -115,7 +117,7 @@ def _back_to_patient(patient: Patient, slug: str) -> HttpResponse:
     return redirect(f"{reverse('patient_detail', args=[patient.pk])}#panel-{slug}")
 
 
-def _visible_record(request: HttpRequest, slug: str, pk: int) -> ScreeningRecord:
+def _visible_record(request: HtmxHttpRequest, slug: str, pk: int) -> ScreeningRecord:
     record = selectors.visible_record(request.user, slug, pk)
     if record is None:
         raise Http404
@@ -127,7 +129,7 @@ def _visible_record(request: HttpRequest, slug: str, pk: int) -> ScreeningRecord
 @require_GET
 @login_required
 @needs_protocol
-def screening_record_panel(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
+def screening_record_panel(request: HtmxHttpRequest, pk: int, slug: str) -> HttpResponse:
     """One kind's panel (htmx: after "cancel" of an inline correction)."""
     _kind(slug)
     patient = get_object_or_404(Patient.objects.visible_to(request.user).select_related("site__trial", "site__hospital"), pk=pk)
@@ -137,7 +139,7 @@ def screening_record_panel(request: HttpRequest, pk: int, slug: str) -> HttpResp
 @require_http_methods(["GET", "POST"])
 @role_required(Role.COORDINATOR)
 @needs_protocol
-def screening_record_new(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
+def screening_record_new(request: HtmxHttpRequest, pk: int, slug: str) -> HttpResponse:
     kind = _kind(slug)
     patient = patient_for_entry(request, pk)
     form = _record_form(slug, patient, request.POST or None)
@@ -155,19 +157,19 @@ def screening_record_new(request: HttpRequest, pk: int, slug: str) -> HttpRespon
         return _panel_response(request, panel_context(patient, slug, can_enter=True, form=form, protocol=form.protocol))
     return render(request, "screening/records/form_page.html", {
         "patient": patient, "kind": kind, "form": form, "action": request.path,
-        "preview": previews.preview_for(slug, form.data if form.is_bound else {}, form.protocol, patient),
+        "preview": _preview(kind, form.data if form.is_bound else {}, form.protocol, patient),
     })
 
 
 @require_http_methods(["GET", "POST"])
 @role_required(Role.COORDINATOR)
 @needs_protocol
-def lab_draw_new(request: HttpRequest, pk: int) -> HttpResponse:
+def lab_draw_new(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """The results of one blood draw, several tests in one form (``screening.records.lab_draw``)."""
     patient = patient_for_entry(request, pk)
     protocol = protocol_for(patient.site.trial)
     form = LabDrawForm(request.POST or None, patient=patient, protocol=protocol, today=site_today(patient.site),
-                       defaults=selectors.reference_ranges_for(patient))
+                       defaults=ranges.reference_ranges_for(patient))
     if request.method == "POST" and form.is_valid():
         try:
             lab_draw_create(acting_user=request.user, patient=patient, collected_on=form.cleaned_data["collected_on"],
@@ -191,13 +193,13 @@ def lab_draw_new(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @role_required(Role.COORDINATOR)
 @needs_protocol
-def screening_record_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+def screening_record_edit(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
     """Correct a record: reason required, and a version check against a concurrent change."""
     kind = _kind(slug)
     record = _visible_record(request, slug, pk)
     patient = patient_for_entry(request, record.patient_id)
     form = _record_form(slug, patient, request.POST or None, correction=True,
-                        initial=FORMS[slug].initial_of(record))
+                        initial=kind.form.initial_of(record))
     if request.method == "POST" and form.is_valid():
         try:
             services.screening_record_update(
@@ -218,14 +220,14 @@ def screening_record_edit(request: HttpRequest, slug: str, pk: int) -> HttpRespo
                                                       protocol=form.protocol))
     return render(request, "screening/records/form_page.html", {
         "patient": patient, "kind": kind, "form": form, "record": record, "action": request.path,
-        "preview": previews.preview_for(slug, form.data if form.is_bound else form.initial, form.protocol, patient),
+        "preview": _preview(kind, form.data if form.is_bound else form.initial, form.protocol, patient),
     })
 
 
 @require_http_methods(["GET", "POST"])
 @role_required(Role.COORDINATOR)
 @needs_protocol
-def screening_record_mark_in_error(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+def screening_record_mark_in_error(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
     """Take a record out of the facts as entered in error (never deleted), with a reason."""
     kind = _kind(slug)
     record = _visible_record(request, slug, pk)
@@ -255,15 +257,14 @@ def screening_record_mark_in_error(request: HttpRequest, slug: str, pk: int) -> 
 @require_POST
 @login_required
 @needs_protocol
-def screening_record_preview(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
+def screening_record_preview(request: HtmxHttpRequest, pk: int, slug: str) -> HttpResponse:
     """The live score / conversion of a form being filled in; reads only."""
-    _kind(slug)
+    kind = _kind(slug)
     patient = get_object_or_404(Patient.objects.visible_to(request.user).select_related("site__trial", "site__hospital"), pk=pk)
-    protocol = protocol_for(patient.site.trial)
-    preview = previews.preview_for(slug, request.POST, protocol, patient)
+    preview = _preview(kind, request.POST, protocol_for(patient.site.trial), patient)
     if preview is None:
         raise Http404
-    return render(request, f"screening/records/_previews.html#{slug}", {"preview": preview})
+    return render(request, f"{kind.template}#preview", {"preview": preview})
 
 
 # -- attestations ---------------------------------------------------------------------------------------
@@ -288,7 +289,7 @@ def attestation_context(patient: Patient, *, can_attest: bool, form: Attestation
 @require_http_methods(["GET", "POST"])
 @login_required
 @needs_protocol
-def attestation_new(request: HttpRequest, pk: int) -> HttpResponse:
+def attestation_new(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """Investigator decisions: investigators of the candidate's site only (others 403, other sites 404)."""
     patient = get_object_or_404(Patient.objects.visible_to(request.user).select_related("site__trial", "site__hospital"), pk=pk)
     if not services.can_attest(request.user, patient.site):
@@ -305,7 +306,7 @@ def attestation_new(request: HttpRequest, pk: int) -> HttpResponse:
             if request.htmx:
                 response = render(request, "screening/records/_attestations.html",
                                   {"att": attestation_context(patient, can_attest=True), "patient": patient})
-                response["HX-Trigger"] = FACTS_CHANGED
+                trigger_client_event(response, FACTS_CHANGED)
                 return response
             return redirect(f"{reverse('patient_detail', args=[patient.pk])}#attestations")
     context = attestation_context(patient, can_attest=True, form=form)
@@ -319,7 +320,7 @@ def attestation_new(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @role_required(Role.COORDINATOR)
-def reference_ranges(request: HttpRequest) -> HttpResponse:
+def reference_ranges(request: HtmxHttpRequest) -> HttpResponse:
     """The default reference ranges of the coordinator's sites, and a form to add one."""
     sites = sites_of(request.user, roles=[Role.COORDINATOR])
     protocols = _protocols_of_sites(sites)
@@ -334,19 +335,8 @@ def reference_ranges(request: HttpRequest) -> HttpResponse:
         else:
             return redirect("reference_ranges")
     return render(request, "screening/records/reference_ranges.html", {
-        "form": form, "ranges": selectors.reference_ranges_of(sites), "lab_names": dict(lab_test_choices(*protocols)),
+        "form": form, "ranges": ranges.reference_ranges_of(sites), "lab_names": dict(lab_test_choices(*protocols)),
     })
-
-
-def _item_names(slug: str, protocol: Protocol) -> dict[str, str]:
-    """Catalogue code -> name in the page's language, for the records a panel lists."""
-    if slug == "labs":
-        return dict(lab_test_choices(protocol))
-    if slug == "serology":
-        return {code: label for code, label, _item in qualitative_items(protocol)}
-    if slug == "measurements":
-        return {code: rules.item_label(item.names, code) for code, item in other_measurements(protocol).items()}
-    return {}
 
 
 def _protocols_of_sites(sites) -> list[Protocol]:
@@ -360,9 +350,9 @@ def _protocols_of_sites(sites) -> list[Protocol]:
 
 @require_http_methods(["GET", "POST"])
 @role_required(Role.COORDINATOR)
-def reference_range_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def reference_range_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     sites = sites_of(request.user, roles=[Role.COORDINATOR])
-    reference = get_object_or_404(selectors.reference_ranges_of(sites), pk=pk)
+    reference = get_object_or_404(ranges.reference_ranges_of(sites), pk=pk)
     protocols = _protocols_of_sites(sites)
     if not protocols:
         return redirect("reference_ranges")  # which says why

@@ -36,8 +36,10 @@ def test_coordinator_registers_a_candidate(client_of, coordinator_a, site_a):
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
-        ({"date_of_birth": "2999-01-01"}, "is in the future"),
-        ({"date_of_birth": "1890-01-01"}, "age over 120 years"),
+        ({"date_of_birth": "2099-01-01"}, "is in the future"),
+        ({"date_of_birth": "2999-01-01"}, "between 1900-01-01 and 2100-12-31"),
+        ({"date_of_birth": "1901-01-01"}, "age over 120 years"),
+        ({"date_of_birth": "1890-01-01"}, "between 1900-01-01 and 2100-12-31"),
         ({"weight_kg": "12"}, "outside 20-350 kg"),
         ({"weight_kg": "351"}, "outside 20-350 kg"),
         ({"weight_kg": "heavy"}, "Enter a number"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 from django.urls import reverse
@@ -54,7 +55,7 @@ def test_htmx_save_answers_with_the_panel_and_a_facts_changed_event(client_of, c
         reverse("screening_record_new", args=[consented.pk, "labs"]), lab_form(), HTTP_HX_REQUEST="true"
     )
     assert response.status_code == 200
-    assert response["HX-Trigger"] == "facts-changed"
+    assert json.loads(response["HX-Trigger"]) == {"facts-changed": {}}  # the checklist listens for it
     html = response.content.decode()
     assert 'id="panel-labs"' in html and "<html" not in html
     assert LabResult.objects.count() == 1

@@ -52,7 +52,8 @@ def test_coordinator_records_consent(client_of, coordinator_a, patient_a, icf):
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
-        ({"signed_on": "2999-01-01"}, "in the future"),
+        ({"signed_on": "2099-01-01"}, "in the future"),
+        ({"signed_on": "2999-01-01"}, "between 1900-01-01 and 2100-12-31"),
         ({"signed_on": "2000-01-01"}, "approved by the ethics committee on"),
         ({"signer": "guardian"}, "Give the guardian&#x27;s name."),
         ({"subject_can_read": "no"}, "An impartial witness is required"),
@@ -131,7 +132,8 @@ def test_withdrawal_stops_consent_entry(client_of, coordinator_a, patient_a, icf
 
 @pytest.mark.parametrize(
     ("form", "message"),
-    [({"withdrawn_on": "2999-01-01", "reason": "x"}, "in the future"),
+    [({"withdrawn_on": "2099-01-01", "reason": "x"}, "in the future"),
+     ({"withdrawn_on": "2999-01-01", "reason": "x"}, "between 1900-01-01 and 2100-12-31"),
      ({"withdrawn_on": "2024-01-01", "reason": ""}, "This field is required")],
 )
 def test_bad_withdrawal_gets_a_form_message(client_of, coordinator_a, patient_a, form, message):
@@ -171,7 +173,8 @@ def test_coordinator_adds_a_version_which_supersedes_the_current(client_of, coor
     [
         ({"content": b"MZ\x90\x00 an executable"}, "not a PDF"),
         ({"effective_on": "2000-01-01", "ethics_approved_on": "1999-01-01"}, "a second current version is not possible"),
-        ({"ethics_approved_on": "2999-01-01"}, "in the future"),
+        ({"ethics_approved_on": "2099-01-01"}, "in the future"),
+        ({"ethics_approved_on": "2999-01-01"}, "between 1900-01-01 and 2100-12-31"),
         ({"label": "1.0"}, "already exists"),
     ],
 )

@@ -17,7 +17,7 @@ from django.urls import reverse
 from patients import services as patient_services
 from patients.clock import site_today
 from screening.records import services as record_services
-from screening.records.selectors import reference_range_of
+from screening.records.ranges import reference_range_of
 from tests import factories
 
 CANDIDATE = {
