@@ -110,6 +110,12 @@ class ReminderStatus(models.TextChoices):
     CANCELLED = str(rules.Status.CANCELLED), _("Cancelled")
 
 
+class Undelivered(models.TextChoices):
+    """Why the sweep could not e-mail an announcement (``Reminder.undelivered_reason``)."""
+
+    NO_RECIPIENT = "no_recipient", _("nobody to tell at the site has an e-mail address in their account")
+
+
 class PregnancyTestResult(models.TextChoices):
     NEGATIVE = "negative", _("Negative")
     POSITIVE = "positive", _("Positive")
@@ -153,6 +159,10 @@ class Reminder(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    # Why the last announcement reached nobody (an ``Undelivered`` code): the board shows "not delivered"
+    # with the reason instead of "Sent", and the site's dashboard warns. Empty: it was e-mailed.
+    undelivered_reason = models.CharField(_("not delivered because"), max_length=300, blank=True, default="",
+                                          choices=Undelivered.choices)
     overdue_at = models.DateTimeField(_("overdue at"), null=True, blank=True)
     completed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("completed by"),

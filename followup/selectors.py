@@ -79,11 +79,12 @@ class ReminderBoard:
     overdue: ShortList
     due_today: ShortList
     upcoming: ShortList  # due in the next UPCOMING_DAYS days
+    undelivered: int = 0  # open reminders whose announcement reached nobody (``Reminder.undelivered_reason``)
 
 
 def _board_conditions(user, now: dt.datetime, trial=None) -> tuple[Q, Q, Q]:
-    """Per coordinator site, by its own today: overdue (the sweep's status, or past the protocol's limit
-    before the sweep got there), due today, and due in the next UPCOMING_DAYS days."""
+    """Per coordinator site, by its own today: overdue (past the due date, or the sweep's status), due today,
+    and due in the next UPCOMING_DAYS days."""
     overdue, due_today, upcoming = Q(pk__in=[]), Q(pk__in=[]), Q(pk__in=[])
     overdue_after: dict[int, int | None] = {}
     for site in sites_of(user, roles=[Role.COORDINATOR], trial=trial).select_related("trial"):
@@ -96,9 +97,12 @@ def _board_conditions(user, now: dt.datetime, trial=None) -> tuple[Q, Q, Q]:
         late = Q(status=ReminderStatus.OVERDUE)
         if days is not None:
             late |= Q(due_date__lte=rules.overdue_cutoff(today, days))
+        # Past its due date is overdue to the coordinator at once; the protocol's limit is when the sweep also
+        # tells the investigators. "Due today" is today only (a past-due item listed there hid how late it was).
+        late |= Q(due_date__lt=today)
         at_site = Q(site=site)
         overdue |= at_site & late
-        due_today |= at_site & ~late & Q(due_date__lte=today)
+        due_today |= at_site & ~late & Q(due_date=today)
         upcoming |= at_site & ~late & Q(due_date__gt=today, due_date__lte=today + dt.timedelta(days=UPCOMING_DAYS))
     return overdue, due_today, upcoming
 
@@ -118,12 +122,14 @@ def reminder_board(user, now: dt.datetime | None = None, trial=None) -> Reminder
     # Only what a row shows: a reminder, its subject's number and initials, and the trial (a number is unique
     # only within its trial).
     shown = open_reminders.select_related("patient", "site__trial").only(
-        "pk", "kind", "sequence", "due_date", "status", "patient", "patient__screening_number", "patient__initials",
+        "pk", "kind", "sequence", "due_date", "status", "undelivered_reason", "patient", "patient__screening_number", "patient__initials",
         "site", "site__trial", "site__trial__code",
     )
     rows = [list(shown.filter(condition).order_by(*order)[:BOARD_LIST_LIMIT]) for condition in conditions]
-    totals = open_reminders.aggregate(**{f"list{n}": Count("pk", filter=c) for n, c in enumerate(conditions)})
-    return ReminderBoard(*(ShortList(listed, totals[f"list{n}"]) for n, listed in enumerate(rows)))
+    totals = open_reminders.aggregate(**{f"list{n}": Count("pk", filter=c) for n, c in enumerate(conditions)},
+                                      undelivered=Count("pk", filter=~Q(undelivered_reason="")))
+    return ReminderBoard(*(ShortList(listed, totals[f"list{n}"]) for n, listed in enumerate(rows)),
+                         undelivered=totals["undelivered"])
 
 
 def ready_to_enroll(user, trial=None) -> ShortList:

@@ -4,14 +4,21 @@ A cell that begins with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return i
 and Google Sheets as a formula (``=HYPERLINK(...)`` typed as a reason would run on a monitor's machine). Such
 a cell is prefixed with a single quote, the OWASP-recommended escape: the text stays readable and nothing
 is evaluated. A negative number written by the portal itself is data, not a formula, and stays as it is.
+
+Every file starts with a UTF-8 byte-order mark: without it Excel reads the file in the machine's legacy code
+page, and Chinese names, "µmol/L" and "≥" open garbled.
 """
 
 from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
+
+from django.http import StreamingHttpResponse
+
+BOM = "\ufeff"
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
@@ -40,3 +47,15 @@ class SafeWriter:
 
 def safe_writer() -> SafeWriter:
     return SafeWriter()
+
+
+def csv_response(lines: Iterable[str], filename: str) -> StreamingHttpResponse:
+    """A download of ``lines`` (rows written by a ``safe_writer``), streamed, with the byte-order mark first."""
+
+    def with_bom() -> Iterator[str]:
+        yield BOM
+        yield from lines
+
+    response = StreamingHttpResponse(with_bom(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

@@ -28,12 +28,13 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django_otp import login as otp_login
-from django_otp import match_token, user_has_device
+from django_otp import user_has_device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from trial.auth_audit import record_auth_event
 from trial.models import AuthEvent, Role
+from trial.otp_throttle import checked_code, device_wait_seconds, wait_message
 from trial.selectors import roles_of
 
 ROLES_REQUIRING_2FA = {Role.INVESTIGATOR, Role.MONITOR}
@@ -92,8 +93,13 @@ def setup(request: HttpRequest) -> HttpResponse:
     device = _pending_device(request.user)
     form = (ReplaceForm if replacing else TokenForm)(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        current_ok = not replacing or match_token(request.user, form.cleaned_data["current_token"].strip())
-        if not current_ok:
+        wait = device_wait_seconds(device)  # the new device's throttle, before its code is tried
+        current, refused = None, None
+        if replacing and not wait:
+            current, refused = checked_code(request.user, form.cleaned_data["current_token"])
+        if refused or wait:
+            form.add_error(None, refused or wait_message(wait))
+        elif replacing and current is None:
             form.add_error("current_token", _("That is not a code of your current authenticator or a recovery "
                                               "code; the authenticator was not replaced."))
         elif device.verify_token(form.cleaned_data["token"].strip()):
@@ -147,7 +153,7 @@ def verify(request: HttpRequest) -> HttpResponse:
         return redirect("two_factor_setup")
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        device = match_token(request.user, form.cleaned_data["token"].strip())
+        device, refused = checked_code(request.user, form.cleaned_data["token"])
         if device is not None:
             otp_login(request, device)
             # A new session id once the second factor is proven: one known before it proves nothing.
@@ -158,7 +164,7 @@ def verify(request: HttpRequest) -> HttpResponse:
             if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
                 target = settings.LOGIN_REDIRECT_URL
             return redirect(target)
-        form.add_error("token", _("That code is not valid."))
+        form.add_error("token", refused or _("That code is not valid."))
     return render(request, "registration/2fa_verify.html", {"form": form})
 
 

@@ -16,6 +16,8 @@ urlpatterns = [
     path("account/2fa/verify/", two_factor.verify, name="two_factor_verify"),
     path("language/", language.language_switch, name="language_switch"),
     path("healthz", views.healthz, name="healthz"),
+    # Browsers ask for /favicon.ico whatever the page links (a 404 in every log otherwise).
+    path("favicon.ico", views.favicon, name="favicon"),
     path("patients/", include("patients.urls")),
     path("screening/", include("screening.urls")),
     path("followup/", include("followup.urls")),

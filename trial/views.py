@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -64,6 +65,12 @@ def dashboard_investigator(request: HttpRequest) -> HttpResponse:
 @role_required(Role.MONITOR)
 def dashboard_monitor(request: HttpRequest) -> HttpResponse:
     return _dashboard(request, Role.MONITOR, "trial/dashboard_monitor.html")
+
+
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico whatever the page links: the portal's icon, not a 404 in every log."""
+    return redirect(static("favicon.svg"), permanent=True)
 
 
 @require_GET

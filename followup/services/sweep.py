@@ -26,6 +26,7 @@ from followup.models import (
     Reminder,
     ReminderKind,
     ReminderStatus,
+    Undelivered,
     UrgentAlert,
 )
 from patients.clock import site_today
@@ -123,12 +124,16 @@ def _announce_digest(
         if not reminders:
             return 0
         stamp = {"overdue_at": now} if new_status == ReminderStatus.OVERDUE else {"sent_at": now}
+        roles = [Role.COORDINATOR, Role.INVESTIGATOR] if new_status == ReminderStatus.OVERDUE else [Role.COORDINATOR]
+        recipients = staff_emails(site, roles)
+        # Marked as announced either way (the sweep must not retry every minute), but one that reached nobody
+        # says so: the board shows "not delivered" and why, and the dashboard warns the site.
+        stamp["undelivered_reason"] = "" if recipients else Undelivered.NO_RECIPIENT
         # One UPDATE for the digest; the row locks held since the claim keep every status as read.
         claimed = Reminder.objects.filter(pk__in=[r.pk for r in reminders], status__in=statuses)
         claimed.update(status=new_status, **stamp)
         _simulate_slow_mail_server()
-        roles = [Role.COORDINATOR, Role.INVESTIGATOR] if new_status == ReminderStatus.OVERDUE else [Role.COORDINATOR]
-        _send(_reminder_email(reminders, site, new_status, staff_emails(site, roles)))
+        _send(_reminder_email(reminders, site, new_status, recipients))
     return len(reminders)
 
 

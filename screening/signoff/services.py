@@ -23,7 +23,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django_otp import match_token, user_has_device
+from django_otp import user_has_device
 
 from patients.clock import site_today
 from patients.models import Patient, PatientStatus
@@ -42,6 +42,7 @@ from screening.signoff.selectors import assess
 from trial.audit import with_reason
 from trial.audit.search import open_queries
 from trial.models import ProtocolVersion, Role
+from trial.otp_throttle import checked_code
 from trial.selectors import has_role, staff_emails
 from trial.two_factor import requires_two_factor
 
@@ -132,7 +133,10 @@ def _check_credentials(user, *, password: str, otp_token: str, request: HttpRequ
     if authenticate(request, username=user.get_username(), password=password) is None:
         raise ValidationError({"password": _("The password is not correct; nothing was signed.")}, code="password")
     if user_has_device(user) or requires_two_factor(user):
-        if not otp_token.strip() or match_token(user, otp_token.strip()) is None:
+        device, refused = checked_code(user, otp_token)
+        if refused:
+            raise ValidationError({"otp_token": refused + " " + _("Nothing was signed.")}, code="otp")
+        if device is None:
             raise ValidationError({"otp_token": _("The authentication code is not valid; nothing was signed.")},
                                   code="otp")
 

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from screening.signoff import log
+from trial.csv_export import csv_response
 from trial.fields import SiteChoiceField
 from trial.models import Site, Trial
 from trial.selectors import sites_of
@@ -66,7 +67,5 @@ def screening_log(request: HttpRequest) -> HttpResponse:
 def screening_log_export(request: HttpRequest) -> StreamingHttpResponse:
     """The log as CSV, streamed row by row (no direct identifiers)."""
     _, sites = _scope(request)
-    response = StreamingHttpResponse(log.csv_lines(log.log_rows(sites)), content_type="text/csv; charset=utf-8")
     stamp = timezone.now().strftime("%Y%m%d-%H%M")
-    response["Content-Disposition"] = f'attachment; filename="screening-log-{stamp}.csv"'
-    return response
+    return csv_response(log.csv_lines(log.log_rows(sites)), f"screening-log-{stamp}.csv")

@@ -101,7 +101,7 @@ def test_another_sites_data_is_unreachable_by_filter_id_and_export(client_of, mo
     assert "candidate" in client.get(LOG, {"candidate": patient_b.screening_number}).context["form"].errors
     other = AuditEntry.objects.filter(site_id=site_b.pk).first()
     assert client.get(reverse("audit_entry", args=[other.pk])).status_code == 404
-    exported = b"".join(client.get(EXPORT).streaming_content).decode()
+    exported = b"".join(client.get(EXPORT).streaming_content).decode("utf-8-sig")
     assert "wrong unit corrected" not in exported and patient_b.screening_number not in exported
 
 
@@ -146,7 +146,7 @@ def test_csv_equals_the_filtered_page_set(client_of, monitor_a, patient_a, rewei
             break
     response = client.get(EXPORT, params)
     assert response["Content-Type"].startswith("text/csv") and response.streaming
-    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
     assert [int(row["entry"]) for row in rows] == paged
     assert rows[0]["reason"] == "visit weight 99" and rows[0]["user"] == coordinator_a.username
     assert rows[0]["candidate"] == patient_a.screening_number
@@ -159,7 +159,7 @@ def test_csv_and_page_never_contain_identifiers(client_of, monitor_a, site_a, co
         Patient.objects.filter(pk=patient.pk).update(full_name="Zhou En-Lai")
     client = client_of(monitor_a)
     page = client.get(LOG).content.decode()
-    exported = b"".join(client.get(EXPORT).streaming_content).decode()
+    exported = b"".join(client.get(EXPORT).streaming_content).decode("utf-8-sig")
     for text in (page, exported):
         assert "Zhou" not in text and "MRN-31337" not in text and "full_name" not in text
 

@@ -8,6 +8,7 @@ import re
 import pytest
 from django.urls import reverse
 
+from followup import services
 from followup.models import Enrollment, Reminder, UrgentAlert
 from patients.clock import site_today
 from tests import factories
@@ -252,3 +253,28 @@ def test_calendar_feed_of_another_site_is_not_in_my_feed(client, coordinator, co
 
 def test_monitor_has_no_calendar_feed(client_of, monitor_a):
     assert client_of(monitor_a).get(reverse("followup_calendar")).status_code == 403
+
+
+def test_a_reminder_nobody_could_be_emailed_shows_not_delivered_and_the_dashboard_warns(
+        client_of, coordinator, eligible_patient, mailoutbox):
+    enroll(eligible_patient, coordinator, ld_in_days=1)  # the pre-LD test is due today
+    type(coordinator).objects.filter(pk=coordinator.pk).update(email="")  # the site's only coordinator
+    assert services.reminders_sweep().sent == 1
+    assert mailoutbox == []
+    reminder = Reminder.objects.get()
+    assert reminder.status == "sent" and reminder.undelivered_reason == "no_recipient"
+    html = client_of(coordinator).get(reverse("dashboard_coordinator")).content.decode()
+    row = html.split(f'data-testid="reminder-{reminder.pk}"')[1].split("</tr>")[0]
+    assert "not delivered" in row and "Sent" not in row
+    assert "has an e-mail address" in row  # the reason
+    assert "1 open reminder was not e-mailed to anyone" in html
+
+
+def test_a_past_due_reminder_is_overdue_not_due_today(client_of, coordinator, eligible_patient):
+    enroll(eligible_patient, coordinator, ld_in_days=1)
+    reminder = Reminder.objects.get()
+    Reminder.objects.filter(pk=reminder.pk).update(due_date=reminder.due_date - dt.timedelta(days=1))
+    html = client_of(coordinator).get(reverse("dashboard_coordinator")).content.decode()
+    assert 'data-testid="reminders-due-today-empty"' in html
+    overdue = html.split('data-testid="reminders-overdue"')[1].split("</table>")[0]
+    assert f'data-testid="reminder-{reminder.pk}"' in overdue

@@ -88,7 +88,7 @@ def test_a_site_filter_outside_ones_sites_is_a_form_error(screened, client_of, c
 def test_csv_is_streamed_without_direct_identifiers(screened, client_of, coordinator_a):
     response = client_of(coordinator_a).get(reverse("screening_log_export"))
     assert response.streaming
-    text = b"".join(response.streaming_content).decode()
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
     rows = list(csv.DictReader(io.StringIO(text)))
     assert [r["screening_number"] for r in rows] == [
         screened[k].screening_number for k in ("registered", "consented", "failed", "infused")

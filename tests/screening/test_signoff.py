@@ -93,6 +93,16 @@ def test_a_wrong_one_time_code_is_refused(candidate, investigator_a):
     assert not EligibilitySignature.objects.exists()
 
 
+def test_the_right_code_just_after_a_wrong_one_is_refused_as_a_throttle_and_nothing_is_signed(candidate, investigator_a):
+    with pytest.raises(ValidationError):
+        sign(candidate, investigator_a, code="wrong!")  # never a code: counts as a wrong one
+    with pytest.raises(ValidationError) as refused:
+        sign(candidate, investigator_a)  # the right code, within the second the throttle holds
+    message = " ".join(refused.value.message_dict["otp_token"])
+    assert "Too many wrong codes in a row" in message and "Nothing was signed" in message
+    assert not EligibilitySignature.objects.exists()
+
+
 def test_an_incomplete_result_is_refused_with_what_is_missing(protocol_version, patient_a, coordinator_a,
                                                               investigator_a):
     enter_eligible(patient_a, coordinator_a, investigator_a)

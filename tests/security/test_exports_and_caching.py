@@ -29,10 +29,22 @@ def test_the_audit_export_escapes_a_reason_typed_as_a_formula(client_of, monitor
     with pghistory.context(reason='=HYPERLINK("http://evil.test","click")'):
         Patient.objects.filter(pk=patient_a.pk).update(weight_kg=60)
     response = client_of(monitor_a).get(reverse("audit_export"))
-    body = b"".join(response.streaming_content).decode()
+    body = b"".join(response.streaming_content).decode("utf-8-sig")
     reasons = [row[-2] for row in csv.reader(io.StringIO(body))]
     assert "'=HYPERLINK(\"http://evil.test\",\"click\")" in reasons
     assert not any(reason.startswith("=") for reason in reasons)
+
+
+@pytest.mark.parametrize("export", ["audit_export", "screening_log_export"])
+def test_exports_start_with_a_byte_order_mark_so_excel_reads_them_as_utf8(client_of, monitor_a, patient_a, export):
+    """Without the mark Excel opens a CSV in the machine's legacy code page and Chinese arrives garbled."""
+    with pghistory.context(reason="体重更正"):
+        Patient.objects.filter(pk=patient_a.pk).update(weight_kg=61)
+    body = b"".join(client_of(monitor_a).get(reverse(export)).streaming_content)
+    assert body.startswith(b"\xef\xbb\xbf")
+    assert body.count(b"\xef\xbb\xbf") == 1  # once, not before every streamed row
+    if export == "audit_export":
+        assert "体重更正" in body.decode("utf-8-sig")
 
 
 def test_pages_and_exports_for_a_signed_in_user_are_never_stored(client_of, coordinator_a, monitor_a, patient_a):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
@@ -211,3 +212,41 @@ def test_the_admin_hides_totp_keys_and_recovery_codes(client, investigator_a, db
     assert totp_page.status_code == static_page.status_code == 200
     assert device.key not in totp_page.content.decode() and "qrcode" not in totp_page.content.decode().lower()
     assert "secret0code" not in static_page.content.decode()
+
+
+# -- the throttle after wrong codes ----------------------------------------------------------------------------
+
+
+def test_right_after_a_wrong_code_the_refusal_says_it_is_a_throttle_and_for_how_long(client, investigator_a):
+    device = create_totp_device(investigator_a)
+    password_login(client, investigator_a)
+    client.post(reverse("two_factor_verify"), {"token": wrong_code(device)})
+    refused = client.post(reverse("two_factor_verify"), {"token": current_totp_code(device)}).content.decode()
+    assert "Too many wrong codes in a row" in refused and "1 more second" in refused
+    assert "not valid" not in refused  # the code was right: only its timing was not
+    assert client.get(reverse("dashboard_investigator")).status_code == 302
+
+
+def test_once_the_throttle_has_passed_the_right_code_gets_in(client, investigator_a):
+    device = create_totp_device(investigator_a)
+    password_login(client, investigator_a)
+    client.post(reverse("two_factor_verify"), {"token": wrong_code(device)})
+    device.refresh_from_db()
+    device.throttling_failure_timestamp -= dt.timedelta(seconds=2)  # as if the person waited
+    device.save()
+    ok = client.post(reverse("two_factor_verify"), {"token": current_totp_code(device)})
+    assert ok.status_code == 302
+    assert client.get(reverse("dashboard_investigator")).status_code == 200
+
+
+def test_a_recovery_code_that_got_in_leaves_no_throttle_on_the_authenticator(client, investigator_a):
+    """Every device tries a code, so the recovery code counted as a wrong code for the app."""
+    from django_otp.plugins.otp_static.models import StaticDevice
+
+    device = create_totp_device(investigator_a)
+    StaticDevice.objects.create(user=investigator_a, name="recovery codes").token_set.create(token="abcdef0123")
+    password_login(client, investigator_a)
+    assert client.post(reverse("two_factor_verify"), {"token": "abcdef0123"}).status_code == 302
+    client.post(reverse("logout"))
+    password_login(client, investigator_a)
+    assert client.post(reverse("two_factor_verify"), {"token": current_totp_code(device)}).status_code == 302

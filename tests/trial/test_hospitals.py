@@ -133,12 +133,12 @@ def test_the_screening_log_names_and_filters_by_trial(client_of, site_a, site_a_
     register(coordinator_of_both, site_a)
     register(coordinator_of_both, site_a_other, initials="QW")
     client = client_of(coordinator_of_both)
-    text = b"".join(client.get(reverse("screening_log_export")).streaming_content).decode()
+    text = b"".join(client.get(reverse("screening_log_export")).streaming_content).decode("utf-8-sig")
     rows = list(csv.DictReader(io.StringIO(text)))
     assert sorted((row["trial"], row["screening_number"]) for row in rows) == [
         ("LN-2", "01-0001"), ("MC-1-50", "01-0001")]
     only = b"".join(client.get(reverse("screening_log_export"), {"trial": site_a_other.trial_id})
-                    .streaming_content).decode()
+                    .streaming_content).decode("utf-8-sig")
     assert [row["trial"] for row in csv.DictReader(io.StringIO(only))] == ["LN-2"]
 
 

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -40,7 +40,7 @@ from trial.audit.search import (
 from trial.audit.search import (
     patient_history as history_of,
 )
-from trial.csv_export import safe_writer
+from trial.csv_export import csv_response, safe_writer
 from trial.models import Role
 from trial.selectors import has_role, roles_of
 
@@ -114,9 +114,7 @@ def audit_export(request: HttpRequest) -> HttpResponse:
         for entry in iter_entries(user, filters):
             yield writer.writerow(csv_row(entry))
 
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="audit-log.csv"'
-    return response
+    return csv_response(rows(), "audit-log.csv")
 
 
 @require_GET
