@@ -162,7 +162,7 @@ class Reminder(models.Model):
     # Why the last announcement reached nobody (an ``Undelivered`` code): the board shows "not delivered"
     # with the reason instead of "Sent", and the site's dashboard warns. Empty: it was e-mailed.
     undelivered_reason = models.CharField(_("not delivered because"), max_length=300, blank=True, default="",
-                                          choices=Undelivered.choices)
+                                          db_default="", choices=Undelivered.choices)
     overdue_at = models.DateTimeField(_("overdue at"), null=True, blank=True)
     completed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("completed by"),

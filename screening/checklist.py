@@ -9,15 +9,17 @@ from datetime import date
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from patients.clock import site_today
 from patients.models import Patient
 from screening.eligibility import Protocol
+from screening.eligibility.general.naming import names_in
 from screening.evaluation import evaluate_eligibility
 from screening.evidence_text import page_language, rendered, rendered_each, status_label
-from screening.facts_builder import Preloaded, Source
+from screening.facts_builder import Preloaded, SourceLink
 from trial.protocol_versions import current_protocol
 
 
@@ -27,7 +29,7 @@ class ChecklistRow:
     name: str
     status: str
     evidence: str  # in the page's language (screening.evidence_text)
-    sources: list[tuple[str, Source]]
+    sources: list[SourceLink]
     missing: tuple[str, ...]
 
     @property
@@ -58,14 +60,16 @@ def checklist_for(patient: Patient, evaluated_on: date | None = None, language: 
         return Checklist(problem=_("No protocol is loaded for this trial: the criteria cannot be evaluated."))
     evaluation, built = evaluate_eligibility(patient, evaluated_on, protocol=protocol, preloaded=preloaded)
     names = {c.code: c.names for c in (*protocol.criteria, *protocol.exclusion_criteria)}
+    name_of = names_in(protocol, language)
     rows = [
         ChecklistRow(
             code=result.code,
             name=(names.get(result.code) or {}).get(language) or (names.get(result.code) or {}).get("en", ""),
             status=result.status.value,
-            evidence=rendered(result.details, protocol, language) if result.details else result.evidence,
-            sources=built.sources_for(result.uses),
-            missing=rendered_each(result.needed, protocol, language) if result.details else result.missing,
+            evidence=rendered(result.details, protocol, language, built.document) if result.details else result.evidence,
+            sources=built.links_for(result.uses, name_of, translation.gettext),
+            missing=(rendered_each(result.needed, protocol, language, built.document) if result.details
+                     else result.missing),
         )
         for result in evaluation.criteria
     ]

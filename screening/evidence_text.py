@@ -3,7 +3,7 @@
 The engine returns evidence as structure (``screening.eligibility.general.messages``: a message id and its
 parameters). This display layer renders it with gettext in the page's language: the template is translated,
 item codes become the item's name in that language (from the protocol's catalogue), and values, units,
-dates, record references and the arithmetic pass through as the engine wrote them. Nothing here rewrites
+dates and the arithmetic pass through as the engine wrote them; record references (``labs[0]``) do not. Nothing here rewrites
 English sentences: a text stored before evidence was structured (an older signature) is shown as stored.
 """
 
@@ -18,6 +18,7 @@ from django.utils.translation import get_language, pgettext_lazy
 
 from screening.eligibility.general.messages import Message, render
 from screening.eligibility.general.naming import names_in
+from screening.fact_names import record_name, record_value
 
 # The engine's statuses and overall results, shown on badges. The English labels are the codes themselves.
 STATUS_LABELS: Mapping[str, Promise] = {
@@ -47,14 +48,20 @@ def as_messages(items: Iterable[Message | Mapping[str, Any]]) -> tuple[Message, 
 
 
 def rendered_each(items: Iterable[Message | Mapping[str, Any]], protocol: Any,
-                  language: str | None = None) -> tuple[str, ...]:
-    """Each message (evidence or what is missing) in ``language`` (the page's by default)."""
+                  language: str | None = None, facts: Mapping[str, Any] | None = None) -> tuple[str, ...]:
+    """Each message (evidence or what is missing) in ``language`` (the page's by default). Record references
+    are left out or named as people name them (``screening.fact_names``), from ``facts`` when given: the
+    facts document the messages were evaluated on."""
     language = language or page_language()
     name_of = names_in(protocol, language)
     with translation.override(language):
-        return tuple(render(m, translation.gettext, name_of) for m in as_messages(items))
+        def ref_of(ref: str) -> str:
+            return record_name(ref, record_value(facts, ref) if facts else None, name_of, translation.gettext)
+
+        return tuple(render(m, translation.gettext, name_of, ref_of) for m in as_messages(items))
 
 
-def rendered(items: Iterable[Message | Mapping[str, Any]], protocol: Any, language: str | None = None) -> str:
+def rendered(items: Iterable[Message | Mapping[str, Any]], protocol: Any, language: str | None = None,
+             facts: Mapping[str, Any] | None = None) -> str:
     """Evidence in ``language`` (the page's by default), its messages joined as the engine joins them."""
-    return "; ".join(rendered_each(items, protocol, language))
+    return "; ".join(rendered_each(items, protocol, language, facts))

@@ -37,6 +37,7 @@ from django.urls import NoReverseMatch, reverse
 
 from patients.models import Patient
 from screening.eligibility import Protocol
+from screening.fact_names import NameOf, Translate, fact_summary, record_value, value_at
 from screening.models import (
     CONTRACEPTION_AGREED,
     Attestation,
@@ -66,6 +67,14 @@ class Source:
 
 
 @dataclass(frozen=True)
+class SourceLink:
+    """A record a criterion used, as the checklist and the signing page list it."""
+
+    label: str
+    url: str | None
+
+
+@dataclass(frozen=True)
 class BuiltFacts:
     document: dict[str, Any]
     sources: Mapping[str, Source]
@@ -79,6 +88,12 @@ class BuiltFacts:
             if "." not in ref:
                 return None
             ref = ref.rsplit(".", 1)[0]
+
+    def links_for(self, refs: Iterable[str], name_of: NameOf, translate: Translate) -> list[SourceLink]:
+        """Each record behind ``refs``, named as people name it (``screening.fact_names``), with its page."""
+        return [SourceLink(fact_summary(ref, record_value(self.document, ref), value_at(self.document, ref), name_of,
+                                        translate), source.url)
+                for ref, source in self.sources_for(refs)]
 
     def sources_for(self, refs: Iterable[str]) -> list[tuple[str, Source]]:
         """(reference, source) for each resolvable reference, one entry per record."""

@@ -70,7 +70,7 @@ def dashboard_monitor(request: HttpRequest) -> HttpResponse:
 @require_GET
 def favicon(request: HttpRequest) -> HttpResponse:
     """Browsers ask for /favicon.ico whatever the page links: the portal's icon, not a 404 in every log."""
-    return redirect(static("favicon.svg"), permanent=True)
+    return redirect(static("favicon.svg"))  # not permanent: the hashed static name changes with the file
 
 
 @require_GET

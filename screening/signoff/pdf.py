@@ -26,7 +26,9 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
 from patients.models import Patient
+from screening.eligibility.general.naming import names_in
 from screening.evidence_text import rendered, status_label
+from screening.fact_names import fact_summary, record_value, value_at
 from screening.models import ENDED_STATUSES, EligibilitySignature
 from screening.signoff import selectors
 from trial.protocol_versions import protocol_of
@@ -158,6 +160,7 @@ def _checklist_pdf(patient: Patient, signature: EligibilitySignature | None, lan
     pdf.ln(2)
     names = {c.code: c.names for c in (*protocol.criteria, *protocol.exclusion_criteria)}
     decisions = {d["code"]: d for d in document.get("decisions", [])}
+    signed_facts, name_of = document.get("facts", {}), names_in(protocol, language)
     for criterion in result["criteria"]:
         code = criterion["code"]
         name = names.get(code) or {}
@@ -165,14 +168,16 @@ def _checklist_pdf(patient: Patient, signature: EligibilitySignature | None, lan
                     bold=True)
         # The signed structure, rendered in the document's language; a document signed before evidence was
         # structured shows its English text as signed.
-        evidence = (rendered(criterion["evidence_items"], protocol, language) if "evidence_items" in criterion
+        evidence = (rendered(criterion["evidence_items"], protocol, language, signed_facts) if "evidence_items" in criterion
                     else criterion["evidence"])
         if evidence:
             pdf.line_of(_("Evidence: %(evidence)s") % {"evidence": evidence}, size=8, height=4)
         if criterion["uses"]:
-            pdf.line_of(_("Data used: %(refs)s") % {"refs": ", ".join(criterion["uses"])}, size=8, height=4)
+            used = dict.fromkeys(fact_summary(ref, record_value(signed_facts, ref), value_at(signed_facts, ref),
+                                              name_of, _) for ref in criterion["uses"])
+            pdf.line_of(_("Data used: %(refs)s") % {"refs": "; ".join(used)}, size=8, height=4)
         if criterion["missing"]:
-            missing = (rendered(criterion["missing_items"], protocol, language) if "missing_items" in criterion
+            missing = (rendered(criterion["missing_items"], protocol, language, signed_facts) if "missing_items" in criterion
                        else "; ".join(criterion["missing"]))
             pdf.line_of(_("Missing: %(items)s") % {"items": missing}, size=8, height=4)
         if code in decisions:

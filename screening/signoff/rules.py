@@ -27,6 +27,16 @@ from django.utils.translation import gettext_noop, ngettext
 
 from screening.eligibility import Evaluation, Status
 from screening.eligibility.results import overall_status
+from screening.fact_names import (
+    ABSENT,
+    LIST_ITEM,
+    NameOf,
+    field_name,
+    readable,
+    record_name,
+    record_value,
+    value_at,
+)
 
 # The English words; the page, the stored signature and the PDF use them in the signer's language.
 MEANINGS = {
@@ -212,27 +222,6 @@ def signing_problems(
 
 # -- void on change ----------------------------------------------------------------------------------------
 
-_ABSENT = object()
-_PART = re.compile(r"^(?P<name>[a-z0-9_]+)(?:\[(?P<index>\d+)\])?$")
-_LIST_ITEM = re.compile(r"^(?P<name>[a-z0-9_]+)\[(?P<index>\d+)\]")
-
-
-def value_at(facts: Mapping[str, Any], ref: str) -> Any:
-    """The value an engine reference names (``labs[0]``, ``labs[0].value``, ``patient.weight_kg``)."""
-    value: Any = facts
-    for part in ref.split("."):
-        match = _PART.match(part)
-        if match is None or not isinstance(value, Mapping) or match["name"] not in value:
-            return _ABSENT
-        value = value[match["name"]]
-        if match["index"] is not None:
-            index = int(match["index"])
-            if not isinstance(value, list) or index >= len(value):
-                return _ABSENT
-            value = value[index]
-    return value
-
-
 def _record_ref(records: Mapping[str, str], ref: str) -> str | None:
     """The longest prefix of ``ref`` that names a record (``labs[0].value`` -> ``labs[0]``)."""
     while True:
@@ -247,18 +236,18 @@ def _follow(ref: str, signed_records: Mapping[str, str], current_records: Mappin
     """Where the record ``ref`` read at signing sits in the current facts: the same list item may have moved
     (an older record inserted before it); None when the record is no longer in the facts."""
     prefix = _record_ref(signed_records, ref)
-    item = _LIST_ITEM.match(prefix) if prefix else None
+    item = LIST_ITEM.match(prefix) if prefix else None
     if prefix is None or item is None:
         return ref
     identity, name = signed_records[prefix], item["name"]
     for candidate, other in current_records.items():
-        if other == identity and _LIST_ITEM.fullmatch(candidate) and candidate.startswith(f"{name}["):
+        if other == identity and LIST_ITEM.fullmatch(candidate) and candidate.startswith(f"{name}["):
             return candidate + ref[len(prefix):]
     return None
 
 
 def _shown(value: Any) -> str:
-    if value is _ABSENT or value is None:
+    if value is ABSENT or value is None:
         return "—"
     if isinstance(value, bool):
         return "yes" if value else "no"
@@ -269,37 +258,32 @@ def _shown(value: Any) -> str:
     return str(value)
 
 
-def _label(value: Any) -> str:
-    """A record's short name for a change line: the lab test, the drug."""
-    if isinstance(value, Mapping):
-        for key in ("test", "drug"):
-            if key in value:
-                return f" {value[key]}"
-    return ""
-
-
-def describe_change(ref: str, old: Any, new: Any) -> list[str]:
-    """Human-readable lines for one reference whose value changed, e.g. ``labs[0] creatinine 70 → 150 umol/L``."""
-    if new is _ABSENT:
-        return [f"{ref}{_label(old)} no longer in the data (was {_describe_record(old)})"]
-    if old is _ABSENT:
-        return [f"{ref}{_label(new)} added ({_describe_record(new)})"]
+def describe_change(ref: str, old: Any, new: Any, name_of: NameOf = readable, *,
+                    record: Any = ABSENT) -> list[str]:
+    """Human-readable lines for one reference whose value changed, e.g. ``creatinine of 2026-11-20:
+    70 → 150 umol/L``. ``record``: the record a field reference belongs to, which names it."""
+    name = record_name(ref, record if record is not ABSENT else (old if old is not ABSENT else new), name_of)
+    if new is ABSENT:
+        return [f"{name}: no longer in the data (was {_describe_record(old, name_of)})"]
+    if old is ABSENT:
+        return [f"{name}: added ({_describe_record(new, name_of)})"]
     if isinstance(old, Mapping) and isinstance(new, Mapping):
-        keys = [k for k in dict.fromkeys([*old, *new]) if old.get(k, _ABSENT) != new.get(k, _ABSENT)]
+        keys = [k for k in dict.fromkeys([*old, *new]) if old.get(k, ABSENT) != new.get(k, ABSENT)]
         if keys == ["value"] and "unit" in new and old.get("unit") == new.get("unit"):
-            return [f"{ref}{_label(new)} {_shown(old['value'])} → {_shown(new['value'])} {new['unit']}"]
-        return [f"{ref}{_label(new)} {key} {_shown(old.get(key, _ABSENT))} → {_shown(new.get(key, _ABSENT))}"
-                for key in keys]
-    return [f"{ref} {_shown(old)} → {_shown(new)}"]
+            return [f"{name}: {_shown(old['value'])} → {_shown(new['value'])} {new['unit']}"]
+        return [f"{name}: {field_name(key, name_of)} {_shown(old.get(key, ABSENT))} → "
+                f"{_shown(new.get(key, ABSENT))}" for key in keys]
+    return [f"{name}: {_shown(old)} → {_shown(new)}"]
 
 
-def _describe_record(value: Any) -> str:
+def _describe_record(value: Any, name_of: NameOf = readable) -> str:
     if isinstance(value, Mapping):
-        return ", ".join(f"{k} {_shown(v)}" for k, v in value.items())
+        return ", ".join(f"{field_name(k, name_of)} {_shown(v)}" for k, v in value.items())
     return _shown(value)
 
 
-def changes_between(signed: Mapping[str, Any], current: Mapping[str, Any]) -> list[str]:
+def changes_between(signed: Mapping[str, Any], current: Mapping[str, Any],
+                    name_of: NameOf = readable) -> list[str]:
     """What differs, in what the signed evaluation used, between the signed document and the same document
     rebuilt now (as of the signing date, under the signed protocol version). Empty: the signature stands.
 
@@ -320,9 +304,9 @@ def changes_between(signed: Mapping[str, Any], current: Mapping[str, Any]) -> li
             used_then.add(signed_records[record] if record else ref)
             moved = _follow(ref, signed_records, current_records)
             old = value_at(signed_facts, ref)
-            new = _ABSENT if moved is None else value_at(current_facts, moved)
+            new = ABSENT if moved is None else value_at(current_facts, moved)
             if old != new:
-                changes.extend(describe_change(ref, old, new))
+                changes.extend(describe_change(ref, old, new, name_of, record=record_value(signed_facts, ref)))
         if now is None:
             changes.append(f"{code} is no longer evaluated")
             continue
@@ -336,8 +320,9 @@ def changes_between(signed: Mapping[str, Any], current: Mapping[str, Any]) -> li
             # if the check's outcome changed.
             if record is not None and record != ref and not status_changed:
                 continue
-            changes.append(f"{code} now uses {ref}{_label(value_at(current_facts, ref))} "
-                           f"({_describe_record(value_at(current_facts, ref))})")
+            value = value_at(current_facts, ref)
+            changes.append(f"{code} now uses {record_name(ref, record_value(current_facts, ref), name_of)} "
+                           f"({_describe_record(value, name_of)})")
         if status_changed:
             changes.append(f"{code} {criterion['status']} → {now['status']}")
     decisions_then = {d["code"]: d for d in signed.get("decisions", [])}
@@ -351,7 +336,7 @@ def changes_between(signed: Mapping[str, Any], current: Mapping[str, Any]) -> li
     return list(dict.fromkeys(changes))
 
 
-def amendment_changes(signed: Mapping[str, Any], amended: Mapping[str, Any]) -> list[str]:
+def amendment_changes(signed: Mapping[str, Any], amended: Mapping[str, Any], name_of: NameOf = readable) -> list[str]:
     """What a protocol amendment changes for a signed result: ``amended`` is the same candidate's document
     rebuilt as of the signing date under the new version. Empty: the signature stands under its version.
 
@@ -364,4 +349,4 @@ def amendment_changes(signed: Mapping[str, Any], amended: Mapping[str, Any]) -> 
     signed_codes = {c["code"] for c in signed["result"]["criteria"]}
     changes += [f"{c['code']} added by the amendment: {c['status']}" for c in amended["result"]["criteria"]
                 if c["code"] not in signed_codes]
-    return list(dict.fromkeys([*changes, *changes_between(signed, amended)]))
+    return list(dict.fromkeys([*changes, *changes_between(signed, amended, name_of)]))

@@ -30,6 +30,7 @@ from patients.models import Patient, PatientStatus
 from screening.consent.guards import ensure_open_for_entry
 from screening.consent.selectors import current_consent, reconsent_reasons
 from screening.eligibility import Status
+from screening.eligibility.general.naming import names_in
 from screening.models import (
     DecisionVerdict,
     EligibilityDecision,
@@ -43,6 +44,7 @@ from trial.audit import with_reason
 from trial.audit.search import open_queries
 from trial.models import ProtocolVersion, Role
 from trial.otp_throttle import checked_code
+from trial.protocol_versions import protocol_of
 from trial.selectors import has_role, staff_emails
 from trial.two_factor import requires_two_factor
 
@@ -253,11 +255,16 @@ def signature_void_if_changed(*, patient: Patient, acting_user) -> EligibilitySi
         return None
     patient = Patient.objects.select_related("site__trial", "site__hospital").get(pk=patient.pk)
     assessment = assess(patient, signature.evaluated_on, signature.protocol_version)
-    changes = rules.changes_between(signature.document, assessment.document)
+    changes = rules.changes_between(signature.document, assessment.document, _names(signature.protocol_version))
     if not changes:
         return None
     _end(signature, patient, SignatureStatus.VOID, rules.VOID_REASON, changes, acting_user)
     return signature
+
+
+def _names(version: ProtocolVersion):
+    """The protocol's names of its codes, for the change lines (stored in English, as the signed record is)."""
+    return names_in(protocol_of(version), "en")
 
 
 def _end(signature: EligibilitySignature, patient: Patient, status: str, reason: str, changes: list[str],
@@ -307,7 +314,7 @@ def signatures_recheck_for_amendment(*, version: ProtocolVersion, acting_user=No
             if signature is None:
                 continue
             amended = assess(patient, signature.evaluated_on, version)
-            changes = rules.amendment_changes(signature.document, amended.document)
+            changes = rules.amendment_changes(signature.document, amended.document, _names(version))
             if changes:
                 _end(signature, patient, SignatureStatus.SUPERSEDED, rules.SUPERSEDED_REASON, changes, acting_user,
                      superseded_by=version)

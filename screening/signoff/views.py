@@ -14,13 +14,15 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from patients.models import Patient
 from screening.consent.selectors import current_consent, reconsent_reasons
+from screening.eligibility.general.naming import names_in
 from screening.evidence_text import page_language, rendered, rendered_each
-from screening.facts_builder import Source
+from screening.facts_builder import SourceLink
 from screening.signoff import pdf, rules, selectors, services
 from screening.signoff.forms import DecisionForm, SignatureForm
 from trial.access import role_required
@@ -46,7 +48,7 @@ class Row:
     name: str
     criterion: rules.DecidedCriterion
     evidence: str  # in the page's language
-    sources: list[tuple[str, Source]]
+    sources: list[SourceLink]
     form: DecisionForm | None  # for a criterion awaiting the investigator's decision
     signed_status: str = ""  # with a valid signature: the status it signed ("" when the criterion is new)
 
@@ -68,6 +70,7 @@ def _page(request: HttpRequest, patient: Patient, *, form: SignatureForm | None 
     if assessment is not None:
         language = page_language()
         protocol = assessment.protocol
+        name_of = names_in(protocol, language)
         names = {c.code: c.names for c in (*protocol.criteria, *protocol.exclusion_criteria)}
         rows = []
         for criterion in assessment.decided.criteria:
@@ -82,14 +85,14 @@ def _page(request: HttpRequest, patient: Patient, *, form: SignatureForm | None 
                     row_form = DecisionForm(initial=initial, prefix=None, auto_id=f"id_{criterion.code}_%s")
             name = names.get(criterion.code) or {}
             rows.append(Row(criterion.code, name.get(language) or name.get("en", ""), criterion,
-                            rendered(criterion.details, protocol, language) if criterion.details
+                            rendered(criterion.details, protocol, language, assessment.built.document) if criterion.details
                             else criterion.evidence,
-                            assessment.built.sources_for(criterion.uses), row_form,
+                            assessment.built.links_for(criterion.uses, name_of, gettext), row_form,
                             signed_statuses.get(criterion.code, "") if signature is not None else ""))
         today_problems = rules.signing_problems(
             overall=assessment.decided.overall,
             missing=list(assessment.decided.missing_shown(
-                lambda c: rendered_each(c.needed, protocol, language) if c.details else c.missing,
+                lambda c: rendered_each(c.needed, protocol, language, assessment.built.document) if c.details else c.missing,
                 _("investigator decision"))),
             consent_current=current_consent(patient) is not None, reconsent_reasons=reconsent_reasons(patient),
             open_queries=open_queries(patient).count(),

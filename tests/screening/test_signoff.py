@@ -231,14 +231,15 @@ def test_correcting_a_lab_the_evaluation_used_voids_the_signature(candidate, coo
     candidate.refresh_from_db()
     assert signature.status == "void"
     assert signature.void_reason == "signature void: data changed after signing"
-    assert "labs[0] creatinine 70 → 400 umol/L" in signature.void_changes
+    on = candidate.records["creatinine"].collected_on
+    assert f"creatinine of {on}: 70 → 400 umol/L" in signature.void_changes  # the record as people name it
     assert signature.voided_by == coordinator_a and signature.voided_at
     assert candidate.status == "screening"
     assert not enrollment_allowed(candidate)
     # The investigator is told by email, with what changed and no direct identifier.
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == ["inv@site-a.test"]
-    assert "labs[0] creatinine 70 → 400 umol/L" in mail.outbox[0].body
+    assert f"creatinine of {on}: 70 → 400 umol/L" in mail.outbox[0].body
     # The old signature stays, and the candidate can be signed again.
     assert EligibilitySignature.objects.filter(patient=candidate).count() == 1
     again = sign(candidate, investigator_a)
@@ -253,7 +254,8 @@ def test_marking_a_used_record_entered_in_error_voids(candidate, coordinator_a, 
                                    reason="wrong patient's report")
     signature.refresh_from_db()
     assert signature.status == "void"
-    assert any(change.startswith("echo[0] no longer in the data") for change in signature.void_changes)
+    assert any(change.startswith("Echocardiography of ") and ": no longer in the data" in change
+               for change in signature.void_changes)
 
 
 def test_a_weight_correction_voids_when_the_evaluation_used_the_weight(candidate, coordinator_a, investigator_a):
@@ -263,7 +265,7 @@ def test_a_weight_correction_voids_when_the_evaluation_used_the_weight(candidate
                    weight_kg=Decimal("64.0"))
     signature.refresh_from_db()
     assert signature.status == "void"
-    assert "patient.weight_kg 58 → 64" in signature.void_changes
+    assert "Weight (kg): 58 → 64" in signature.void_changes
 
 
 def test_changes_the_evaluation_did_not_use_do_not_void(candidate, coordinator_a, investigator_a):

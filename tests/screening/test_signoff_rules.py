@@ -96,7 +96,7 @@ def test_unchanged_document_has_no_changes():
 def test_a_changed_value_the_evaluation_used_is_named():
     signed = document([LAB])
     current = document([{**LAB, "value": 150.0}], status="not_met")
-    assert rules.changes_between(signed, current) == ["labs[0] creatinine 70 → 150 umol/L", "I06b met → not_met"]
+    assert rules.changes_between(signed, current) == ["creatinine of 2026-11-05: 70 → 150 umol/L", "I06b met → not_met"]
 
 
 def test_a_record_moved_by_an_older_insert_is_followed_to_its_new_position():
@@ -111,14 +111,14 @@ def test_a_record_withdrawn_from_the_facts_is_a_change():
     signed = document([LAB])
     current = document([], uses=(), status="missing", records={})
     changes = rules.changes_between(signed, current)
-    assert changes[0].startswith("labs[0] creatinine no longer in the data")
+    assert changes[0].startswith("creatinine of 2026-11-05: no longer in the data (was test creatinine, value 70")
 
 
 def test_a_new_record_the_evaluation_now_uses_is_a_change():
     signed = document([LAB])
     newer = {**LAB, "collected_on": "2026-11-19"}
     current = document([LAB, newer], uses=("labs[1]",), evidence="creatinine 70 (2026-11-19)")
-    assert rules.changes_between(signed, current)[0].startswith("I06b now uses labs[1] creatinine")
+    assert rules.changes_between(signed, current)[0].startswith("I06b now uses creatinine of 2026-11-19 (")
 
 
 def test_a_record_read_in_addition_that_changes_nothing_stated_does_not_count():
@@ -135,6 +135,27 @@ def test_data_no_criterion_used_does_not_count():
     current = copy.deepcopy(signed)
     current["facts"]["patient"]["weight_kg"] = 80.0  # I06b does not read the weight here
     assert rules.changes_between(signed, current) == []
+
+
+def test_change_lines_name_records_as_people_do_with_the_protocols_names_never_a_reference():
+    names = {"creatinine": "Creatinine", "apheresis_suitable": "Suitable for apheresis"}.get
+    signed = document([LAB], uses=("labs[0]", "patient.weight_kg", "attestations.apheresis_suitable"))
+    signed["facts"]["attestations"] = {"apheresis_suitable": True}
+    current = copy.deepcopy(signed)
+    current["facts"]["labs"][0] = {**LAB, "uln": 90.0}
+    current["facts"]["patient"]["weight_kg"] = 61.0
+    current["facts"]["attestations"]["apheresis_suitable"] = False
+    changes = rules.changes_between(signed, current, lambda code: names(code) or code)
+    assert changes == ["Creatinine of 2026-11-05: ULN 84 → 90", "Weight (kg): 58 → 61",
+                       "Investigator's answer: Suitable for apheresis: yes → no"]
+    assert not any("[" in line or "attestations." in line or "patient." in line for line in changes)
+
+
+def test_a_field_reference_is_named_by_its_record():
+    signed = document([LAB], uses=("labs[0].collected_on",), evidence="on or after consent")
+    current = document([{**LAB, "collected_on": "2026-11-06"}], uses=("labs[0].collected_on",),
+                       evidence="on or after consent")
+    assert rules.changes_between(signed, current) == ["creatinine of 2026-11-05, collection date: 2026-11-05 → 2026-11-06"]
 
 
 def test_a_changed_decision_is_a_change():

@@ -155,7 +155,8 @@ def test_a_void_signature_shows_on_the_candidate_page_and_the_dashboard(candidat
     detail = client_of(coordinator_a).get(reverse("patient_detail", args=[candidate.pk])).content.decode()
     assert 'data-status="void"' in detail
     assert "signature void: data changed after signing" in detail
-    assert "labs[0] creatinine 70 → 400 umol/L" in detail
+    assert f"creatinine of {candidate.records['creatinine'].collected_on}: 70 → 400 umol/L" in detail
+    assert "labs[0]" not in detail
     dashboard = client_of(investigator_a).get(reverse("dashboard_investigator")).content.decode()
     assert f'data-testid="void-alert-{candidate.pk}"' in dashboard
 

@@ -81,6 +81,7 @@ MATRIX: dict[str, Access] = {
     "two_factor_verify": Access(get=row(LOGIN, REDIRECT, OK, OK, REDIRECT),
                                 post=row(LOGIN, REDIRECT, PROCESSED, PROCESSED, REDIRECT)),
     "healthz": Access(get=everyone(OK), post=REFUSED),
+    "favicon": Access(get=everyone(REDIRECT), post=REFUSED),  # to the static icon, signed in or not
     # The language switcher: a cookie for everyone, remembered on the account when signed in.
     "language_switch": Access(get=REFUSED, post=row(REDIRECT, PROCESSED, PROCESSED, PROCESSED, PROCESSED)),
     # -- monitor review: audit log, history, verification, data queries -------------------------------------

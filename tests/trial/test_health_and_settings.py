@@ -103,6 +103,6 @@ def test_the_portal_has_a_favicon_and_favicon_ico_finds_it(client):
     from django.contrib.staticfiles import finders
 
     response = client.get("/favicon.ico")
-    assert response.status_code == 301 and response.url.endswith("favicon.svg")
+    assert response.status_code == 302 and response.url.endswith("favicon.svg")
     assert finders.find("favicon.svg")  # the file the redirect and the pages point at
     assert 'rel="icon"' in client.get(reverse("login")).content.decode()

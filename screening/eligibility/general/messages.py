@@ -11,6 +11,7 @@ with the digits that decide their comparison.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -212,22 +213,41 @@ Translate = Callable[[str], str]
 NameOf = Callable[[str], str]
 
 
-def render(msg: Message, translate: Translate = str, name_of: NameOf = str) -> str:
-    """One message as text: its template translated, `item` as the item's name, nested messages rendered."""
+def render(msg: Message, translate: Translate = str, name_of: NameOf = str, ref_of: NameOf | None = None) -> str:
+    """One message as text: its template translated, `item` as the item's name, nested messages rendered.
+
+    ``ref_of``: for people, not the engine's record references (``labs[0]``): a reference in parentheses
+    beside the item and date it repeats is left out, one that is the subject of the sentence is named by
+    ``ref_of`` ("creatinine of 2026-11-20"). Without it the references stay, as the engine wrote them."""
+    template = translate(TEMPLATES[msg.id])
     params = {}
     for key, value in msg.pairs:
         if isinstance(value, Message):
-            value = render(value, translate, name_of)
+            value = render(value, translate, name_of, ref_of)
         elif isinstance(value, tuple) and value and isinstance(value[0], Message):
-            value = {"ways": " | ", "accepted": ", ", "limits": ", ", "what": ", "}.get(key, "; ").join(render(v, translate, name_of) for v in value)
+            value = {"ways": " | ", "accepted": ", ", "limits": ", ", "what": ", "}.get(key, "; ").join(render(v, translate, name_of, ref_of) for v in value)
         elif key in ("item", "input", "method") and isinstance(value, str):
             value = name_of(value)
         elif key in _WORD_KEYS and isinstance(value, str) and value in WORDS:
             value = translate(value)
+        elif key == "ref" and ref_of is not None and isinstance(value, str):
+            value = "" if _REF_IN_PARENTHESES.search(template) else ref_of(value)
         params[key] = value
     # A percentage is written against its number (62%), every other unit after a space.
-    return translate(TEMPLATES[msg.id]).format(**params).replace(" %", "%")
+    text = template.format(**params).replace(" %", "%")
+    return without_empty_parts(text) if ref_of is not None else text
 
 
-def render_all(messages: tuple[Message, ...], translate: Translate = str, name_of: NameOf = str) -> str:
-    return "; ".join(render(m, translate, name_of) for m in messages)
+_REF_IN_PARENTHESES = re.compile(r"[(（]\{ref\}")
+
+
+def without_empty_parts(text: str) -> str:
+    """What leaving a reference out leaves behind: "(, 2026-11-20)", "()", "（，" and doubled spaces."""
+    text = re.sub(r"([(（])\s*[,，]\s*", r"\1", text)
+    text = re.sub(r"\s*[(（]\s*[)）]", "", text)
+    return re.sub(r" {2,}", " ", text).strip()
+
+
+def render_all(messages: tuple[Message, ...], translate: Translate = str, name_of: NameOf = str,
+               ref_of: NameOf | None = None) -> str:
+    return "; ".join(render(m, translate, name_of, ref_of) for m in messages)
