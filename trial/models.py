@@ -195,6 +195,7 @@ class TrackedUser(get_user_model()):
 
     class Meta:
         proxy = True
+        verbose_name = _("user account")
 
 
 # Models of the monitor side, kept in their own modules by topic and registered here with the app.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 
 import pghistory
 import pytest
@@ -14,7 +15,7 @@ from django.utils import timezone
 from patients.models import Patient
 from tests import factories
 from trial.audit.ledger import AuditEntry
-from trial.audit.search import AuditFilters, search_entries
+from trial.audit.search import AuditFilters, record_type_label, search_entries
 
 LOG = reverse("audit_log")
 EXPORT = reverse("audit_export")
@@ -168,7 +169,7 @@ def test_entry_page_shows_old_and_new_values_reason_user_and_path(client_of, mon
     reweigh(patient_a, 61, reason="scale recalibrated")
     entry = AuditEntry.objects.get(reason="scale recalibrated")
     html = client_of(monitor_a).get(reverse("audit_entry", args=[entry.pk])).content.decode()
-    for text in ("58.0", "61.0", "scale recalibrated", "coord_a", f"/patients/{patient_a.pk}/edit/"):
+    for text in (">58<", ">61<", "scale recalibrated", "coord_a", f"/patients/{patient_a.pk}/edit/"):
         assert text in html
     assert "weight kg" in html.lower()
 
@@ -182,6 +183,20 @@ def test_audit_log_query_count_is_pinned(client_of, monitor_a, patient_a, reweig
     for kg in range(40, 100):
         reweigh(patient_a, kg)
     client = client_of(monitor_a)
-    with django_assert_max_num_queries(16):  # ~8 are session, auth, roles and other apps' middleware
+    with django_assert_max_num_queries(17):  # ~8 are session, auth, roles and other apps' middleware; 1 names the records
         response = client.get(LOG, {"candidate": patient_a.screening_number, "user": "coord_a"})
     assert len(shown_ids(response)) == 50
+
+
+def test_the_log_reads_as_people_read_the_portal_yes_no_names_and_local_times(client_of, monitor_a, patient_a,
+                                                                               coordinator_a):
+    """Not True/False, not a foreign-key id, not a microsecond ISO time, not "Icf version"."""
+    with pghistory.context(user=coordinator_a.pk, reason="Gilbert confirmed"):
+        Patient.objects.filter(pk=patient_a.pk).update(gilbert_syndrome=True)
+    html = client_of(monitor_a).get(LOG).content.decode()
+    row = html.split("Gilbert confirmed")[1].split("</table>")[0]  # the entry's changes
+    assert ">no<" in row and ">yes<" in row and "True" not in row and "False" not in row
+    assert not re.search(r"\d\d:\d\d:\d\d\.\d{6}", html)  # no microsecond time anywhere on the page
+    assert f"Patient: {patient_a}" in html  # the record by what it is, not "patients.Patient 7"
+    assert record_type_label("screening.ICFVersion") == "ICF version"  # capitalize() made it "Icf version"
+    assert record_type_label("trial.TrackedUser") == "User account"

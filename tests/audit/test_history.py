@@ -23,7 +23,7 @@ def test_history_lists_every_change_oldest_first_with_reason_and_values(client_o
     rows = [row for row in response.context["rows"]]
     assert [row["entry"].action for row in rows] == ["insert", "update", "update"]
     weights = [(c.old, c.new) for c in rows[2]["changes"] if c.field == "weight_kg"]
-    assert weights == [(61.0, 62.0)]
+    assert weights == [("61", "62")]  # as people write a weight, not 61.000
 
 
 @pytest.mark.parametrize("who", ["coordinator_a", "investigator_a", "monitor_a"])
@@ -61,5 +61,5 @@ def test_history_page_query_count_is_pinned(client_of, monitor_a, patient_a, rew
     for kg in range(60, 80):
         reweigh(patient_a, kg)
     client = client_of(monitor_a)
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(15):  # one more: the records named in the rows, one per record type
         assert client.get(history_url(patient_a)).status_code == 200

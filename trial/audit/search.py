@@ -193,7 +193,8 @@ def _field_labels(record_type: str, language: str | None) -> dict[str, str]:
 
 def record_type_label(record_type: str) -> str:
     try:
-        return str(apps.get_model(record_type)._meta.verbose_name).capitalize()
+        name = str(apps.get_model(record_type)._meta.verbose_name)
+        return name[:1].upper() + name[1:]  # "ICF version", not capitalize()'s "Icf version"
     except (LookupError, ValueError):
         return record_type
 

@@ -25,6 +25,7 @@ from trial.audit.forms import (
     RecordForm,
 )
 from trial.audit.monitoring import DataQuery
+from trial.audit.presenting import shown_entries
 from trial.audit.search import (
     entries_visible_to,
     is_sponsor_admin,
@@ -76,8 +77,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     return render(request, "audit/log.html", {
         "form": form,
         "page": page,
-        "rows": [(entry, visible_changes(entry), record_type_label(entry.record_type)) for entry in page.entries]
-        if page else [],
+        "rows": [(shown.entry, shown.changes, shown.record) for shown in shown_entries(page.entries)] if page else [],
         "next_query": _filter_query(form, before=page.next_before) if page and page.next_before else "",
         "filter_query": _filter_query(form),
         "last_run": last_verification_run(),
@@ -122,10 +122,11 @@ def audit_export(request: HttpRequest) -> HttpResponse:
 def audit_entry(request: HttpRequest, pk: int) -> HttpResponse:
     entry = get_object_or_404(entries_visible_to(request.user).select_related("site__trial", "site__hospital", "patient", "user"), pk=pk)
     can_review = entry.patient_id is not None and has_role(request.user, Role.MONITOR, entry.patient.site)
+    [shown] = shown_entries([entry])
     return render(request, "audit/entry.html", {
         "entry": entry,
-        "changes": visible_changes(entry),
-        "record_label": record_type_label(entry.record_type),
+        "changes": shown.changes,
+        "record_label": shown.record,
         "can_review": can_review,
         "fields": queryable_fields(entry.record_type) if can_review else [],
     })
@@ -141,12 +142,13 @@ def patient_history(request: HttpRequest, pk: int) -> HttpResponse:
     is_monitor = has_role(request.user, Role.MONITOR, patient.site)
     verified = my_verifications(request.user, patient) if is_monitor else {}
     rows = []
-    for entry in page.entries:
+    for shown in shown_entries(page.entries):
+        entry = shown.entry
         mark = verified.get((entry.record_type, entry.object_id))
         rows.append({
             "entry": entry,
-            "changes": visible_changes(entry),
-            "record_label": record_type_label(entry.record_type),
+            "changes": shown.changes,
+            "record_label": shown.record,
             # None: never verified by me; True: changed after my last verification; False: verified as is.
             "changed_since_verified": None if mark is None else entry.pk > mark,
         })
