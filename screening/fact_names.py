@@ -16,6 +16,8 @@ from typing import Any
 
 from django.utils.translation import gettext_noop
 
+from screening.eligibility.general.messages import WORDS
+
 # An item of a list of the facts document: ``labs[0]`` (name labs, index 0).
 LIST_ITEM = re.compile(r"^(?P<name>[a-z0-9_]+)\[(?P<index>\d+)\]")
 
@@ -139,6 +141,8 @@ def shown(value: Any, translate: Translate = str) -> str:
         return f"{value:g}"
     if isinstance(value, list):
         return ", ".join(shown(v, translate) for v in value) or "—"
+    if isinstance(value, str) and value in WORDS:
+        return translate(value)  # female, positive, serum: vocabulary, in the reader's language
     return str(value)
 
 

@@ -102,7 +102,7 @@ class LabResult(ScreeningRecord):
 
     def __str__(self) -> str:
         return str(_("%(test)s %(value)s %(unit)s on %(date)s") % {
-            "test": self.test, "value": f"{self.value:g}", "unit": self.unit,
+            "test": self.test, "value": format(self.value.normalize(), "f"), "unit": self.unit,  # 97, not 97.000
             "date": self.collected_on.isoformat(),
         })
 

@@ -34,8 +34,8 @@ def test_monitor_filters_opens_an_event_and_raises_a_query_the_coordinator_sees(
     rows.filter(has_text="scale recalibrated").get_by_role("link").first.click()
     expect(page.get_by_test_id("entry-reason")).to_have_text("scale recalibrated")
     weight = page.locator("tr[data-field='weight_kg']")
-    expect(weight.get_by_test_id("old-value")).to_have_text("58.0")
-    expect(weight.get_by_test_id("new-value")).to_have_text("61.0")
+    expect(weight.get_by_test_id("old-value")).to_have_text("58")
+    expect(weight.get_by_test_id("new-value")).to_have_text("61")
 
     page.get_by_label("Field").select_option("weight_kg")
     page.get_by_label("Question").fill("Source document says 60.5 kg - please check.")

@@ -19,10 +19,17 @@ from typing import Any
 from django.apps import apps
 from django.db import models
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from trial.audit.ledger import AuditEntry
-from trial.audit.search import FieldChange, record_type_label, visible_changes
+from trial.audit.monitoring import DataQuery
+from trial.audit.search import (
+    FieldChange,
+    field_labels,
+    record_type_label,
+    visible_changes,
+)
 
 
 @dataclass(frozen=True)
@@ -44,7 +51,7 @@ def shown_entries(entries: Iterable[AuditEntry]) -> list[ShownEntry]:
         zone = entry.site.time_zone if entry.site_id else "UTC"
         shown.append(ShownEntry(
             entry,
-            _record_text(entry, objects.get((entry.record_type, entry.object_id))),
+            _record_text(entry.record_type, entry.object_id, objects.get((entry.record_type, entry.object_id))),
             [FieldChange(c.field, c.label, shown_value(fields.get(c.field), c.old, zone, targets),
                          shown_value(fields.get(c.field), c.new, zone, targets)) for c in changes[entry.pk]],
         ))
@@ -69,9 +76,20 @@ def _objects(keys: set[tuple[str, str]]) -> dict[tuple[str, str], models.Model]:
         if model is None:
             continue
         pks = [pk for pk in ids if str(pk).isdigit()]
-        for pk, obj in model._base_manager.in_bulk(pks).items():
+        for pk, obj in model._base_manager.select_related(*_joins(model)).in_bulk(pks).items():
             found[(record_type, str(pk))] = obj
     return found
+
+
+def _joins(model: type[models.Model]) -> list[str]:
+    """The records a record's name may read (its foreign keys, and theirs): joined, not a query per row."""
+    joins = []
+    for field in model._meta.concrete_fields:
+        if isinstance(field, models.ForeignKey):
+            joins.append(field.name)
+            joins += [f"{field.name}__{inner.name}" for inner in field.related_model._meta.concrete_fields
+                      if isinstance(inner, models.ForeignKey)]
+    return joins
 
 
 def _linked(entries: list[AuditEntry], changes: dict[int, list[FieldChange]]) -> dict[tuple[type, str], str]:
@@ -88,7 +106,8 @@ def _linked(entries: list[AuditEntry], changes: dict[int, list[FieldChange]]) ->
                 wanted[field.related_model].update(str(v) for v in (change.old, change.new) if v not in (None, ""))
     names = {}
     for model, ids in wanted.items():
-        for pk, obj in model._base_manager.in_bulk([pk for pk in ids if pk.isdigit()]).items():
+        for pk, obj in model._base_manager.select_related(*_joins(model)).in_bulk(
+                [pk for pk in ids if pk.isdigit()]).items():
             names[(model, str(pk))] = _name(obj)
     return names
 
@@ -100,17 +119,37 @@ def _name(obj: models.Model) -> str:
     return str(obj)
 
 
-def _record_text(entry: AuditEntry, obj: models.Model | None) -> str:
-    label = record_type_label(entry.record_type)
+def _record_text(record_type: str, object_id: str, obj: models.Model | None) -> str:
+    label = record_type_label(record_type)
     if obj is None:
-        return f"{label} {entry.object_id}"
+        return f"{label} {object_id}"
     return f"{label}: {_name(obj)}"
+
+
+@dataclass(frozen=True)
+class ShownQuery:
+    query: DataQuery
+    record: str  # what the record is, as for an audit entry
+    field: str  # the field's label
+
+
+def shown_queries(queries: Iterable[DataQuery]) -> list[ShownQuery]:
+    """Data queries with their record and field as people name them (one query per record type)."""
+    queries = list(queries)
+    objects = _objects({(query.record_type, query.object_id) for query in queries})
+    language = get_language()
+    return [ShownQuery(query, _record_text(query.record_type, query.object_id,
+                                           objects.get((query.record_type, query.object_id))),
+                       field_labels(query.record_type, language).get(query.field, query.field))
+            for query in queries]
 
 
 def shown_value(field: models.Field | None, value: Any, zone: str, linked: dict[tuple[type, str], str]) -> Any:
     """One stored value as a person reads it (None stays None: the page shows a dash)."""
     if value is None or field is None:
         return value
+    if field.name == "record_type" and isinstance(value, str):  # a data query's or verification's record
+        return record_type_label(value)
     if isinstance(field, models.BooleanField):
         return _("yes") if value in (True, "true", "True") else _("no") if value in (False, "false", "False") else value
     if isinstance(field, models.ForeignKey):
@@ -131,6 +170,9 @@ def shown_value(field: models.Field | None, value: Any, zone: str, linked: dict[
     if isinstance(value, list):
         return ", ".join(_plain(v) for v in value) or "—"
     if isinstance(value, dict):
+        if any(isinstance(v, (dict, list)) for v in value.values()):
+            # A whole structured document (a signature's signed facts and result): its own page shows it.
+            return _("structured content, shown on the record's own page")
         return ", ".join(f"{key}: {_plain(v)}" for key, v in value.items()) or "—"
     return value
 

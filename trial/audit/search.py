@@ -17,8 +17,14 @@ from django.db.models import BooleanField, Max, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils.translation import get_language
 
-from trial.audit.ledger import HIDDEN, IDENTIFIER_FIELDS, AuditEntry, VerificationRun, event_models
-from trial.audit.monitoring import DataQuery, QueryStatus, Verification
+from trial.audit.ledger import (
+    HIDDEN,
+    IDENTIFIER_FIELDS,
+    AuditEntry,
+    VerificationRun,
+    event_models,
+)
+from trial.audit.monitoring import DataQuery, QueryStatus, Verification, record_name_of
 from trial.models import Role, Site, Trial
 from trial.selectors import sites_of
 
@@ -182,7 +188,7 @@ def trials_for_filter(user) -> QuerySet[Trial]:
 
 
 @lru_cache(maxsize=256)
-def _field_labels(record_type: str, language: str | None) -> dict[str, str]:
+def field_labels(record_type: str, language: str | None) -> dict[str, str]:
     """Labels in ``language``: cached per language, as the verbose names are translated when turned to text."""
     try:
         model = apps.get_model(record_type)
@@ -192,11 +198,8 @@ def _field_labels(record_type: str, language: str | None) -> dict[str, str]:
 
 
 def record_type_label(record_type: str) -> str:
-    try:
-        name = str(apps.get_model(record_type)._meta.verbose_name)
-        return name[:1].upper() + name[1:]  # "ICF version", not capitalize()'s "Icf version"
-    except (LookupError, ValueError):
-        return record_type
+    name = record_name_of(record_type)
+    return name[:1].upper() + name[1:]  # "ICF version", not capitalize()'s "Icf version"
 
 
 def record_type_choices() -> list[tuple[str, str]]:
@@ -215,7 +218,7 @@ class FieldChange:
 def visible_changes(entry: AuditEntry) -> list[FieldChange]:
     """The entry's field-by-field changes without direct identifiers (never shown to monitors, never
     exported), labelled with the fields' verbose names."""
-    labels = _field_labels(entry.record_type, get_language())
+    labels = field_labels(entry.record_type, get_language())
     return [
         FieldChange(field, labels.get(field, field), old, new)
         for field, (old, new) in sorted(entry.changes.items())

@@ -25,7 +25,7 @@ from trial.audit.forms import (
     RecordForm,
 )
 from trial.audit.monitoring import DataQuery
-from trial.audit.presenting import shown_entries
+from trial.audit.presenting import shown_entries, shown_queries
 from trial.audit.search import (
     entries_visible_to,
     is_sponsor_admin,
@@ -161,7 +161,7 @@ def patient_history(request: HttpRequest, pk: int) -> HttpResponse:
         "next_after": page.next_before,
         "is_monitor": is_monitor,
         "can_answer": can_answer,
-        "queries": open_queries(patient).select_related("raised_by", "answered_by"),
+        "queries": shown_queries(open_queries(patient).select_related("raised_by", "answered_by")),
         "answer_form": QueryAnswerForm(),
     })
 

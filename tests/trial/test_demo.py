@@ -1,0 +1,67 @@
+"""``make run``'s demo: besides the accounts, candidates at every stage of the pipeline, built through the
+services, so a newcomer's first login shows the whole portal; running it again duplicates nothing."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.urls import reverse
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from followup.models import Reminder
+from patients.models import Patient
+from screening.models import EligibilitySignature
+from trial.audit.monitoring import DataQuery
+
+PROTOCOL = Path(__file__).resolve().parents[2] / "trial/protocols/mc-1-50.toml"
+
+pytestmark = pytest.mark.django_db(transaction=False)
+
+
+@pytest.fixture(autouse=True)
+def _no_broker(settings, tmp_path):
+    settings.CELERY_BROKER_URL = "redis+socket:///nonexistent/redis.sock"  # sweeps queued on commit go nowhere
+    settings.DATA_DIR = tmp_path
+
+
+@pytest.fixture
+def demo():
+    call_command("load_protocol", str(PROTOCOL), stdout=io.StringIO())
+    out = io.StringIO()
+    call_command("load_demo", stdout=out)
+    return out.getvalue()
+
+
+def test_the_demo_has_a_candidate_at_every_stage(demo):
+    assert "Demo candidates: 10" in demo
+    statuses = sorted(Patient.objects.values_list("status", flat=True))
+    assert statuses.count("screening") == 5  # registered, consented, half entered, awaiting signature, void
+    assert {"eligible", "enrolled", "screen_failed", "withdrawn"} <= set(statuses)
+    assert Patient.objects.filter(consents__isnull=True).count() == 1  # just registered
+    signatures = EligibilitySignature.objects
+    assert signatures.filter(status="valid", outcome="eligible").count() == 3  # signed, and the two enrolled
+    assert signatures.filter(status="valid", outcome="not_eligible").count() == 1
+    assert signatures.filter(status="void").count() == 1
+    assert DataQuery.objects.filter(status="open").count() == 1
+    # The authenticators the loader signed with are gone: the investigators enrol their own at first login.
+    assert not TOTPDevice.objects.exists()
+
+
+def test_the_coordinators_dashboard_shows_a_reminder_due_today_and_one_overdue(demo, client):
+    assert Reminder.objects.filter(status__in=["pending", "sent"]).count() == 2
+    for username, section in (("coord.hefei", "reminders-overdue"), ("coord.hangzhou", "reminders-due-today")):
+        client.force_login(get_user_model().objects.get(username=username))
+        html = client.get(reverse("dashboard_coordinator")).content.decode()
+        assert f'data-testid="{section}"' in html, username
+
+
+def test_running_the_demo_again_duplicates_nothing(demo):
+    counts = (Patient.objects.count(), EligibilitySignature.objects.count(), Reminder.objects.count())
+    again = io.StringIO()
+    call_command("load_demo", stdout=again)
+    assert "already loaded" in again.getvalue()
+    assert (Patient.objects.count(), EligibilitySignature.objects.count(), Reminder.objects.count()) == counts
