@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from trial.fields import SiteChoiceField
-from trial.models import AuthEvent, Hospital, Site, StaffRole, Trial
+from trial.models import AuthEvent, Hospital, Site, StaffName, StaffRole, Trial
 from trial.staff import site_staff_from_hospital
 
 
@@ -91,8 +91,18 @@ def reset_second_factor(modeladmin, request, queryset) -> None:
         messages.info(request, f"{user.get_username()}: second factor reset, {ended} session(s) ended.")
 
 
+class StaffNameInline(admin.StackedInline):
+    """The name in Chinese characters beside the account's pinyin first and last names."""
+
+    model = StaffName
+    can_delete = False
+    extra = 1
+    max_num = 1
+
+
 class PortalUserAdmin(UserAdmin):
     actions = [*UserAdmin.actions, reset_second_factor]
+    inlines = [*UserAdmin.inlines, StaffNameInline]
 
 
 admin.site.unregister(User)

@@ -9,13 +9,14 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from trial.audit import with_reason
-from trial.models import Hospital, Role, Site, StaffRole, Trial
+from trial.models import Hospital, Role, Site, StaffName, StaffRole, Trial
 
 
 @dataclass(frozen=True)
 class DemoAccount:
     username: str
-    full_name: str
+    full_name: str  # in pinyin, as the account's first and last names
+    chinese_name: str
     role: str | None  # None: sponsor admin (Django admin)
     site_numbers: tuple[int, ...]
 
@@ -26,12 +27,12 @@ SITES = [
 ]
 
 ACCOUNTS = [
-    DemoAccount("coord.hefei", "Wang Fang", Role.COORDINATOR, (1,)),
-    DemoAccount("inv.hefei", "Li Wei", Role.INVESTIGATOR, (1,)),
-    DemoAccount("coord.hangzhou", "Zhang Min", Role.COORDINATOR, (2,)),
-    DemoAccount("inv.hangzhou", "Chen Jing", Role.INVESTIGATOR, (2,)),
-    DemoAccount("monitor", "Liu Yang", Role.MONITOR, (1, 2)),
-    DemoAccount("sponsor.admin", "Zhao Lei", None, ()),
+    DemoAccount("coord.hefei", "Wang Fang", "王芳", Role.COORDINATOR, (1,)),
+    DemoAccount("inv.hefei", "Li Wei", "李伟", Role.INVESTIGATOR, (1,)),
+    DemoAccount("coord.hangzhou", "Zhang Min", "张敏", Role.COORDINATOR, (2,)),
+    DemoAccount("inv.hangzhou", "Chen Jing", "陈静", Role.INVESTIGATOR, (2,)),
+    DemoAccount("monitor", "Liu Yang", "刘洋", Role.MONITOR, (1, 2)),
+    DemoAccount("sponsor.admin", "Zhao Lei", "赵磊", None, ()),
 ]
 
 
@@ -65,6 +66,7 @@ def demo_load() -> list[tuple[str, str, str]] | None:
                 account.username, password=password, first_name=first, last_name=last,
                 is_staff=account.role is None, is_superuser=account.role is None,
             )
+            StaffName.objects.create(user=user, name=account.chinese_name)
             for number in account.site_numbers:
                 StaffRole.objects.create(user=user, site=sites[number], role=account.role)
             created.append((account.username, account.role or "sponsor admin", password))

@@ -124,6 +124,21 @@ class StaffPreference(models.Model):
         return f"{self.user}: {self.language}"
 
 
+@audited
+class StaffName(models.Model):
+    """A staff member's name in Chinese characters. The account's first and last names hold it in pinyin
+    (Li Wei); signing accepts either, as each person writes their own name in one script (李伟)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="chinese_name")
+    name = models.CharField(_("name in Chinese characters"), max_length=60)
+
+    class Meta:
+        verbose_name = _("name in Chinese characters")
+
+    def __str__(self) -> str:
+        return self.name
+
+
 @audited(exclude=("content",))
 class ProtocolVersion(models.Model):
     """One loaded version of the protocol data file. Never changed once stored: a changed file is a

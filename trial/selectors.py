@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 
-from trial.models import Role, Site, StaffRole
+from trial.models import Role, Site, StaffName, StaffRole
 
 
 def sites_of(user, roles: list[str] | None = None, trial=None) -> QuerySet[Site]:
@@ -102,3 +102,12 @@ def first_of(rows: QuerySet, limit: int) -> ShortList:
     """The first ``limit`` of ``rows``; they are counted only when that page is full."""
     shown = list(rows[:limit])
     return ShortList(shown, len(shown) if len(shown) < limit else rows.count())
+
+
+def names_of(user) -> list[str]:
+    """The person's names a signature may carry: the account's (pinyin) and, where recorded, in Chinese."""
+    names = [" ".join(user.get_full_name().split())]
+    chinese = StaffName.objects.filter(user=user).values_list("name", flat=True).first()
+    if chinese:
+        names.append(chinese.strip())
+    return [name for name in names if name]

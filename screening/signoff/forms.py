@@ -24,7 +24,8 @@ class DecisionForm(forms.Form):
 class SignatureForm(forms.Form):
     printed_name = forms.CharField(
         label=_("Printed name"), max_length=200,
-        help_text=_("Your name as it will appear with the signature, on the page and in the PDF."),
+        help_text=_("Your name as it will appear with the signature, on the page and in the PDF: in pinyin or in "
+                    "Chinese characters, as on your account."),
     )
     password = forms.CharField(
         label=_("Password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),

@@ -220,6 +220,15 @@ def signing_problems(
     return problems
 
 
+def printed_name_matches(printed: str, names: Iterable[str]) -> bool:
+    """Whether the name typed at signing is one of the account's: in pinyin whatever the case and spacing
+    ("li  wei" for Li Wei), or in Chinese characters whatever the spacing ("李 伟" for 李伟)."""
+    def plain(name: str) -> str:
+        return " ".join(name.split()).casefold()
+
+    return any(plain(printed) == plain(name) or "".join(printed.split()) == "".join(name.split()) for name in names)
+
+
 # -- void on change ----------------------------------------------------------------------------------------
 
 def _record_ref(records: Mapping[str, str], ref: str) -> str | None:

@@ -45,7 +45,7 @@ from trial.audit.search import open_queries
 from trial.models import ProtocolVersion, Role
 from trial.otp_throttle import checked_code
 from trial.protocol_versions import protocol_of
-from trial.selectors import has_role, staff_emails
+from trial.selectors import has_role, names_of, staff_emails
 from trial.two_factor import requires_two_factor
 
 logger = logging.getLogger(__name__)
@@ -147,9 +147,10 @@ def _check_printed_name(user, printed_name: str) -> str:
     printed = " ".join(printed_name.split())
     if not printed:
         raise ValidationError({"printed_name": _("Type your name as it should appear on the signature.")})
-    full = " ".join(user.get_full_name().split())
-    if full and printed.casefold() != full.casefold():
-        raise ValidationError({"printed_name": _("Type your name as on your account: %(name)s.") % {"name": full}})
+    names = names_of(user)
+    if names and not rules.printed_name_matches(printed, names):
+        raise ValidationError({"printed_name": _("Type your name as on your account: %(name)s.") % {
+            "name": _(" or ").join(names)}})
     return printed
 
 

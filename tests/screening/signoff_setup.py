@@ -93,7 +93,8 @@ def sign(patient, investigator, *, password: str = factories.PASSWORD, code: str
         assessment = assess(patient)
         extra["shown_sha256"] = assessment.sha256 if assessment else ""
     return signature_sign(
-        acting_user=investigator, patient=patient, printed_name=investigator.get_full_name(), password=password,
+        acting_user=investigator, patient=patient, printed_name=extra.pop("printed_name", investigator.get_full_name()),
+        password=password,
         otp_token=code if code is not None else factories.current_totp_code(device),
         request=signing_request(investigator), **extra,
     )

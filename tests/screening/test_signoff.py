@@ -25,7 +25,7 @@ from screening.signoff import rules
 from screening.signoff.services import AlreadySigned, decision_record
 from tests import factories
 from tests.screening.signoff_setup import correct_lab, enter_eligible, lab, sign
-from trial.models import AuthEvent
+from trial.models import AuthEvent, StaffName
 
 pytestmark = pytest.mark.django_db
 
@@ -335,3 +335,13 @@ def test_enrollment_needs_a_valid_eligible_signature(protocol_version, patient_a
             acting_user=coordinator_a, patient=patient_a, dose_level=Decimal("1.0"),
             planned_lymphodepletion_on=today + dt.timedelta(days=3), planned_infusion_on=today + dt.timedelta(days=5),
         )
+
+
+def test_an_investigator_signs_with_their_name_in_chinese_characters_and_a_wrong_name_is_refused(
+        candidate, investigator_a):
+    StaffName.objects.create(user=investigator_a, name="李伟")
+    with pytest.raises(ValidationError) as refused:
+        sign(candidate, investigator_a, printed_name="王芳")
+    assert "Inv_A Tester or 李伟" in " ".join(refused.value.message_dict["printed_name"])
+    signature = sign(candidate, investigator_a, printed_name="李伟")
+    assert signature.printed_name == "李伟"  # as typed: the manifestation shows the name the signer wrote

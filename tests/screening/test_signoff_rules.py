@@ -164,3 +164,11 @@ def test_a_changed_decision_is_a_change():
     assert rules.changes_between(signed, current) == [
         "decision on I08 met → not_met (apheresis not possible)"
     ]
+
+
+@pytest.mark.parametrize(("printed", "accepted"), [
+    ("Li Wei", True), ("li  wei", True), ("李伟", True), ("李 伟", True), ("Li Wei 李伟", False), ("Wei Li", False),
+    ("李", False), ("", False),
+])
+def test_the_printed_name_may_be_the_accounts_in_pinyin_or_in_chinese_characters(printed, accepted):
+    assert rules.printed_name_matches(printed, ["Li Wei", "李伟"]) is accepted
