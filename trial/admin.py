@@ -17,7 +17,7 @@ class TrialAdmin(admin.ModelAdmin):
 
 @admin.register(Hospital)
 class HospitalAdmin(admin.ModelAdmin):
-    list_display = ["name", "city", "time_zone", "default_language"]
+    list_display = ["name", "name_zh", "city", "time_zone", "default_language"]
 
 
 @admin.action(description=gettext_lazy(

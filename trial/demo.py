@@ -22,8 +22,10 @@ class DemoAccount:
 
 
 SITES = [
-    (1, "Anhui Provincial Hospital (First Affiliated Hospital of USTC)", "Hefei"),
-    (2, "Second Affiliated Hospital of Zhejiang University School of Medicine", "Hangzhou"),
+    (1, "Anhui Provincial Hospital (First Affiliated Hospital of USTC)", "安徽省立医院（中国科学技术大学附属第一医院）",
+     "Hefei"),
+    (2, "Second Affiliated Hospital of Zhejiang University School of Medicine", "浙江大学医学院附属第二医院",
+     "Hangzhou"),
 ]
 
 ACCOUNTS = [
@@ -53,9 +55,9 @@ def demo_load() -> list[tuple[str, str, str]] | None:
             },
         )
         sites = {
-            number: Site.objects.create(
-                trial=trial, number=number, hospital=Hospital.objects.get_or_create(name=name, city=city)[0])
-            for number, name, city in SITES
+            number: Site.objects.create(trial=trial, number=number, hospital=Hospital.objects.get_or_create(
+                name=name, city=city, defaults={"name_zh": name_zh})[0])
+            for number, name, name_zh, city in SITES
         }
         User = get_user_model()
         for account in ACCOUNTS:

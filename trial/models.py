@@ -6,6 +6,7 @@ import pghistory
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from trial.audit import append_only, audited, event_meta
@@ -28,6 +29,8 @@ class Hospital(models.Model):
     shared by its site in each trial, as are its laboratory's reference ranges."""
 
     name = models.CharField(_("name"), max_length=200)
+    # The name in Chinese, shown in the Chinese interface (empty: the name above in both).
+    name_zh = models.CharField(_("name in Chinese"), max_length=200, blank=True, default="", db_default="")
     city = models.CharField(_("city"), max_length=100)
     time_zone = models.CharField(_("time zone"), max_length=64, default="Asia/Shanghai")
     default_language = models.CharField(
@@ -41,6 +44,11 @@ class Hospital(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}, {self.city}"
+
+    @property
+    def shown_name(self) -> str:
+        """The name in the reader's language: 安徽省立医院 in the Chinese interface, where the file has it."""
+        return self.name_zh if self.name_zh and (get_language() or "").startswith("zh") else self.name
 
 
 class SiteManager(models.Manager):
@@ -81,7 +89,7 @@ class Site(models.Model):
         return f"{self.number:02d}"
 
     # What belongs to the hospital, read through its site in a trial.
-    name = property(lambda site: site.hospital.name)
+    name = property(lambda site: site.hospital.shown_name)
     city = property(lambda site: site.hospital.city)
     time_zone = property(lambda site: site.hospital.time_zone)
     default_language = property(lambda site: site.hospital.default_language)

@@ -65,3 +65,10 @@ def test_running_the_demo_again_duplicates_nothing(demo):
     call_command("load_demo", stdout=again)
     assert "already loaded" in again.getvalue()
     assert (Patient.objects.count(), EligibilitySignature.objects.count(), Reminder.objects.count()) == counts
+
+
+def test_the_chinese_interface_names_the_demo_hospitals_in_chinese(demo, client):
+    client.force_login(get_user_model().objects.get(username="coord.hefei"))
+    client.cookies["django_language"] = "zh-hans"
+    html = client.get(reverse("dashboard_coordinator"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "安徽省立医院" in html and "Anhui Provincial Hospital" not in html

@@ -181,3 +181,18 @@ def test_the_dashboards_queries_panel_follows_the_trial_chosen(client_of, site_a
         '<span class="text-muted">MC-1-50</span>') == 1
     only = client.get(reverse("dashboard_coordinator"), {"trial": site_a_other.trial_id}).content.decode()
     assert '<span class="text-muted">LN-2</span>' in only and '<span class="text-muted">MC-1-50</span>' not in only
+
+
+def test_a_hospital_is_named_in_the_readers_language_where_it_has_a_chinese_name(site_a):
+    from django.utils import translation
+
+    hospital = site_a.hospital
+    hospital.name_zh = "安徽省立医院"
+    hospital.save()
+    with translation.override("zh-hans"):
+        assert site_a.name == "安徽省立医院"
+    with translation.override("en"):
+        assert site_a.name == hospital.name
+    hospital.name_zh = ""
+    with translation.override("zh-hans"):
+        assert site_a.name == hospital.name  # no Chinese name: the one it has
