@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET
 from patients.models import Patient
 from trial import health
 from trial.access import role_required
+from trial.forms_search import CandidateSearchForm
 from trial.models import Role
 from trial.selectors import first_of, roles_of, sites_of
 
@@ -41,11 +42,15 @@ def _dashboard(request: HttpRequest, role: str, template: str) -> HttpResponse:
     chosen = next((trial for trial in trials if str(trial.pk) == request.GET.get("trial")), None)
     shown = [site for site in sites if chosen is None or site.trial_id == chosen.pk]
     candidates = Patient.objects.visible_to(request.user).filter(site__in=shown)
+    search = CandidateSearchForm(request.GET)
+    if search.is_valid():
+        candidates = search.narrowed(candidates)
     newest = first_of(candidates.select_related("site__trial", "site__hospital").order_by("-registered_at", "-pk"),
                       DASHBOARD_PATIENTS)
     return render(request, template, {
         "sites": sites, "shown_sites": shown, "trials": trials, "chosen_trial": chosen, "patients": newest.rows,
-        "patients_total": newest.total, "role": role,
+        "patients_total": newest.total, "role": role, "search": search,
+        "searching": search.is_valid() and search.searching(),
     })
 
 

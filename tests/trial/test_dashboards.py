@@ -40,3 +40,28 @@ def test_a_busy_sites_dashboard_lists_the_newest_50_and_points_to_the_screening_
     assert patients[-1].screening_number in page
     assert patients[0].screening_number not in page  # the oldest is in the screening log instead
     assert f"The {DASHBOARD_PATIENTS} most recently registered of {DASHBOARD_PATIENTS + 1} candidates" in page
+
+
+def test_a_candidate_is_found_by_screening_number_initials_or_status_among_the_visible_only(
+        client_of, coordinator_a, site_a, site_b, coordinator_b):
+    from tests.factories import create_patient
+
+    wanted = create_patient(site_a, registered_by=coordinator_a, initials="WY")
+    other = create_patient(site_a, registered_by=coordinator_a, initials="ZQ", status="withdrawn")
+    elsewhere = create_patient(site_b, registered_by=coordinator_b, initials="WY")
+    client = client_of(coordinator_a)
+
+    def found(**query) -> str:
+        html = client.get(reverse("dashboard_coordinator"), query).content.decode()
+        return html.split('data-testid="candidate-search"')[1]
+
+    by_number = found(q=wanted.screening_number[-4:])
+    assert wanted.screening_number in by_number and other.screening_number not in by_number
+    by_initials = found(q="wy")
+    assert wanted.screening_number in by_initials and other.screening_number not in by_initials
+    assert elsewhere.screening_number != wanted.screening_number
+    assert elsewhere.screening_number not in by_initials  # another site's WY: not this coordinator's to see
+    by_status = found(status="withdrawn")
+    assert other.screening_number in by_status and wanted.screening_number not in by_status
+    assert 'data-testid="no-candidate-found"' in found(q="XX")
+    assert client.get(reverse("dashboard_coordinator"), {"status": "nonsense"}).status_code == 200  # ignored
