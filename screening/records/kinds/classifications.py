@@ -139,4 +139,6 @@ KIND = RecordKind(
     date_field="assessed_on", form=ClassificationForm, prepare=prepare,
     needed=lambda protocol: bool(other_classifications(protocol)),
     facts=facts, facts_order=("assessed_on", "pk"), preview=preview, always_in_facts=False,
+    item_names=lambda protocol: {code: criterion_label(code) for name in other_classifications(protocol)
+                                 for code in INSTRUMENTS[name].codes},
 )

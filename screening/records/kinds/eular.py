@@ -116,4 +116,5 @@ KIND = RecordKind(
     date_field="assessed_on", form=EularAcrForm, prepare=prepare,
     needed=lambda protocol: "eular_acr_2019" in protocol.catalogue.instruments,
     facts=facts, facts_order=("pk",), preview=preview,
+    item_names=lambda protocol: {code: str(label) for code, label in rules.EULAR_LABELS.items()},  # the summary names the ticked codes
 )

@@ -82,4 +82,5 @@ KIND = RecordKind(
     slug="sledai", model=SledaiAssessment, title=_("SLEDAI-2K"), fields=FIELDS, date_field="assessed_on",
     form=SledaiForm, prepare=prepare, needed=lambda protocol: "sledai_2k" in protocol.catalogue.instruments,
     facts=facts, facts_order=("pk",), preview=preview,
+    item_names=lambda protocol: {code: str(label) for code, label in rules.SLEDAI_LABELS.items()},  # the summary names the ticked codes
 )
