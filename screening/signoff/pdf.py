@@ -24,6 +24,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
+from fpdf.fonts import FontFace
 
 from patients.models import Patient
 from screening.eligibility.general.naming import names_in
@@ -161,34 +162,52 @@ def _checklist_pdf(patient: Patient, signature: EligibilitySignature | None, lan
     names = {c.code: c.names for c in (*protocol.criteria, *protocol.exclusion_criteria)}
     decisions = {d["code"]: d for d in document.get("decisions", [])}
     signed_facts, name_of = document.get("facts", {}), names_in(protocol, language)
-    for criterion in result["criteria"]:
-        code = criterion["code"]
-        name = names.get(code) or {}
-        pdf.line_of(f"{code}  [{status_label(criterion['status'])}]  {name.get(language) or name.get('en', '')}",
-                    bold=True)
-        # The signed structure, rendered in the document's language; a document signed before evidence was
-        # structured shows its English text as signed.
-        evidence = (rendered(criterion["evidence_items"], protocol, language, signed_facts) if "evidence_items" in criterion
-                    else criterion["evidence"])
-        if evidence:
-            pdf.line_of(_("Evidence: %(evidence)s") % {"evidence": evidence}, size=8, height=4)
-        if criterion["uses"]:
-            used = dict.fromkeys(fact_summary(ref, record_value(signed_facts, ref), value_at(signed_facts, ref),
-                                              name_of, _) for ref in criterion["uses"])
-            pdf.line_of(_("Data used: %(refs)s") % {"refs": "; ".join(used)}, size=8, height=4)
-        if criterion["missing"]:
-            missing = (rendered(criterion["missing_items"], protocol, language, signed_facts) if "missing_items" in criterion
-                       else "; ".join(criterion["missing"]))
-            pdf.line_of(_("Missing: %(items)s") % {"items": missing}, size=8, height=4)
-        if code in decisions:
-            d = decisions[code]
-            pdf.line_of(_("Investigator decision: %(verdict)s (%(by)s, %(at)s UTC): %(comment)s") % {
-                "verdict": status_label(d["verdict"]), "by": d["decided_by"], "at": d["decided_at"],
-                "comment": d["comment"],
-            }, size=8, height=4)
-        pdf.ln(1)
+    # One row a criterion: its code, its wording, its status, and what it rests on in words. The table repeats
+    # its heading on every page it runs over.
+    pdf.set_font(pdf.family, size=7.5)
+    with pdf.table(col_widths=(11, 44, 17, 108), text_align="LEFT", v_align="TOP", line_height=3.6, padding=1.2,
+                   headings_style=FontFace(emphasis="BOLD", fill_color=(235, 235, 235)),
+                   borders_layout="HORIZONTAL_LINES") as table:
+        heading = table.row()
+        for title in (_("Code"), _("Criterion"), _("Status"), _("Evidence, data used and decisions")):
+            heading.cell(pdf.shown(title))
+        for criterion in result["criteria"]:
+            code = criterion["code"]
+            name = names.get(code) or {}
+            row = table.row()
+            row.cell(pdf.shown(code))
+            row.cell(pdf.shown(name.get(language) or name.get("en", "")))
+            row.cell(pdf.shown(status_label(criterion["status"])))
+            row.cell(pdf.shown("\n".join(_criterion_lines(criterion, decisions.get(code), signed_facts, protocol,
+                                                          language, name_of))))
     _signature_block(pdf, patient, signature, latest)
     return bytes(pdf.output())
+
+
+def _criterion_lines(criterion: dict, decision: dict | None, signed_facts: dict, protocol, language: str,
+                     name_of) -> list[str]:
+    """What a criterion rests on, for its table cell: the evidence as signed (a document signed before
+    evidence was structured shows its English text as signed), the records it used, what is missing, and the
+    investigator's decision."""
+    lines = []
+    evidence = (rendered(criterion["evidence_items"], protocol, language, signed_facts) if "evidence_items" in criterion
+                else criterion["evidence"])
+    if evidence:
+        lines.append(evidence)
+    if criterion["uses"]:
+        used = dict.fromkeys(fact_summary(ref, record_value(signed_facts, ref), value_at(signed_facts, ref), name_of, _)
+                             for ref in criterion["uses"])
+        lines.append(_("Data used: %(refs)s") % {"refs": "; ".join(used)})
+    if criterion["missing"]:
+        missing = (rendered(criterion["missing_items"], protocol, language, signed_facts) if "missing_items" in criterion
+                   else "; ".join(criterion["missing"]))
+        lines.append(_("Missing: %(items)s") % {"items": missing})
+    if decision is not None:
+        lines.append(_("Investigator decision: %(verdict)s (%(by)s, %(at)s UTC): %(comment)s") % {
+            "verdict": status_label(decision["verdict"]), "by": decision["decided_by"], "at": decision["decided_at"],
+            "comment": decision["comment"],
+        })
+    return lines
 
 
 def _signature_block(pdf: _Document, patient: Patient, signature: EligibilitySignature | None,

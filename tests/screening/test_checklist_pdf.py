@@ -37,7 +37,9 @@ def test_signed_pdf_shows_name_time_and_meaning(candidate, investigator_a, clien
     assert "I confirm that this subject meets all eligibility criteria" in text
     for code in ("I01", "I06b"):
         assert code in text
-    assert "Evidence:" in text
+    # A table: code, criterion, status, and the evidence in words (the heading repeats on each page).
+    assert "Evidence, data used and decisions" in text and "Data used: creatinine of" in text
+    assert "labs[" not in text  # never a record reference on paper
     assert signature.sha256 in text.replace("\n", "")
 
 
