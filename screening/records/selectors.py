@@ -58,3 +58,14 @@ def attestation_questions(protocol, language: str, answered=()) -> list[tuple[st
     asked = [(q.code, q.label) for q in asked_questions(protocol, language)]
     codes = {code for code, _ in asked}
     return asked + [(code, code) for code in dict.fromkeys(answered) if code not in codes]
+
+
+def last_date_of(patient: Patient, kind: str) -> dict[str, object]:
+    """The date of the candidate's newest active record of ``kind``, as the initial date of a new one: results
+    of one visit are entered one after another, so the date typed last is offered again (one query)."""
+    record_kind = KINDS[kind]
+    if record_kind.history:  # a treatment's start date says nothing about the next one's
+        return {}
+    on = (record_kind.model.objects.filter(patient=patient).active().order_by(f"-{record_kind.date_field}", "-pk")
+          .values_list(record_kind.date_field, flat=True).first())
+    return {record_kind.date_field: on} if on is not None else {}

@@ -142,7 +142,7 @@ def screening_record_panel(request: HtmxHttpRequest, pk: int, slug: str) -> Http
 def screening_record_new(request: HtmxHttpRequest, pk: int, slug: str) -> HttpResponse:
     kind = _kind(slug)
     patient = patient_for_entry(request, pk)
-    form = _record_form(slug, patient, request.POST or None)
+    form = _record_form(slug, patient, request.POST or None, initial=selectors.last_date_of(patient, slug))
     if request.method == "POST" and form.is_valid():
         try:
             services.screening_record_create(acting_user=request.user, kind=slug, patient=patient, values=form.values())
@@ -169,7 +169,7 @@ def lab_draw_new(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     patient = patient_for_entry(request, pk)
     protocol = protocol_for(patient.site.trial)
     form = LabDrawForm(request.POST or None, patient=patient, protocol=protocol, today=site_today(patient.site),
-                       defaults=ranges.reference_ranges_for(patient))
+                       defaults=ranges.reference_ranges_for(patient), initial=selectors.last_date_of(patient, "labs"))
     if request.method == "POST" and form.is_valid():
         try:
             lab_draw_create(acting_user=request.user, patient=patient, collected_on=form.cleaned_data["collected_on"],

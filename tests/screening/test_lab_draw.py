@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from patients.clock import site_today
 from screening.models import LabResult
+from screening.records.services import screening_record_create
 
 pytestmark = pytest.mark.django_db
 
@@ -101,3 +102,19 @@ def test_only_the_coordinator_of_the_site_enters_a_draw(client_of, coordinator_b
         response = client_of(user).post(draw_url(consented), draw(consented, creatinine=("70", "umol/L", "", "", "umol/L")))
         assert response.status_code in (403, 404)
     assert LabResult.objects.count() == 0
+
+
+def test_the_last_collection_date_is_offered_again_for_the_next_result_and_draw(client_of, coordinator_a, consented):
+    day = site_today(consented.site) - dt.timedelta(days=2)
+    screening_record_create(acting_user=coordinator_a, kind="serology", patient=consented, values={
+        "test": "ana", "result": "positive", "titer": 640, "pattern": "homogeneous", "collected_on": day, "source": ""})
+    client = client_of(coordinator_a)
+    serology = client.get(reverse("screening_record_new", args=[consented.pk, "serology"])).content.decode()
+    assert f'value="{day.isoformat()}"' in serology
+    draw = client.get(reverse("lab_draw_new", args=[consented.pk])).content.decode()
+    assert f'value="{day.isoformat()}"' not in draw  # no lab yet: a draw's date is its own
+    screening_record_create(acting_user=coordinator_a, kind="labs", patient=consented, values={
+        "test": "alt", "value": Decimal("30"), "unit": "U/L", "reference_low": Decimal("7"),
+        "reference_high": Decimal("40"), "collected_on": day, "source": ""})
+    draw = client.get(reverse("lab_draw_new", args=[consented.pk])).content.decode()
+    assert f'value="{day.isoformat()}"' in draw
