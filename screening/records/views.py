@@ -80,13 +80,16 @@ def panel_context(patient: Patient, slug: str, *, can_enter: bool, form: RecordF
                   editing: ScreeningRecord | None = None, marking: ScreeningRecord | None = None,
                   side_form=None, open_form: bool = False, protocol: Protocol | None = None,
                   lazy_form: bool = False, records: list[ScreeningRecord] | None = None,
+                  verification: dict | None = None,
                   draw_form: LabDrawForm | None = None) -> dict:
     """Everything ``screening/records/_panel.html`` needs for one kind's panel.
 
     ``lazy_form``: leave the closed "Add" form out; opening it fetches it (htmx GET of the "new" view). The
     candidate page shows eight panels whose forms are rarely opened: building and rendering them was a
     third of the page's time. ``records``: the kind's records (``selectors.records_of``), if read already.
-    ``draw_form``: the labs panel's form for a whole draw, when open (else fetched when first opened)."""
+    ``draw_form``: the labs panel's form for a whole draw, when open (else fetched when first opened).
+    ``verification``: for a monitor of the site, their verification state of each record
+    (``trial.audit.search.verification_states``); None for anyone else (no verify buttons)."""
     kind = KINDS[slug]
     protocol = protocol or protocol_for(patient.site.trial)
     if can_enter and form is None and editing is None and marking is None and not lazy_form:
@@ -98,11 +101,14 @@ def panel_context(patient: Patient, slug: str, *, can_enter: bool, form: RecordF
         preview = _preview(kind, data, protocol, patient)
     records = list(selectors.records_of(patient, slug)) if records is None else records
     kind.as_listed(records, patient, protocol)
+    for record in records if verification is not None else ():
+        record.sdv = verification.get((kind.record_type, str(record.pk)), "")  # "", "verified" or "changed"
     return {
         "patient": patient, "kind": kind, "records": records,
         "can_enter": can_enter, "form": form, "editing": editing, "marking": marking, "side_form": side_form,
         "preview": preview, "open_form": open_form or bool(form is not None and form.is_bound),
         "protocol": protocol, "item_names": kind.item_names(protocol), "draw_form": draw_form,
+        "can_verify": verification is not None,
     }
 
 

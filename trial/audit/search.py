@@ -156,6 +156,23 @@ def my_verifications(user, patient) -> dict[tuple[str, str], int]:
     return marks
 
 
+VERIFIED, CHANGED = "verified", "changed"
+
+
+def verification_states(user, patient) -> dict[tuple[str, str], str]:
+    """(record_type, object_id) → ``VERIFIED`` when the user's last verification of the record is its latest
+    state, ``CHANGED`` when it changed after; records never verified by the user are absent (two queries)."""
+    marks = my_verifications(user, patient)
+    if not marks:
+        return {}
+    latest = {
+        (record_type, object_id): newest for record_type, object_id, newest in
+        AuditEntry.objects.filter(patient_id=patient.pk, record_type__in={key[0] for key in marks})
+        .values("record_type", "object_id").annotate(newest=Max("id")).values_list("record_type", "object_id", "newest")
+    }
+    return {key: VERIFIED if latest.get(key, 0) <= mark else CHANGED for key, mark in marks.items()}
+
+
 def open_queries(patient) -> QuerySet[DataQuery]:
     """Unresolved queries (open or answered, not yet closed by the monitor) of one candidate. The
     eligibility sign-off refuses to sign while this is not empty."""

@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import urlencode
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -193,6 +193,10 @@ def record_verify(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, _("%(record)s marked verified.") % {
             "record": record_type_label(form.cleaned_data["record_type"]),
         })
+    # Back where the monitor verified: the candidate page's panel, or the history.
+    back = request.POST.get("next", "")
+    if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        return redirect(back)
     return redirect(_history_url(patient))
 
 

@@ -61,6 +61,11 @@ class RecordKind:
     def template(self) -> str:
         return f"screening/records/kinds/{self.slug}.html"
 
+    @property
+    def record_type(self) -> str:
+        """The record type as the audit ledger names it (``screening.LabResult``): for verification."""
+        return self.model._meta.label
+
 
 # -- for the kinds' ``prepare`` -----------------------------------------------------------------------------
 
