@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from trial.audit.ledger import AuditEntry
@@ -44,7 +45,7 @@ def test_monitor_raises_query_coordinator_answers_monitor_closes(client_of, moni
     assert query.status == QueryStatus.ANSWERED and query.answered_by == coordinator_a
     assert list(open_queries(patient_a)) == [query]  # answered is not resolved until the monitor closes
 
-    client_of(monitor_a).post(reverse("query_close", args=[query.pk]))
+    client_of(monitor_a).post(reverse("query_close", args=[query.pk]))  # answered: no note needed
     query.refresh_from_db()
     assert query.status == QueryStatus.CLOSED and query.closed_by == monitor_a
     assert not open_queries(patient_a).exists()
@@ -140,3 +141,16 @@ def test_monitor_dashboard_shows_last_verification_and_queries(client_of, monito
     html = client_of(monitor_a).get(reverse("dashboard_monitor")).content.decode()
     assert "intact" in html and "entries checked" in html
     assert "Source says 56 kg?" in html
+
+
+def test_an_unanswered_query_is_closed_only_with_a_note(query, monitor_a):
+    with pytest.raises(ValidationError) as refused:
+        query_close(acting_user=monitor_a, query=query)
+    assert "write why it is closed" in " ".join(refused.value.message_dict["note"])
+    query.refresh_from_db()
+    assert query.status == QueryStatus.OPEN
+    query_close(acting_user=monitor_a, query=query, note="The coordinator corrected the weight to 56 kg.")
+    query.refresh_from_db()
+    assert query.status == QueryStatus.CLOSED and query.close_note.startswith("The coordinator corrected")
+    with pytest.raises(IntegrityError), transaction.atomic():  # the database keeps the rule too
+        type(query).objects.filter(pk=query.pk).update(close_note="")

@@ -84,6 +84,9 @@ class DataQuery(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     closed_at = models.DateTimeField(null=True, blank=True)
+    # Why the monitor closed it: required when the site never answered (the record was corrected instead, or
+    # the question was withdrawn), so no query is closed without an answer or a note.
+    close_note = models.TextField(_("note on closing"), blank=True, default="", db_default="")
 
     class Meta:
         constraints = [
@@ -103,6 +106,10 @@ class DataQuery(models.Model):
                 name="data_query_closed_has_closer",
             ),
             models.CheckConstraint(condition=~models.Q(text=""), name="data_query_has_text"),
+            models.CheckConstraint(
+                condition=~models.Q(status=QueryStatus.CLOSED) | ~models.Q(answer="") | ~models.Q(close_note=""),
+                name="data_query_closed_has_answer_or_note",
+            ),
         ]
         indexes = [models.Index(fields=["patient", "status"], name="data_query_patient_status_idx")]
         ordering = ["raised_at"]

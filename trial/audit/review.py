@@ -92,16 +92,23 @@ def query_answer(*, acting_user, query: DataQuery, answer: str) -> DataQuery:
         return query
 
 
-def query_close(*, acting_user, query: DataQuery) -> DataQuery:
-    """The monitor resolves a query (answered, or open when the site corrected the record instead)."""
+def query_close(*, acting_user, query: DataQuery, note: str = "") -> DataQuery:
+    """The monitor resolves a query: answered, or, with a note saying why, open (the site corrected the record
+    instead, or the question is withdrawn). A closed query stays listed with the candidate."""
+    note = note.strip()
     with transaction.atomic():
         query = DataQuery.objects.select_for_update().select_related("patient__site").get(pk=query.pk)
         _require_monitor(acting_user, query.patient)
         if query.status == QueryStatus.CLOSED:
             raise ValidationError(_("This query is already closed."))
+        if not query.answer and not note:
+            raise ValidationError({"note": _(
+                "The site has not answered this query: write why it is closed (for example, the record was "
+                "corrected).")})
         query.status = QueryStatus.CLOSED
         query.closed_by = acting_user
         query.closed_at = timezone.now()
+        query.close_note = note
         with _audit(acting_user, "data query closed"):
-            query.save(update_fields=["status", "closed_by", "closed_at"])
+            query.save(update_fields=["status", "closed_by", "closed_at", "close_note"])
         return query

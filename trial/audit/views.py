@@ -254,7 +254,7 @@ def query_close(request: HttpRequest, pk: int) -> HttpResponse:
     if not has_role(request.user, Role.MONITOR, query.patient.site):
         raise PermissionDenied
     try:
-        services_review.query_close(acting_user=request.user, query=query)
+        services_review.query_close(acting_user=request.user, query=query, note=request.POST.get("note", ""))
     except ValidationError as error:
         _report(request, error)
     else:
