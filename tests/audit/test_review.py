@@ -13,6 +13,7 @@ from trial.audit.review import (
     query_answer,
     query_close,
     query_raise,
+    query_reopen,
     verification_create,
 )
 from trial.audit.search import open_queries
@@ -154,3 +155,23 @@ def test_an_unanswered_query_is_closed_only_with_a_note(query, monitor_a):
     assert query.status == QueryStatus.CLOSED and query.close_note.startswith("The coordinator corrected")
     with pytest.raises(IntegrityError), transaction.atomic():  # the database keeps the rule too
         type(query).objects.filter(pk=query.pk).update(close_note="")
+
+
+def test_a_monitor_reopens_an_answered_query_the_site_answers_again_and_closed_ones_stay_listed(
+        query, coordinator_a, monitor_a, client_of, patient_a):
+    query_answer(acting_user=coordinator_a, query=query, answer="58 kg.")
+    with pytest.raises(ValidationError):
+        query_reopen(acting_user=monitor_a, query=query, note="  ")
+    query_reopen(acting_user=monitor_a, query=query, note="The scale report shows 56 kg, please re-check.")
+    query.refresh_from_db()
+    assert query.status == QueryStatus.REOPENED and list(open_queries(patient_a)) == [query]  # unresolved again
+    history = reverse("patient_history", args=[patient_a.pk])
+    html = client_of(coordinator_a).get(history).content.decode()
+    assert "The scale report shows 56 kg" in html and f'action="/queries/{query.pk}/answer/"' in html
+    query_answer(acting_user=coordinator_a, query=query, answer="Corrected to 56 kg.")
+    query_close(acting_user=monitor_a, query=query)
+    html = client_of(monitor_a).get(history).content.decode()
+    closed = html.split('data-testid="closed-queries"')[1]
+    assert "Corrected to 56 kg." in closed and f'data-testid="reopen-{query.pk}"' in closed
+    with pytest.raises(PermissionDenied):
+        query_reopen(acting_user=coordinator_a, query=query, note="not a monitor")

@@ -94,6 +94,7 @@ MATRIX: dict[str, Access] = {
     "query_answer": Access(get=REFUSED, post=row(LOGIN, PROCESSED, PROCESSED, FORBIDDEN, NOT_FOUND),
                            pk="data_query"),
     "query_close": Access(get=REFUSED, post=MONITOR_POST, pk="data_query"),
+    "query_reopen": Access(get=REFUSED, post=MONITOR_POST, pk="data_query"),
     # -- candidates ------------------------------------------------------------------------------------------
     "patient_register": Access(get=COORDINATOR_GET, post=COORDINATOR_POST),
     "patient_detail": Access(get=READ, post=REFUSED, pk="patient"),

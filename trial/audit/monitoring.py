@@ -60,6 +60,8 @@ class QueryStatus(models.TextChoices):
     OPEN = "open", _("Open")
     ANSWERED = "answered", _("Answered")
     CLOSED = "closed", _("Closed")
+    # The monitor found the answer wanting, or the closed question back: unresolved again, to be answered.
+    REOPENED = "reopened", _("Reopened")
 
 
 @audited
@@ -87,6 +89,7 @@ class DataQuery(models.Model):
     # Why the monitor closed it: required when the site never answered (the record was corrected instead, or
     # the question was withdrawn), so no query is closed without an answer or a note.
     close_note = models.TextField(_("note on closing"), blank=True, default="", db_default="")
+    reopen_note = models.TextField(_("why reopened"), blank=True, default="", db_default="")
 
     class Meta:
         constraints = [
@@ -106,6 +109,11 @@ class DataQuery(models.Model):
                 name="data_query_closed_has_closer",
             ),
             models.CheckConstraint(condition=~models.Q(text=""), name="data_query_has_text"),
+            models.CheckConstraint(
+                condition=~models.Q(status=QueryStatus.REOPENED)
+                | (models.Q(closed_at__isnull=True) & ~models.Q(reopen_note="")),
+                name="data_query_reopened_has_note_and_no_close",
+            ),
             models.CheckConstraint(
                 condition=~models.Q(status=QueryStatus.CLOSED) | ~models.Q(answer="") | ~models.Q(close_note=""),
                 name="data_query_closed_has_answer_or_note",

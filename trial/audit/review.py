@@ -79,7 +79,7 @@ def query_answer(*, acting_user, query: DataQuery, answer: str) -> DataQuery:
             has_role(acting_user, Role.COORDINATOR, site) or has_role(acting_user, Role.INVESTIGATOR, site)
         ):
             raise PermissionDenied("Only the site's coordinator or investigator answers queries.")
-        if query.status != QueryStatus.OPEN:
+        if query.status not in (QueryStatus.OPEN, QueryStatus.REOPENED):
             raise ValidationError(_("This query is not open any more."))
         if not answer:
             raise ValidationError({"answer": _("Write the answer.")})
@@ -111,4 +111,23 @@ def query_close(*, acting_user, query: DataQuery, note: str = "") -> DataQuery:
         query.close_note = note
         with _audit(acting_user, "data query closed"):
             query.save(update_fields=["status", "closed_by", "closed_at", "close_note"])
+        return query
+
+
+def query_reopen(*, acting_user, query: DataQuery, note: str) -> DataQuery:
+    """The monitor takes an answered or closed query back to the site, saying why; it is unresolved again
+    (the sign-off waits for it) and the site answers it anew. The earlier answer and close stay in the audit."""
+    note = note.strip()
+    with transaction.atomic():
+        query = DataQuery.objects.select_for_update().select_related("patient__site").get(pk=query.pk)
+        _require_monitor(acting_user, query.patient)
+        if query.status not in (QueryStatus.ANSWERED, QueryStatus.CLOSED):
+            raise ValidationError(_("Only an answered or closed query can be reopened."))
+        if not note:
+            raise ValidationError({"note": _("Write why the query is reopened: the site reads it.")})
+        query.status = QueryStatus.REOPENED
+        query.reopen_note = note
+        query.closed_by, query.closed_at = None, None
+        with _audit(acting_user, "data query reopened"):
+            query.save(update_fields=["status", "reopen_note", "closed_by", "closed_at"])
         return query

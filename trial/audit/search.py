@@ -173,6 +173,10 @@ def verification_states(user, patient) -> dict[tuple[str, str], str]:
     return {key: VERIFIED if latest.get(key, 0) <= mark else CHANGED for key, mark in marks.items()}
 
 
+def closed_queries(patient) -> QuerySet[DataQuery]:
+    return DataQuery.objects.filter(patient=patient, status=QueryStatus.CLOSED).order_by("-closed_at")
+
+
 def open_queries(patient) -> QuerySet[DataQuery]:
     """Unresolved queries (open or answered, not yet closed by the monitor) of one candidate. The
     eligibility sign-off refuses to sign while this is not empty."""

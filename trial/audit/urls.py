@@ -13,4 +13,5 @@ urlpatterns = [
     path("patients/<int:pk>/history/queries/", views.query_raise, name="query_raise"),
     path("queries/<int:pk>/answer/", views.query_answer, name="query_answer"),
     path("queries/<int:pk>/close/", views.query_close, name="query_close"),
+    path("queries/<int:pk>/reopen/", views.query_reopen, name="query_reopen"),
 ]

@@ -27,6 +27,7 @@ from trial.audit.forms import (
 from trial.audit.monitoring import DataQuery
 from trial.audit.presenting import shown_entries, shown_queries
 from trial.audit.search import (
+    closed_queries,
     entries_visible_to,
     is_sponsor_admin,
     iter_entries,
@@ -162,6 +163,9 @@ def patient_history(request: HttpRequest, pk: int) -> HttpResponse:
         "is_monitor": is_monitor,
         "can_answer": can_answer,
         "queries": shown_queries(open_queries(patient).select_related("raised_by", "answered_by")),
+        # Closed ones stay listed: what was asked, answered and why it was closed.
+        "closed_queries": shown_queries(closed_queries(patient).select_related("raised_by", "answered_by",
+                                                                               "closed_by")),
         "answer_form": QueryAnswerForm(),
     })
 
@@ -259,4 +263,19 @@ def query_close(request: HttpRequest, pk: int) -> HttpResponse:
         _report(request, error)
     else:
         messages.success(request, _("Query closed."))
+    return redirect(_history_url(query.patient))
+
+
+@require_POST
+@login_required
+def query_reopen(request: HttpRequest, pk: int) -> HttpResponse:
+    query = _visible_query(request, pk)
+    if not has_role(request.user, Role.MONITOR, query.patient.site):
+        raise PermissionDenied
+    try:
+        services_review.query_reopen(acting_user=request.user, query=query, note=request.POST.get("note", ""))
+    except ValidationError as error:
+        _report(request, error)
+    else:
+        messages.success(request, _("Query reopened: the site answers it again."))
     return redirect(_history_url(query.patient))
