@@ -38,6 +38,7 @@ from screening.records.kinds import KINDS
 from screening.records.kinds.base import RecordKind
 from screening.records.lab_draw import DrawProblems, LabDrawForm, lab_draw_create
 from trial.access import role_required
+from trial.audit.search import queryable_fields
 from trial.htmx import HtmxHttpRequest
 from trial.models import Role
 from trial.protocol_versions import current_protocol, protocol_for
@@ -109,6 +110,8 @@ def panel_context(patient: Patient, slug: str, *, can_enter: bool, form: RecordF
         "preview": preview, "open_form": open_form or bool(form is not None and form.is_bound),
         "protocol": protocol, "item_names": kind.item_names(protocol), "draw_form": draw_form,
         "can_verify": verification is not None,
+        # A monitor raises a query on a field of a record from its row: the fields a query may name.
+        "query_fields": queryable_fields(kind.record_type) if verification is not None else [],
     }
 
 

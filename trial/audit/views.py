@@ -197,7 +197,11 @@ def record_verify(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, _("%(record)s marked verified.") % {
             "record": record_type_label(form.cleaned_data["record_type"]),
         })
-    # Back where the monitor verified: the candidate page's panel, or the history.
+    return _back(request, patient)
+
+
+def _back(request: HttpRequest, patient) -> HttpResponse:
+    """Back where the monitor acted: the candidate page's panel (``next``), or the candidate's history."""
     back = request.POST.get("next", "")
     if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
         return redirect(back)
@@ -215,14 +219,14 @@ def query_raise(request: HttpRequest, pk: int) -> HttpResponse:
         for errors in form.errors.values():
             for error in errors:
                 messages.error(request, error)
-        return redirect(_history_url(patient))
+        return _back(request, patient)
     try:
         services_review.query_raise(acting_user=request.user, patient=patient, **form.cleaned_data)
     except ValidationError as error:
         _report(request, error)
     else:
         messages.success(request, _("Query raised."))
-    return redirect(_history_url(patient))
+    return _back(request, patient)
 
 
 def _visible_query(request: HttpRequest, pk: int) -> DataQuery:
