@@ -4,7 +4,7 @@ Only narrows what the dashboard may show already (``Patient.objects.visible_to``
 from __future__ import annotations
 
 from django import forms
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from patients.models import PatientStatus
@@ -18,8 +18,13 @@ class CandidateSearchForm(forms.Form):
                                choices=[("", _("Any status")), *PatientStatus.choices],
                                widget=forms.Select(attrs={"class": "form-select form-select-sm"}))
 
+    consented = forms.ChoiceField(label=_("Consent"), required=False,
+                                  choices=[("", _("Any")), ("yes", _("Consented")), ("no", _("Not consented yet"))],
+                                  widget=forms.Select(attrs={"class": "form-select form-select-sm"}))
+
     def searching(self) -> bool:
-        return bool(self.cleaned_data.get("q", "").strip() or self.cleaned_data.get("status"))
+        return bool(self.cleaned_data.get("q", "").strip() or self.cleaned_data.get("status")
+                    or self.cleaned_data.get("consented"))
 
     def narrowed(self, candidates: QuerySet) -> QuerySet:
         text = self.cleaned_data.get("q", "").strip()
@@ -27,4 +32,29 @@ class CandidateSearchForm(forms.Form):
             candidates = candidates.filter(Q(screening_number__icontains=text) | Q(initials__iexact=text))
         if status := self.cleaned_data.get("status"):
             candidates = candidates.filter(status=status)
+        if consented := self.cleaned_data.get("consented"):
+            candidates = candidates.filter(consents__isnull=consented == "no").distinct()
         return candidates
+
+
+# The pipeline at a glance: (key, label, the search that lists its candidates).
+STAGES = [
+    ("registered", _("Registered, not consented"), {"status": PatientStatus.SCREENING, "consented": "no"}),
+    ("screening", _("Consented, in screening"), {"status": PatientStatus.SCREENING, "consented": "yes"}),
+    ("eligible", _("Signed eligible"), {"status": PatientStatus.ELIGIBLE}),
+    ("enrolled", _("Enrolled"), {"status": PatientStatus.ENROLLED}),
+    ("screen_failed", _("Screen failed"), {"status": PatientStatus.SCREEN_FAILED}),
+    ("withdrawn", _("Withdrawn"), {"status": PatientStatus.WITHDRAWN}),
+]
+
+
+def pipeline_counts(candidates: QuerySet) -> list[tuple[str, str, int, dict]]:
+    """How many candidates are at each stage (one query): (key, label, count, search parameters)."""
+    screening = Q(status=PatientStatus.SCREENING)
+    filters = {
+        "registered": screening & Q(consents__isnull=True), "screening": screening & Q(consents__isnull=False),
+        **{key: Q(status=query["status"]) for key, _label, query in STAGES[2:]},
+    }
+    counts = candidates.aggregate(**{key: Count("pk", filter=condition, distinct=True)
+                                     for key, condition in filters.items()})
+    return [(key, label, counts[key], query) for key, label, query in STAGES]

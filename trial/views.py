@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET
 from patients.models import Patient
 from trial import health
 from trial.access import role_required
-from trial.forms_search import CandidateSearchForm
+from trial.forms_search import CandidateSearchForm, pipeline_counts
 from trial.models import Role
 from trial.selectors import first_of, roles_of, sites_of
 
@@ -42,6 +42,7 @@ def _dashboard(request: HttpRequest, role: str, template: str) -> HttpResponse:
     chosen = next((trial for trial in trials if str(trial.pk) == request.GET.get("trial")), None)
     shown = [site for site in sites if chosen is None or site.trial_id == chosen.pk]
     candidates = Patient.objects.visible_to(request.user).filter(site__in=shown)
+    pipeline = pipeline_counts(candidates)
     search = CandidateSearchForm(request.GET)
     if search.is_valid():
         candidates = search.narrowed(candidates)
@@ -49,7 +50,7 @@ def _dashboard(request: HttpRequest, role: str, template: str) -> HttpResponse:
                       DASHBOARD_PATIENTS)
     return render(request, template, {
         "sites": sites, "shown_sites": shown, "trials": trials, "chosen_trial": chosen, "patients": newest.rows,
-        "patients_total": newest.total, "role": role, "search": search,
+        "patients_total": newest.total, "role": role, "search": search, "pipeline": pipeline,
         "searching": search.is_valid() and search.searching(),
     })
 
