@@ -3,18 +3,16 @@ no critical or serious violation (contrast, names of form controls, table header
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
 
 from patients.models import Patient
+from tests.demo_setup import load_demo
 from tests.factories import PASSWORD, create_totp_device, current_totp_code
 
-PROTOCOL = Path(__file__).resolve().parents[2] / "trial/protocols/mc-1-50.toml"
 SERIOUS = {"critical", "serious"}
 # The screenshots the width test takes, to look at (a test artefact, not an assertion).
 SHOTS = Path(__file__).resolve().parents[2] / ".data" / "screenshots"
@@ -34,10 +32,7 @@ def _candidates(site_number: int) -> list[int]:
 
 @pytest.fixture
 def demo(settings, tmp_path, transactional_db):
-    settings.CELERY_BROKER_URL = "redis+socket:///nonexistent/redis.sock"
-    settings.DATA_DIR = tmp_path
-    call_command("load_protocol", str(PROTOCOL), stdout=io.StringIO())
-    call_command("load_demo", stdout=io.StringIO())
+    load_demo(settings, tmp_path)
     for user in get_user_model().objects.all():
         user.set_password(PASSWORD)
         user.save()

@@ -4,21 +4,17 @@ microsecond time. The demo has a candidate at every stage, so every panel has so
 
 from __future__ import annotations
 
-import io
 import re
-from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
 from django.urls import reverse
 
 from followup.models import Enrollment
 from patients.models import Patient
+from tests.demo_setup import load_demo
 from tests.factories import create_totp_device
 from trial.audit.search import entries_visible_to
-
-PROTOCOL = Path(__file__).resolve().parents[2] / "trial/protocols/mc-1-50.toml"
 
 FORBIDDEN = {
     "template syntax": re.compile(r"\{#|\{%|#\}|%\}"),
@@ -32,10 +28,7 @@ FORBIDDEN = {
 
 @pytest.fixture
 def demo(settings, tmp_path, db):
-    settings.CELERY_BROKER_URL = "redis+socket:///nonexistent/redis.sock"
-    settings.DATA_DIR = tmp_path
-    call_command("load_protocol", str(PROTOCOL), stdout=io.StringIO())
-    call_command("load_demo", stdout=io.StringIO())
+    load_demo(settings, tmp_path)
 
 
 def pages_for(username: str) -> list[str]:

@@ -4,7 +4,6 @@ services, so a newcomer's first login shows the whole portal; running it again d
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -15,25 +14,15 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from followup.models import Reminder
 from patients.models import Patient
 from screening.models import EligibilitySignature
+from tests.demo_setup import load_demo
 from trial.audit.monitoring import DataQuery
-
-PROTOCOL = Path(__file__).resolve().parents[2] / "trial/protocols/mc-1-50.toml"
 
 pytestmark = pytest.mark.django_db(transaction=False)
 
 
-@pytest.fixture(autouse=True)
-def _no_broker(settings, tmp_path):
-    settings.CELERY_BROKER_URL = "redis+socket:///nonexistent/redis.sock"  # sweeps queued on commit go nowhere
-    settings.DATA_DIR = tmp_path
-
-
 @pytest.fixture
-def demo():
-    call_command("load_protocol", str(PROTOCOL), stdout=io.StringIO())
-    out = io.StringIO()
-    call_command("load_demo", stdout=out)
-    return out.getvalue()
+def demo(settings, tmp_path):
+    return load_demo(settings, tmp_path)
 
 
 def test_the_demo_has_a_candidate_at_every_stage(demo):

@@ -255,31 +255,28 @@ def query_answer(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(_history_url(query.patient))
 
 
-@require_POST
-@login_required
-def query_close(request: HttpRequest, pk: int) -> HttpResponse:
+def _monitor_resolves(request: HttpRequest, pk: int, service, done: str) -> HttpResponse:
+    """A monitor's close or reopen of a query of their site, with the note the form sent."""
     query = _visible_query(request, pk)
     if not has_role(request.user, Role.MONITOR, query.patient.site):
         raise PermissionDenied
     try:
-        services_review.query_close(acting_user=request.user, query=query, note=request.POST.get("note", ""))
+        service(acting_user=request.user, query=query, note=request.POST.get("note", ""))
     except ValidationError as error:
         _report(request, error)
     else:
-        messages.success(request, _("Query closed."))
+        messages.success(request, done)
     return redirect(_history_url(query.patient))
+
+
+@require_POST
+@login_required
+def query_close(request: HttpRequest, pk: int) -> HttpResponse:
+    return _monitor_resolves(request, pk, services_review.query_close, _("Query closed."))
 
 
 @require_POST
 @login_required
 def query_reopen(request: HttpRequest, pk: int) -> HttpResponse:
-    query = _visible_query(request, pk)
-    if not has_role(request.user, Role.MONITOR, query.patient.site):
-        raise PermissionDenied
-    try:
-        services_review.query_reopen(acting_user=request.user, query=query, note=request.POST.get("note", ""))
-    except ValidationError as error:
-        _report(request, error)
-    else:
-        messages.success(request, _("Query reopened: the site answers it again."))
-    return redirect(_history_url(query.patient))
+    return _monitor_resolves(request, pk, services_review.query_reopen,
+                             _("Query reopened: the site answers it again."))
