@@ -200,3 +200,16 @@ def test_the_log_reads_as_people_read_the_portal_yes_no_names_and_local_times(cl
     assert f"Patient: {patient_a}" in html  # the record by what it is, not "patients.Patient 7"
     assert record_type_label("screening.ICFVersion") == "ICF version"  # capitalize() made it "Icf version"
     assert record_type_label("trial.TrackedUser") == "User account"
+
+
+def test_fields_without_a_name_of_their_own_are_named_in_the_pages_language():
+    from django.utils import translation
+
+    from trial.audit.search import field_labels
+
+    with translation.override("en"):
+        assert field_labels("screening.EligibilitySignature", "en")["void_changes"] == "what changed"
+        assert field_labels("screening.LabResult", "en")["patient_id"] == "candidate"
+    with translation.override("zh-hans"):
+        labels = field_labels("screening.EligibilitySignature", "zh-hans")
+        assert labels["void_changes"] != "void changes" and not labels["void_changes"].isascii()
