@@ -15,7 +15,8 @@ from django.utils import timezone
 from patients.models import Patient
 from tests import factories
 from trial.audit.ledger import AuditEntry
-from trial.audit.search import AuditFilters, record_type_label, search_entries
+from trial.audit.naming import record_type_label
+from trial.audit.search import AuditFilters, search_entries
 
 LOG = reverse("audit_log")
 EXPORT = reverse("audit_export")
@@ -205,7 +206,7 @@ def test_the_log_reads_as_people_read_the_portal_yes_no_names_and_local_times(cl
 def test_fields_without_a_name_of_their_own_are_named_in_the_pages_language():
     from django.utils import translation
 
-    from trial.audit.search import field_labels
+    from trial.audit.naming import field_labels
 
     with translation.override("en"):
         assert field_labels("screening.EligibilitySignature", "en")["void_changes"] == "what changed"

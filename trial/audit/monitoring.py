@@ -8,12 +8,13 @@ verification. A query asks the site about one field of a record; it stays open u
 
 from __future__ import annotations
 
-from django.apps import apps
 from django.conf import settings
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from trial.audit import audited
+from trial.audit.naming import field_labels, record_name_of
 
 
 @audited
@@ -35,25 +36,6 @@ class Verification(models.Model):
     def __str__(self) -> str:
         return str(_("%(record)s %(id)s verified at audit entry %(entry)s") % {
             "record": record_name_of(self.record_type), "id": self.object_id, "entry": self.ledger_entry_id})
-
-
-def _model(record_type: str):
-    try:
-        return apps.get_model(record_type)
-    except (LookupError, ValueError):
-        return None
-
-
-def record_name_of(record_type: str) -> str:
-    """A record type as people call it ("laboratory result"), not its label (``screening.LabResult``)."""
-    model = _model(record_type)
-    return str(model._meta.verbose_name) if model else record_type
-
-
-def field_name_of(record_type: str, column: str) -> str:
-    model = _model(record_type)
-    fields = {field.column: field for field in model._meta.concrete_fields} if model else {}
-    return str(fields[column].verbose_name) if column in fields else column
 
 
 class QueryStatus(models.TextChoices):
@@ -127,4 +109,5 @@ class DataQuery(models.Model):
     def __str__(self) -> str:
         return str(_("Query on %(record)s %(id)s, %(field)s (%(status)s)") % {
             "record": record_name_of(self.record_type), "id": self.object_id,
-            "field": field_name_of(self.record_type, self.field), "status": self.get_status_display()})
+            "field": field_labels(self.record_type, get_language()).get(self.field, self.field),
+            "status": self.get_status_display()})

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.apps import apps
 from django.db import models
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import get_language
@@ -24,12 +23,8 @@ from django.utils.translation import gettext as _
 
 from trial.audit.ledger import AuditEntry
 from trial.audit.monitoring import DataQuery
-from trial.audit.search import (
-    FieldChange,
-    field_labels,
-    record_type_label,
-    visible_changes,
-)
+from trial.audit.naming import field_labels, fields_of, model_of, record_type_label
+from trial.audit.search import FieldChange, visible_changes
 
 
 @dataclass(frozen=True)
@@ -46,8 +41,8 @@ def shown_entries(entries: Iterable[AuditEntry]) -> list[ShownEntry]:
     targets = _linked(entries, changes)
     shown = []
     for entry in entries:
-        model = _model(entry.record_type)
-        fields = {field.column: field for field in model._meta.concrete_fields} if model else {}
+        model = model_of(entry.record_type)
+        fields = fields_of(model) if model else {}
         zone = entry.site.time_zone if entry.site_id else "UTC"
         shown.append(ShownEntry(
             entry,
@@ -58,13 +53,6 @@ def shown_entries(entries: Iterable[AuditEntry]) -> list[ShownEntry]:
     return shown
 
 
-def _model(record_type: str) -> type[models.Model] | None:
-    try:
-        return apps.get_model(record_type)
-    except (LookupError, ValueError):
-        return None
-
-
 def _objects(keys: set[tuple[str, str]]) -> dict[tuple[str, str], models.Model]:
     """The records the entries are about, one query per record type (a deleted one is simply absent)."""
     by_type: dict[str, set[str]] = defaultdict(set)
@@ -72,7 +60,7 @@ def _objects(keys: set[tuple[str, str]]) -> dict[tuple[str, str], models.Model]:
         by_type[record_type].add(object_id)
     found = {}
     for record_type, ids in by_type.items():
-        model = _model(record_type)
+        model = model_of(record_type)
         if model is None:
             continue
         pks = [pk for pk in ids if str(pk).isdigit()]
@@ -96,12 +84,11 @@ def _linked(entries: list[AuditEntry], changes: dict[int, list[FieldChange]]) ->
     """Every record a changed foreign key points to, by (model, id): its name, one query per model."""
     wanted: dict[type[models.Model], set[str]] = defaultdict(set)
     for entry in entries:
-        model = _model(entry.record_type)
+        model = model_of(entry.record_type)
         if model is None:
             continue
-        fields = {field.column: field for field in model._meta.concrete_fields}
         for change in changes[entry.pk]:
-            field = fields.get(change.field)
+            field = fields_of(model).get(change.field)
             if isinstance(field, models.ForeignKey):
                 wanted[field.related_model].update(str(v) for v in (change.old, change.new) if v not in (None, ""))
     names = {}

@@ -25,6 +25,7 @@ from trial.audit.forms import (
     RecordForm,
 )
 from trial.audit.monitoring import DataQuery
+from trial.audit.naming import record_type_label
 from trial.audit.presenting import shown_entries, shown_queries
 from trial.audit.search import (
     closed_queries,
@@ -35,7 +36,6 @@ from trial.audit.search import (
     my_verifications,
     open_queries,
     queryable_fields,
-    record_type_label,
     search_entries,
     visible_changes,
 )
