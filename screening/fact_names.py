@@ -128,6 +128,7 @@ def record_name(ref: str, value: Any, name_of: NameOf = readable, translate: Tra
 
 
 def sentence_start(text: str) -> str:
+    """A name at the start of a sentence: its first letter upper case, the rest as written ("AST", not "Ast")."""
     return text[:1].upper() + text[1:]
 
 

@@ -29,6 +29,7 @@ from screening.eligibility.calculators import (
 )
 from screening.eligibility.protocol import LabSpec, Limits
 from screening.evidence_text import page_language
+from screening.fact_names import sentence_start
 
 # Data-entry sanity limits. LVEF, SpO2 and glucocorticoid doses use the protocol's [plausibility] limits,
 # the same the engine applies to an imported document, so a form refuses what the engine would send to
@@ -45,11 +46,6 @@ FLAG_LOW = "L"
 def number(value: float | Decimal) -> str:
     """A value without trailing zeros: 70.000 -> '70', 0.90 -> '0.9'."""
     return f"{float(value):g}"
-
-
-def sentence_start(label: str) -> str:
-    """A name at the start of a sentence: its first letter upper case, the rest as written ("AST", not "Ast")."""
-    return label[:1].upper() + label[1:]
 
 
 def item_label(names: Mapping[str, str] | None, code: str) -> str:

@@ -35,6 +35,7 @@ from screening.fact_names import (
     readable,
     record_name,
     record_value,
+    shown,
     value_at,
 )
 
@@ -256,15 +257,8 @@ def _follow(ref: str, signed_records: Mapping[str, str], current_records: Mappin
 
 
 def _shown(value: Any) -> str:
-    if value is ABSENT or value is None:
-        return "—"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float):
-        return f"{value:g}"
-    if isinstance(value, list):
-        return ", ".join(_shown(v) for v in value) or "—"
-    return str(value)
+    """A value of a change line, in English as stored with the void signature (absent: a dash)."""
+    return shown(None if value is ABSENT else value)
 
 
 def describe_change(ref: str, old: Any, new: Any, name_of: NameOf = readable, *,
