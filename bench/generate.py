@@ -13,7 +13,8 @@
    new field is copied without touching this file),
 4. inserts the reminders (pending, all due) with one ``INSERT ... SELECT``; steps 3 and 4 run with the
    triggers off (``session_replication_role = replica``): the per-row audit trigger would take most of
-   the 15 minutes,
+   the 15 minutes, then writes the worklists' summaries by evaluating each candidate in screening (the
+   hourly sweep's own function),
 5. fills the ledger up to ``scale.audit_events`` entries with ``bench_audit.generate`` (generate_series
    over the generated candidates and staff, the chain computed in SQL by the trigger's own hash function,
    so ``verify_audit`` passes).
@@ -111,6 +112,7 @@ def _populate(scale: Scale, *, log) -> Dataset:
         step("candidates_and_records", _clone, scale, people, prototypes)
         step("signatures", _sign_some, people)
         step("reminders", _reminders, scale)
+        step("summaries", _summaries)
     step("audit_top_up", _audit_top_up, scale)
     with connection.cursor() as cursor:
         begun = time.perf_counter()
@@ -502,6 +504,14 @@ def _audit_top_up(scale: Scale) -> dict:
     with connection.cursor() as cursor:  # its scratch tables, so it can run again on this connection
         cursor.execute("DROP TABLE IF EXISTS bench_rows, bench_chain, bench_patients, bench_staff")
     return timings
+
+
+def _summaries() -> None:
+    """The worklists' summaries, as the hourly sweep writes them (the bulk clone writes none): the candidates
+    in screening are evaluated one by one."""
+    from screening.signoff.summaries import summaries_refresh_stale
+
+    summaries_refresh_stale()
 
 
 # -- more of the same, for tests that check a page's query count does not grow with the data -------------------

@@ -37,6 +37,7 @@ from screening.records.services import (
 )
 from screening.signoff.selectors import assess
 from screening.signoff.services import signature_sign
+from screening.signoff.summaries import summaries_refresh_stale
 from trial.audit.review import query_raise
 from trial.models import Site
 
@@ -145,6 +146,7 @@ def demo_candidates_load(passwords: dict[str, str]) -> list[Patient]:
                 "reference_low": creatinine.reference_low, "reference_high": creatinine.reference_high,
                 "collected_on": creatinine.collected_on, "source": creatinine.source})
         created.append(void)
+        summaries_refresh_stale()  # the worklists as they stand, also where the writes' own refresh cannot run
     return created
 
 

@@ -177,6 +177,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 86400,
         "options": {"expires": 86400},
     },
+    # The worklists' summaries of a new day at a site, or of a version that took effect (writes refresh theirs).
+    "evaluation-summaries": {
+        "task": "screening.refresh_evaluation_summaries",
+        "schedule": 3600,
+        "options": {"expires": 3600},
+    },
 }
 # Test only (default 0): a pause per announced reminder, standing in for a slow mail server.
 FOLLOWUP_DELIVERY_DELAY_MS = env_int("FOLLOWUP_DELIVERY_DELAY_MS", 0)

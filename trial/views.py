@@ -46,8 +46,8 @@ def _dashboard(request: HttpRequest, role: str, template: str) -> HttpResponse:
     search = CandidateSearchForm(request.GET)
     if search.is_valid():
         candidates = search.narrowed(candidates)
-    newest = first_of(candidates.select_related("site__trial", "site__hospital").order_by("-registered_at", "-pk"),
-                      DASHBOARD_PATIENTS)
+    newest = first_of(candidates.select_related("site__trial", "site__hospital", "evaluation_summary")
+                      .order_by("-registered_at", "-pk"), DASHBOARD_PATIENTS)
     return render(request, template, {
         "sites": sites, "shown_sites": shown, "trials": trials, "chosen_trial": chosen, "patients": newest.rows,
         "patients_total": newest.total, "role": role, "search": search, "pipeline": pipeline,

@@ -26,6 +26,7 @@ from screening.models.signoff import (
     SignatureStatus,
 )
 from screening.models.treatments import DrugClass, Treatment
+from screening.models.worklist import EvaluationSummary, WorkState
 
 __all__ = [
     "Consent", "ICFVersion", "Signer", "Withdrawal",
@@ -33,5 +34,5 @@ __all__ = [
     "SerologyResult", "Measurement", "Spo2Reading", "EularAcrAssessment", "SledaiAssessment", "Classification", "DrugClass", "Treatment",
     "Attestation", "CONTRACEPTION_AGREED",
     "ENDED_STATUSES", "DecisionVerdict", "EligibilityDecision", "EligibilitySignature", "SignatureOutcome",
-    "SignatureStatus",
+    "SignatureStatus", "EvaluationSummary", "WorkState",
 ]

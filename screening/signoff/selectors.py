@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from django.db.models import Exists, OuterRef, QuerySet
 
 from patients.clock import site_today
-from patients.models import Patient
+from patients.models import Patient, PatientStatus
 from screening.eligibility import Protocol
 from screening.evaluation import evaluate_eligibility
 from screening.facts_builder import BuiltFacts
@@ -19,8 +19,10 @@ from screening.models import (
     ENDED_STATUSES,
     EligibilityDecision,
     EligibilitySignature,
+    EvaluationSummary,
     SignatureOutcome,
     SignatureStatus,
+    WorkState,
 )
 from screening.signoff import rules
 from trial.models import ProtocolVersion, Role
@@ -80,6 +82,19 @@ def signatures_of(patient: Patient) -> list[EligibilitySignature]:
     return list(EligibilitySignature.objects.filter(patient=patient)
                 .select_related("signer", "voided_by", "protocol_version", "superseded_by")
                 .order_by("-signed_at", "-pk"))
+
+
+def worklist_of(user, trial=None) -> QuerySet[EvaluationSummary]:
+    """The candidates in screening at the user's investigator sites that wait for an investigator: ready to
+    sign first, then those with criteria to decide, the longest waiting first."""
+    rows = EvaluationSummary.objects.filter(
+        patient__site__in=sites_of(user, roles=[Role.INVESTIGATOR]), patient__status=PatientStatus.SCREENING,
+        state__in=(WorkState.READY, WorkState.REVIEW),
+    )
+    if trial is not None:
+        rows = rows.filter(patient__site__trial=trial)
+    # "ready" sorts before "review"; a summary is rewritten on every write, so computed_at is the last change.
+    return rows.select_related("patient__site__trial", "patient__site__hospital").order_by("state", "computed_at")
 
 
 def has_valid_eligible_signature(patient: Patient) -> bool:

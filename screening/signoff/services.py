@@ -40,6 +40,7 @@ from screening.models import (
 )
 from screening.signoff import rules
 from screening.signoff.selectors import assess
+from screening.signoff.summaries import summary_forget
 from trial.audit import with_reason
 from trial.audit.search import open_queries
 from trial.models import ProtocolVersion, Role
@@ -248,7 +249,11 @@ def signature_void_if_changed(*, patient: Patient, acting_user) -> EligibilitySi
     as of the signing date under the signed protocol version (the validity window counts back from that
     date) and compared with the signed document (``rules.changes_between``). Returns the voided signature,
     or None when there was none or nothing that matters changed. The void row keeps the signed content;
-    the investigators of the site are alerted on their dashboard and by email."""
+    the investigators of the site are alerted on their dashboard and by email.
+
+    The worklists' summary of the candidate goes too and is written again after the commit
+    (``summaries.summary_forget``): every write the evaluation reads passes here."""
+    summary_forget(patient)
     # of=self: the protocol version joined in is append-only, and a lock on it needs UPDATE on its table.
     signature = (EligibilitySignature.objects.select_for_update(of=("self",))
                  .filter(patient=patient, status=SignatureStatus.VALID).select_related("protocol_version").first())

@@ -1,15 +1,18 @@
-"""``{% signoff_panel patient %}`` for the candidate page and ``{% signoff_void_alerts %}`` for the
-investigator dashboard."""
+"""``{% signoff_panel patient %}`` for the candidate page, ``{% signoff_void_alerts %}`` and
+``{% signoff_worklist %}`` for the investigator dashboard, ``{% work_state patient %}`` for the candidate
+tables (the patient read with its ``evaluation_summary``)."""
 
 from __future__ import annotations
 
 from django import template
 
 from followup.models import Enrollment
+from patients.clock import site_today
+from patients.models import PatientStatus
 from screening.models import EligibilitySignature, SignatureOutcome
 from screening.signoff import selectors
 from trial.models import Role
-from trial.selectors import roles_at
+from trial.selectors import first_of, roles_at
 
 register = template.Library()
 
@@ -43,3 +46,21 @@ def signoff_panel(context, patient) -> dict:
 @register.inclusion_tag("screening/signoff/_void_alerts.html", takes_context=True)
 def signoff_void_alerts(context) -> dict:
     return {"voided": list(selectors.void_signatures_to_review(context["request"].user))}
+
+
+WORKLIST_ROWS = 20
+
+
+@register.inclusion_tag("screening/signoff/_worklist.html", takes_context=True)
+def signoff_worklist(context) -> dict:
+    trial = context.get("chosen_trial")
+    rows = first_of(selectors.worklist_of(context["request"].user, trial), WORKLIST_ROWS)
+    return {"summaries": rows.rows, "total": rows.total, "chosen_trial": trial}
+
+
+@register.inclusion_tag("screening/signoff/_work_state.html")
+def work_state(patient) -> dict:
+    """Whose turn it is with a candidate in screening; nothing for the other statuses (the status says it)."""
+    summary = getattr(patient, "evaluation_summary", None) if patient.status == PatientStatus.SCREENING else None
+    return {"patient": patient, "summary": summary, "screening": patient.status == PatientStatus.SCREENING,
+            "earlier_day": summary is not None and summary.evaluated_on != site_today(patient.site)}

@@ -35,7 +35,8 @@ PINNED = {
     # 14: each reminder list reads its own 20 rows, one aggregate counts all three, and the ready-to-enroll
     # list its first 20 (+1 counting them when there are more).
     "dashboard_coordinator": ("coordinator", 16),
-    "dashboard_investigator": ("investigator", 9),
+    # 10: the worklist reads its 20 summaries in one query (screening.models.worklist: nothing is evaluated).
+    "dashboard_investigator": ("investigator", 10),
     "dashboard_monitor": ("monitor", 9),
     # 15: the 10 of the search, and the page's records named: one query per record type shown (each with its
     # foreign keys joined) and one per type of record a changed field points to (trial.audit.presenting).

@@ -84,7 +84,7 @@ def test_pages_fit_a_phone_and_a_tablet_without_sideways_scrolling(demo, browser
     too_wide = []
     SHOTS.mkdir(parents=True, exist_ok=True)
     try:
-        for username in ("coord.hefei", "monitor"):
+        for username in ("coord.hefei", "inv.hangzhou", "monitor"):
             page.context.clear_cookies()
             sign_in(page, username)
             for url in PAGES[username]()[:5]:

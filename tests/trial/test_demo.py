@@ -66,11 +66,13 @@ def test_the_chinese_interface_names_the_demo_hospitals_in_chinese(demo, client)
 def test_the_dashboard_shows_the_pipeline_with_counts_that_list_each_stage(demo, client):
     client.force_login(get_user_model().objects.get(username="coord.hefei"))
     html = client.get(reverse("dashboard_coordinator")).content.decode()
-    # Site 01 of the demo: ZQ registered; LH, WY, CX consented; HM signed; SJ enrolled.
+    # Site 01 of the demo: ZQ registered; LH, WY consented with data missing; CX ready to sign; HM signed; SJ
+    # enrolled.
     counts = {key: int(html.split(f'data-testid="stage-{key}"')[1].split('text-bg-light">')[1].split("<")[0])
-              for key in ("registered", "screening", "eligible", "enrolled", "screen_failed", "withdrawn")}
-    assert counts == {"registered": 1, "screening": 3, "eligible": 1, "enrolled": 1, "screen_failed": 0,
-                      "withdrawn": 0}
+              for key in ("registered", "incomplete", "review", "ready", "eligible", "enrolled", "screen_failed",
+                          "withdrawn")}
+    assert counts == {"registered": 1, "incomplete": 2, "review": 0, "ready": 1, "eligible": 1, "enrolled": 1,
+                      "screen_failed": 0, "withdrawn": 0}
     listed = client.get(reverse("dashboard_coordinator"), {"status": "screening", "consented": "no"}).content.decode()
     table = listed.split('data-testid="candidate-search"')[1]
     assert ">01-0001<" in table and ">01-0002<" not in table
