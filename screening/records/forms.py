@@ -167,6 +167,48 @@ class AttestationForm(forms.Form):
         return data
 
 
+class AttestationsForm(forms.Form):
+    """The yes/no questions not answered yet, answered together in one save (each still its own attestation,
+    audited as one). A question left blank stays unanswered; the typed questions keep the one-by-one form."""
+
+    def __init__(self, *args, protocol: Protocol, language: str = "en", answered=(), **kwargs) -> None:
+        kwargs.setdefault("auto_id", "id_together_%s")
+        super().__init__(*args, **kwargs)
+        self.protocol = protocol
+        self.open_questions = [q for q in asked_questions(protocol, language)
+                               if q.type == YES_NO and q.code not in answered]
+        for asked in self.open_questions:
+            self.fields[asked.code] = yes_no_field(asked.label, required=False, empty_value=None)
+            self.fields[asked.code].widget.attrs["class"] = "form-check-input"
+            if asked.code == CONTRACEPTION_AGREED:  # the method right under its question
+                self.fields["contraception_method"] = forms.ChoiceField(
+                    label=_("Contraception method (with a yes to contraception)"), required=False,
+                    choices=[("", "—")] + [(code, names.get(language) or names["en"])
+                                            for code, names in protocol.contraception_methods.items()])
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if self.open_questions and all(data.get(q.code) is None for q in self.open_questions):
+            raise forms.ValidationError(_("Answer at least one question."))
+        method = data.get("contraception_method", "")
+        if data.get(CONTRACEPTION_AGREED):
+            if not method:
+                self.add_error("contraception_method", _("Choose the contraception method agreed."))
+            elif problem := rules.contraception_method_problem(method, self.protocol):
+                self.add_error("contraception_method", problem)
+        elif method:
+            self.add_error("contraception_method",
+                           _("A method is recorded only with a yes to the contraception question."))
+        return data
+
+    def answers(self) -> list[dict[str, Any]]:
+        """The answered questions, as ``attestation_record`` takes them."""
+        return [{"question": q.code, "answer": self.cleaned_data[q.code],
+                 "contraception_method": self.cleaned_data.get("contraception_method", "")
+                 if q.code == CONTRACEPTION_AGREED else ""}
+                for q in self.open_questions if self.cleaned_data.get(q.code) is not None]
+
+
 def qualitative_items(protocol: Protocol) -> list[tuple[str, str, Any]]:
     """The catalogue's qualitative tests this panel enters (code, name in the page's language, item)."""
     return [(code, rules.item_label(item.names, code), item) for code, item in protocol.catalogue.qualitative.items()

@@ -184,6 +184,12 @@ def attestation_record(
         return attestation
 
 
+def attestations_record(*, acting_user, patient: Patient, answers: list[dict]) -> list[Attestation]:
+    """Several answers in one save (``attestation_record`` each): all of them are kept, or none."""
+    with transaction.atomic():
+        return [attestation_record(acting_user=acting_user, patient=patient, **answer) for answer in answers]
+
+
 # -- site reference ranges -------------------------------------------------------------------------------
 
 

@@ -13,6 +13,7 @@ urlpatterns = [
     path("records/<slug:slug>/<int:pk>/entered-in-error/", views.screening_record_mark_in_error,
          name="screening_record_mark_in_error"),
     path("patients/<int:pk>/attestations/new/", views.attestation_new, name="attestation_new"),
+    path("patients/<int:pk>/attestations/together/", views.attestations_new, name="attestations_new"),
     path("patients/<int:pk>/checklist/", checklist.eligibility_checklist, name="eligibility_checklist"),
     path("reference-ranges/", views.reference_ranges, name="reference_ranges"),
     path("reference-ranges/<int:pk>/edit/", views.reference_range_edit, name="reference_range_edit"),

@@ -29,6 +29,7 @@ from screening.models import Attestation, ScreeningRecord
 from screening.records import ranges, selectors, services
 from screening.records.forms import (
     AttestationForm,
+    AttestationsForm,
     MarkInErrorForm,
     RecordForm,
     ReferenceRangeForm,
@@ -280,7 +281,8 @@ def screening_record_preview(request: HtmxHttpRequest, pk: int, slug: str) -> Ht
 
 
 def attestation_context(patient: Patient, *, can_attest: bool, form: AttestationForm | None = None,
-                        protocol: Protocol | None = None, history: list[Attestation] | None = None) -> dict:
+                        protocol: Protocol | None = None, history: list[Attestation] | None = None,
+                        together: AttestationsForm | None = None) -> dict:
     """``history``: the candidate's ``attestation_history``, if read already."""
     protocol = protocol or protocol_for(patient.site.trial)
     if can_attest and form is None:
@@ -288,10 +290,13 @@ def attestation_context(patient: Patient, *, can_attest: bool, form: Attestation
                                action=reverse("attestation_new", args=[patient.pk]))
     history = selectors.attestation_history(patient) if history is None else history
     latest = selectors.latest_of(history)  # the same rows: one query for both
+    if can_attest and together is None:
+        together = AttestationsForm(protocol=protocol, language=get_language() or "en", answered=latest)
     labels = selectors.attestation_questions(protocol, get_language() or "en", latest)
     questions = [(code, label, latest.get(code)) for code, label in labels]
     names = dict(labels)
     return {"patient": patient, "form": form, "can_attest": can_attest, "questions": questions, "history": history,
+            "together": together if together is not None and together.open_questions else None,
             "history_rows": [(a, names.get(a.question, a.question)) for a in history], "protocol": protocol}
 
 
@@ -322,6 +327,35 @@ def attestation_new(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     if request.htmx:
         return render(request, "screening/records/_attestations.html", {"att": context, "patient": patient})
     return render(request, "screening/records/attestation_page.html", {"att": context, "patient": patient})
+
+
+@require_POST
+@login_required
+@needs_protocol
+def attestations_new(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """The open yes/no questions answered together; the same access as one attestation."""
+    patient = get_object_or_404(Patient.objects.visible_to(request.user).select_related("site__trial", "site__hospital"), pk=pk)
+    if not services.can_attest(request.user, patient.site):
+        raise PermissionDenied
+    protocol = protocol_for(patient.site.trial)
+    history = selectors.attestation_history(patient)
+    together = AttestationsForm(request.POST, protocol=protocol, language=get_language() or "en",
+                                answered=selectors.latest_of(history))
+    if together.is_valid():
+        try:
+            services.attestations_record(acting_user=request.user, patient=patient, answers=together.answers())
+        except ValidationError as error:
+            together.add_error(None, error.messages)
+        else:
+            if not request.htmx:
+                return redirect(f"{reverse('patient_detail', args=[patient.pk])}#attestations")
+            response = render(request, "screening/records/_attestations.html",
+                              {"att": attestation_context(patient, can_attest=True), "patient": patient})
+            trigger_client_event(response, FACTS_CHANGED)
+            return response
+    context = attestation_context(patient, can_attest=True, protocol=protocol, history=history, together=together)
+    template = "screening/records/_attestations.html" if request.htmx else "screening/records/attestation_page.html"
+    return render(request, template, {"att": context, "patient": patient})
 
 
 # -- reference ranges ----------------------------------------------------------------------------------

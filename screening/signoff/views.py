@@ -25,6 +25,7 @@ from screening.evidence_text import page_language, rendered, rendered_each
 from screening.facts_builder import SourceLink
 from screening.signoff import pdf, rules, selectors, services
 from screening.signoff.forms import DecisionForm, SignatureForm
+from screening.signoff.work_state import awaiting_attestation
 from trial.access import role_required
 from trial.audit.search import open_queries
 from trial.form_errors import show_service_error
@@ -107,6 +108,7 @@ def _page(request: HttpRequest, patient: Patient, *, form: SignatureForm | None 
                 or any(row.signed_status != row.criterion.status for row in rows)
             )
         context |= {"rows": rows, "problems": today_problems,
+                    "attestations_open": awaiting_attestation(assessment.decided),
                     "meaning": rules.meaning_of(overall, language) if overall in rules.MEANINGS else ""}
         if signature is None and not today_problems:
             user = request.user

@@ -9,7 +9,11 @@ from decimal import Decimal
 from django.test import RequestFactory
 
 from patients.clock import site_today
-from screening.records.services import attestation_record, screening_record_create, screening_record_update
+from screening.records.services import (
+    attestation_record,
+    screening_record_create,
+    screening_record_update,
+)
 from screening.signoff.selectors import assess
 from screening.signoff.services import signature_sign
 from tests import factories
@@ -38,8 +42,9 @@ def correct_lab(record, user, value: str, reason: str = "transcription error"):
     })
 
 
-def enter_eligible(patient, coordinator, investigator, *, skip_attestation: str = "") -> dict:
-    """eligible-female.json's data, dated in the last three weeks. Returns the records by name."""
+def enter_eligible(patient, coordinator, investigator, *, skip_attestation: str = "", attest: bool = True) -> dict:
+    """eligible-female.json's data, dated in the last three weeks (``attest=False``: the coordinator's part
+    only). Returns the records by name."""
     today = site_today(patient.site)
     day = today - dt.timedelta(days=15)
     consent(patient, coordinator, today - dt.timedelta(days=20))
@@ -69,7 +74,7 @@ def enter_eligible(patient, coordinator, investigator, *, skip_attestation: str 
     records["echo"] = create("echo", lvef_percent=Decimal("62"), performed_on=day + dt.timedelta(days=2))
     create("spo2", percent=Decimal("97"), room_air=True, measured_on=day)
     create("pregnancy", specimen="serum", result="negative", collected_on=day)
-    for question, answer, method in ATTESTATIONS:
+    for question, answer, method in ATTESTATIONS if attest else ():
         if question != skip_attestation:
             attestation_record(acting_user=investigator, patient=patient, question=question, answer=answer,
                                contraception_method=method)

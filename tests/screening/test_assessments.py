@@ -9,7 +9,12 @@ from django.urls import reverse
 
 from patients.clock import site_today
 from screening.evaluation import evaluate_eligibility
-from screening.models import Attestation, EularAcrAssessment, SledaiAssessment, Treatment
+from screening.models import (
+    Attestation,
+    EularAcrAssessment,
+    SledaiAssessment,
+    Treatment,
+)
 from tests.screening.records_setup import consent
 
 pytestmark = pytest.mark.django_db
@@ -256,3 +261,44 @@ def test_coordinator_sees_attestations_but_no_form(client_of, coordinator_a, inv
     panel = html[html.index('id="attestations"'):]
     assert "Inv_A Tester" in panel
     assert 'data-testid="form-attestation"' not in panel
+
+
+# The open yes/no questions answered together
+
+
+def test_the_open_questions_are_answered_together_and_the_blank_ones_stay_open(client_of, investigator_a, consented):
+    client = client_of(investigator_a)
+    page = client.get(reverse("patient_detail", args=[consented.pk])).content.decode()
+    together = page.split('data-testid="form-attestations-together"')[1].split("</form>")[0]
+    assert 'data-testid="together-apheresis_suitable"' in together and 'name="contraception_method"' in together
+    response = client.post(reverse("attestations_new", args=[consented.pk]), {
+        "apheresis_suitable": "yes", "no_serious_mental_disorder": "yes", "contraception_agreed": "yes",
+        "contraception_method": "implant", "liver_involvement": "no"})
+    assert response.status_code == 302
+    answered = {a.question: a.answer for a in Attestation.objects.all()}
+    assert answered == {"apheresis_suitable": True, "no_serious_mental_disorder": True, "contraception_agreed": True,
+                        "liver_involvement": False}
+    assert Attestation.objects.get(question="contraception_agreed").contraception_method == "implant"
+    evaluation, _built = evaluate_eligibility(consented)
+    assert evaluation.result("I08").status == "met"
+    # Only the questions still open are offered together next time.
+    page = client.get(reverse("patient_detail", args=[consented.pk])).content.decode()
+    together = page.split('data-testid="form-attestations-together"')[1].split("</form>")[0]
+    assert 'together-no_gamete_donation_agreed' in together and "together-apheresis_suitable" not in together
+
+
+def test_one_wrong_answer_of_several_saves_none_and_says_which(client_of, investigator_a, consented):
+    response = client_of(investigator_a).post(reverse("attestations_new", args=[consented.pk]), {
+        "apheresis_suitable": "yes", "contraception_agreed": "yes", "contraception_method": ""})
+    assert response.status_code == 200
+    form = response.context["att"]["together"]
+    assert form.errors["contraception_method"] == ["Choose the contraception method agreed."]
+    assert Attestation.objects.count() == 0
+    response = client_of(investigator_a).post(reverse("attestations_new", args=[consented.pk]), {})
+    assert response.context["att"]["together"].non_field_errors() == ["Answer at least one question."]
+
+
+def test_only_the_sites_investigator_answers_together(client_of, coordinator_a, consented):
+    response = client_of(coordinator_a).post(reverse("attestations_new", args=[consented.pk]),
+                                             {"apheresis_suitable": "yes"})
+    assert response.status_code == 403 and Attestation.objects.count() == 0

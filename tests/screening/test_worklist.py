@@ -17,8 +17,9 @@ from tests import factories
 from tests.screening.signoff_setup import correct_lab, enter_eligible, lab
 
 
-def _criterion(code: str, status: str, missing: tuple[str, ...] = ()) -> SimpleNamespace:
-    return SimpleNamespace(code=code, status=status, missing=missing)
+def _criterion(code: str, status: str, missing: tuple[str, ...] = (), needed: tuple[str, ...] = ()) -> SimpleNamespace:
+    return SimpleNamespace(code=code, status=status, missing=missing,
+                           needed=tuple(SimpleNamespace(id=need) for need in needed))
 
 
 def test_whose_turn_follows_the_decided_evaluation():
@@ -32,6 +33,17 @@ def test_whose_turn_follows_the_decided_evaluation():
     only_review = SimpleNamespace(overall="needs_review", criteria=(
         _criterion("I01", Status.MET), _criterion("E05", Status.NEEDS_REVIEW)))
     assert work_state(only_review).state == "review"
+
+    # A criterion that lacks only what the investigator attests waits for the investigator, not the coordinator.
+    attestations_left = SimpleNamespace(overall="incomplete", criteria=(
+        _criterion("I09", Status.MISSING, ("investigator decision: ...", "contraception method"),
+                   ("need.answer", "need.method")),
+        _criterion("I06b", Status.MISSING, ("creatinine",), ("need.record", "need.answer"))))
+    work = work_state(attestations_left)
+    assert (work.state, work.missing_codes, work.review_codes, work.missing_items) == (
+        "incomplete", ("I06b",), ("I09",), 1)
+    work = work_state(SimpleNamespace(overall="incomplete", criteria=attestations_left.criteria[:1]))
+    assert (work.state, work.review_codes, work.missing_items) == ("review", ("I09",), 0)
 
     # One criterion not met is enough to sign a screen failure, however much else is missing.
     failed = SimpleNamespace(overall="not_eligible", criteria=(

@@ -117,6 +117,8 @@ MATRIX: dict[str, Access] = {
     "screening_record_mark_in_error": Access(get=ENTRY_GET, post=ENTRY_POST, pk="lab"),
     "attestation_new": Access(get=row(LOGIN, FORBIDDEN, OK, FORBIDDEN, NOT_FOUND),
                               post=row(LOGIN, FORBIDDEN, PROCESSED, FORBIDDEN, NOT_FOUND), pk="patient"),
+    "attestations_new": Access(get=REFUSED, post=row(LOGIN, FORBIDDEN, PROCESSED, FORBIDDEN, NOT_FOUND),
+                               pk="patient"),
     "eligibility_checklist": Access(get=READ, post=REFUSED, pk="patient"),
     "reference_ranges": Access(get=COORDINATOR_GET, post=COORDINATOR_POST),
     "reference_range_edit": Access(get=ENTRY_GET, post=ENTRY_POST, pk="reference_range"),
