@@ -159,6 +159,12 @@ def test_a_void_signature_shows_on_the_candidate_page_and_the_dashboard(candidat
     assert "labs[0]" not in detail
     dashboard = client_of(investigator_a).get(reverse("dashboard_investigator")).content.decode()
     assert f'data-testid="void-alert-{candidate.pk}"' in dashboard
+    # The times as the site lives them, the zone named (not UTC).
+    signature = EligibilitySignature.objects.get(patient=candidate)
+    zone = ZoneInfo(candidate.site.time_zone)
+    alert = dashboard.split(f'data-testid="void-alert-{candidate.pk}"')[1].split("</div>")[0]
+    assert f"{signature.signed_at.astimezone(zone):%Y-%m-%d %H:%M} CST" in alert and "UTC" not in alert
+    assert f"{signature.voided_at.astimezone(zone):%Y-%m-%d %H:%M} CST" in detail
 
 
 def test_the_sign_page_query_count_is_pinned(candidate, client_of, investigator_a, django_assert_max_num_queries):
