@@ -19,6 +19,7 @@ from django.utils.translation import get_language, pgettext_lazy
 from screening.eligibility.general.messages import Message, render
 from screening.eligibility.general.naming import names_in
 from screening.fact_names import record_name, record_value
+from screening.instrument_names import ITEM_LABELS
 
 # The engine's statuses and overall results, shown on badges. The English labels are the codes themselves.
 STATUS_LABELS: Mapping[str, Promise] = {
@@ -53,8 +54,13 @@ def rendered_each(items: Iterable[Message | Mapping[str, Any]], protocol: Any,
     are left out or named as people name them (``screening.fact_names``), from ``facts`` when given: the
     facts document the messages were evaluated on."""
     language = language or page_language()
-    name_of = names_in(protocol, language)
+    catalogue_name = names_in(protocol, language)
     with translation.override(language):
+        def name_of(code: str) -> str:
+            instrument, _dot, item = code.partition(".")
+            label = ITEM_LABELS.get(instrument, {}).get(item) if item else None
+            return str(label) if label is not None else catalogue_name(code)
+
         def ref_of(ref: str) -> str:
             return record_name(ref, record_value(facts, ref) if facts else None, name_of, translation.gettext)
 

@@ -14,7 +14,9 @@ from pypdf import PdfReader
 
 from screening.eligibility import evaluate, load_protocol_file, parse_facts
 from screening.eligibility.general.messages import without_empty_parts
+from screening.eligibility.instruments import INSTRUMENTS
 from screening.evidence_text import rendered, rendered_each
+from screening.instrument_names import ITEM_LABELS
 from screening.models import EligibilitySignature
 from screening.signoff.pdf import checklist_pdf
 from tests.examples import ELIGIBLE_FEMALE
@@ -81,8 +83,13 @@ def test_evidence_renders_from_its_structure_in_the_readers_language(mc_1_50):
         shown, stripped = rendered(result.details, protocol, "en"), result.evidence
         for ref in sorted(set(result.uses), key=len, reverse=True):
             stripped = re.sub(rf"(?<=\(){re.escape(ref)}(?=[,)])", "", stripped)
+        for instrument, labels in ITEM_LABELS.items():  # an instrument's counted items, named for the reader
+            if INSTRUMENTS[instrument].title in stripped:
+                for code, label in labels.items():
+                    stripped = re.sub(rf"(?<![\w]){code} (?=\d)", f"{label} ", stripped)
         assert shown == without_empty_parts(stripped)
         assert not re.search(r"\[\d+\]", shown)
+    assert "Joint involvement 6" in rendered(evaluation.result("I03a").details, protocol, "en")
 
 
 def test_what_is_missing_renders_in_chinese(mc_1_50):

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from patients.clock import site_today
-from screening.records.rules import EULAR_LABELS, SLEDAI_LABELS
+from screening.instrument_names import EULAR_LABELS, SLEDAI_LABELS
 from screening.records.services import screening_record_create
 
 

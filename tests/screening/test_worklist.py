@@ -15,6 +15,7 @@ from screening.signoff.summaries import summaries_refresh_stale, summary_refresh
 from screening.signoff.work_state import work_state
 from tests import factories
 from tests.screening.signoff_setup import correct_lab, enter_eligible, lab
+from trial.language import preference_set
 
 
 def _criterion(code: str, status: str, missing: tuple[str, ...] = (), needed: tuple[str, ...] = ()) -> SimpleNamespace:
@@ -145,3 +146,18 @@ def test_the_hourly_sweep_rewrites_summaries_of_an_earlier_day(consented, coordi
     assert summaries_refresh_stale() == 1
     assert EvaluationSummary.objects.get(patient=consented).evaluated_on == site_today(consented.site)
     assert summaries_refresh_stale() == 0  # current summaries are left alone
+
+
+def test_the_evidence_names_the_instruments_items_in_the_pages_language(protocol_version, patient_a, coordinator_a,
+                                                                        investigator_a, client_of):
+    enter_eligible(patient_a, coordinator_a, investigator_a)
+    client = client_of(coordinator_a)
+    english = client.get(reverse("eligibility_checklist", args=[patient_a.pk])).content.decode()
+    i03a = english.split('data-testid="criterion-I03a"')[1].split("</tr>")[0]
+    assert "Joint involvement 6" in i03a and "joint_involvement" not in i03a
+    sledai = english.split('data-testid="criterion-I04"')[1].split("</tr>")[0]
+    assert "Arthritis 4" in sledai and "low_complement" not in sledai
+    preference_set(acting_user=coordinator_a, language="zh-hans")
+    client.logout()  # the preference is the session's language from the next login
+    chinese = client_of(coordinator_a).get(reverse("eligibility_checklist", args=[patient_a.pk])).content.decode()
+    assert "关节受累 6" in chinese.split('data-testid="criterion-I03a"')[1].split("</tr>")[0]

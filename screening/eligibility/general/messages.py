@@ -232,6 +232,8 @@ def render(msg: Message, translate: Translate = str, name_of: NameOf = str, ref_
             value = translate(value)
         elif key == "ref" and ref_of is not None and isinstance(value, str):
             value = "" if _REF_IN_PARENTHESES.search(template) else ref_of(value)
+        elif key == "terms" and ref_of is not None and isinstance(value, str) and " " in value:
+            value = _named_terms(value, dict(msg.pairs).get("item", ""), name_of)
         params[key] = value
     # A percentage is written against its number (62%), every other unit after a space.
     text = template.format(**params).replace(" %", "%")
@@ -239,6 +241,16 @@ def render(msg: Message, translate: Translate = str, name_of: NameOf = str, ref_
 
 
 _REF_IN_PARENTHESES = re.compile(r"[(（]\{ref\}")
+
+
+def _named_terms(terms: str, instrument: str, name_of: NameOf) -> str:
+    """An instrument's counted items ("joint_involvement 6 + proteinuria 4", as the engine writes them) with
+    each item named: ``name_of("<instrument>.<item>")``."""
+    named = []
+    for term in terms.split(" + "):
+        code, _space, points = term.rpartition(" ")
+        named.append(f"{name_of(f'{instrument}.{code}')} {points}" if code else term)
+    return " + ".join(named)
 
 
 def without_empty_parts(text: str) -> str:

@@ -24,6 +24,7 @@ def names_in(protocol: GeneralProtocol, language: str) -> Callable[[str], str]:
             return methods[code].get(language) or methods[code]["en"]
         if code in catalogue.class_names:
             return catalogue.class_names[code].get(language) or catalogue.class_names[code]["en"]
-        return code.replace("_", " ")
+        # An instrument's item ("eular_acr_2019.joint_involvement"): readable here, named by the display layer.
+        return code.rpartition(".")[2].replace("_", " ")
 
     return name_of

@@ -20,6 +20,7 @@ from screening.eligibility import Protocol
 from screening.eligibility.calculators import EULAR_ACR_2019_CRITERIA, eular_acr_2019
 from screening.eligibility.general.messages import message, render
 from screening.eligibility.instruments import INSTRUMENTS
+from screening.instrument_names import EULAR_DOMAIN_LABELS, EULAR_LABELS
 from screening.models import EularAcrAssessment
 from screening.records import rules
 from screening.records.form_data import all_of, first_of, instrument_param
@@ -36,7 +37,7 @@ class EularAcrForm(RecordForm):
     ana_ever_1_80_hep2 = yes_no_field(_("Entry criterion: ANA ≥ 1:80 on HEp-2 cells (ever)"))
     criteria = forms.MultipleChoiceField(
         label=_("Criteria ever present"), required=False,
-        choices=[(code, rules.EULAR_LABELS[code]) for code in EULAR_ACR_2019_CRITERIA],
+        choices=[(code, EULAR_LABELS[code]) for code in EULAR_ACR_2019_CRITERIA],
         widget=forms.CheckboxSelectMultiple,
     )
 
@@ -53,8 +54,8 @@ class EularAcrForm(RecordForm):
         """Criteria by domain: (domain label, clinical, [(code, label, weight, html id, ticked)])."""
         chosen = ticked(self, "criteria")
         return [
-            (rules.EULAR_DOMAIN_LABELS[domain], clinical,
-             [(c.code, rules.EULAR_LABELS[c.code], c.weight, self.auto_id % f"criteria_{c.code}", c.code in chosen)
+            (EULAR_DOMAIN_LABELS[domain], clinical,
+             [(c.code, EULAR_LABELS[c.code], c.weight, self.auto_id % f"criteria_{c.code}", c.code in chosen)
               for c in criteria])
             for domain, clinical, criteria in rules.eular_domains()
         ]
@@ -90,9 +91,9 @@ def preview(data: QueryDict | dict, protocol: Protocol, patient: Patient) -> dic
         counted = result.counted.get(domain)
         chosen = [c.code for c in criteria if c.code in codes]
         rows.append(DomainRow(
-            rules.EULAR_DOMAIN_LABELS[domain], clinical,
-            rules.EULAR_LABELS[counted.code] if counted else "", counted.weight if counted else 0,
-            [rules.EULAR_LABELS[code] for code in chosen if not counted or code != counted.code],
+            EULAR_DOMAIN_LABELS[domain], clinical,
+            EULAR_LABELS[counted.code] if counted else "", counted.weight if counted else 0,
+            [EULAR_LABELS[code] for code in chosen if not counted or code != counted.code],
         ))
     # The instrument's reasons are message ids, translated like the engine's evidence.
     judged = INSTRUMENTS["eular_acr_2019"].judge(
@@ -116,5 +117,5 @@ KIND = RecordKind(
     date_field="assessed_on", form=EularAcrForm, prepare=prepare,
     needed=lambda protocol: "eular_acr_2019" in protocol.catalogue.instruments,
     facts=facts, facts_order=("pk",), preview=preview,
-    item_names=lambda protocol: {code: str(label) for code, label in rules.EULAR_LABELS.items()},  # the summary names the ticked codes
+    item_names=lambda protocol: {code: str(label) for code, label in EULAR_LABELS.items()},  # the summary names the ticked codes
 )

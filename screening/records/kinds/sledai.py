@@ -17,6 +17,7 @@ from patients.forms import DateInput
 from patients.models import Patient
 from screening.eligibility import Protocol
 from screening.eligibility.calculators import SLEDAI_2K_WEIGHTS, sledai_2k_score
+from screening.instrument_names import SLEDAI_LABELS
 from screening.models import SledaiAssessment
 from screening.records import rules
 from screening.records.form_data import all_of, instrument_param
@@ -32,7 +33,7 @@ class SledaiForm(RecordForm):
     assessed_on = forms.DateField(label=_("Assessment date"), widget=DateInput)
     descriptors = forms.MultipleChoiceField(
         label=_("Descriptors present in the 10 days before the assessment"), required=False,
-        choices=[(code, rules.SLEDAI_LABELS[code]) for code in SLEDAI_2K_WEIGHTS],
+        choices=[(code, SLEDAI_LABELS[code]) for code in SLEDAI_2K_WEIGHTS],
         widget=forms.CheckboxSelectMultiple,
     )
 
@@ -45,7 +46,7 @@ class SledaiForm(RecordForm):
         """Descriptors by weight, heaviest first: (weight, [(code, label, html id, ticked)])."""
         chosen = ticked(self, "descriptors")
         return [
-            (weight, [(code, rules.SLEDAI_LABELS[code], self.auto_id % f"descriptors_{code}", code in chosen)
+            (weight, [(code, SLEDAI_LABELS[code], self.auto_id % f"descriptors_{code}", code in chosen)
                       for code in codes])
             for weight, codes in rules.sledai_groups()
         ]
@@ -66,7 +67,7 @@ def preview(data: QueryDict | dict, protocol: Protocol, patient: Patient) -> dic
     minimum = instrument_param(protocol, "sledai_2k", "min_score")
     return {
         "score": score.score,
-        "terms": [(rules.SLEDAI_LABELS[code], weight) for code, weight in score.breakdown],
+        "terms": [(SLEDAI_LABELS[code], weight) for code, weight in score.breakdown],
         "minimum": minimum,
         "reaches": minimum is not None and score.score >= minimum,
     }
@@ -82,5 +83,5 @@ KIND = RecordKind(
     slug="sledai", model=SledaiAssessment, title=_("SLEDAI-2K"), fields=FIELDS, date_field="assessed_on",
     form=SledaiForm, prepare=prepare, needed=lambda protocol: "sledai_2k" in protocol.catalogue.instruments,
     facts=facts, facts_order=("pk",), preview=preview,
-    item_names=lambda protocol: {code: str(label) for code, label in rules.SLEDAI_LABELS.items()},  # the summary names the ticked codes
+    item_names=lambda protocol: {code: str(label) for code, label in SLEDAI_LABELS.items()},  # the summary names the ticked codes
 )
