@@ -300,15 +300,21 @@ def attestation_context(patient: Patient, *, can_attest: bool, form: Attestation
             "history_rows": [(a, names.get(a.question, a.question)) for a in history], "protocol": protocol}
 
 
+def _to_attest(request: HtmxHttpRequest, pk: int) -> tuple[Patient, Protocol]:
+    """The candidate and their protocol, for an investigator of the candidate's site (others 403, other sites
+    404)."""
+    patient = get_object_or_404(Patient.objects.visible_to(request.user).select_related("site__trial", "site__hospital"), pk=pk)
+    if not services.can_attest(request.user, patient.site):
+        raise PermissionDenied
+    return patient, protocol_for(patient.site.trial)
+
+
 @require_http_methods(["GET", "POST"])
 @login_required
 @needs_protocol
 def attestation_new(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """Investigator decisions: investigators of the candidate's site only (others 403, other sites 404)."""
-    patient = get_object_or_404(Patient.objects.visible_to(request.user).select_related("site__trial", "site__hospital"), pk=pk)
-    if not services.can_attest(request.user, patient.site):
-        raise PermissionDenied
-    protocol = protocol_for(patient.site.trial)
+    patient, protocol = _to_attest(request, pk)
     form = AttestationForm(request.POST or None, protocol=protocol, language=get_language() or "en",
                            action=request.path, initial={"question": request.GET.get("question", "")})
     if request.method == "POST" and form.is_valid():
@@ -334,10 +340,7 @@ def attestation_new(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @needs_protocol
 def attestations_new(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """The open yes/no questions answered together; the same access as one attestation."""
-    patient = get_object_or_404(Patient.objects.visible_to(request.user).select_related("site__trial", "site__hospital"), pk=pk)
-    if not services.can_attest(request.user, patient.site):
-        raise PermissionDenied
-    protocol = protocol_for(patient.site.trial)
+    patient, protocol = _to_attest(request, pk)
     history = selectors.attestation_history(patient)
     together = AttestationsForm(request.POST, protocol=protocol, language=get_language() or "en",
                                 answered=selectors.latest_of(history))

@@ -9,13 +9,12 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 
 from patients.clock import site_today
 from patients.models import Patient
 from tests import factories
-from tests.factories import PASSWORD, current_totp_code
+from tests.browser.steps import fill_registration, fill_signature
 from tests.screening.records_setup import reference_ranges
 from tests.screening.signoff_setup import correct_lab, enter_eligible
 from trial.audit.review import query_answer
@@ -71,13 +70,7 @@ def test_the_coordinators_day_from_registration_to_complete_entry(page, log_in, 
     look("dashboard")
 
     page.get_by_role("link", name="Register candidate").click()
-    page.locator('[name="initials"]').fill("LMH")
-    page.locator('[name="date_of_birth"]').fill("1990-04-12")
-    page.locator('[name="sex"][value="female"]').check()
-    page.locator('[name="weight_kg"]').fill("58")
-    page.locator('[name="childbearing_potential"][value="yes"]').check()
-    page.locator('[name="gilbert_syndrome"][value="no"]').check()
-    page.locator('[name="full_name"]').fill("Lu Meihua")
+    fill_registration(page, initials="LMH", born="1990-04-12", full_name="Lu Meihua", weight_kg="58")
     look("register")
     page.get_by_role("button", name="Register").click()
     expect(page.get_by_test_id("no-consent")).to_be_visible()
@@ -201,12 +194,7 @@ def test_the_investigators_day_from_the_worklist_to_the_signature(page, log_in, 
 
     page.get_by_test_id("review-and-sign").click()
     expect(page.get_by_test_id("signoff-overall")).to_have_attribute("data-status", "eligible")
-    device = TOTPDevice.objects.get(user=investigator_a)
-    device.last_t = -1  # the login's code was used in this same time step
-    device.save(update_fields=["last_t"])
-    page.locator("#id_printed_name").fill("Inv_A Tester")
-    page.locator("#id_password").fill(PASSWORD)
-    page.locator("#id_otp_token").fill(current_totp_code(device))
+    fill_signature(page, investigator_a, "Inv_A Tester")
     look("sign")
     page.get_by_test_id("sign-button").click()
     expect(page.get_by_test_id("signature-status")).to_have_attribute("data-status", "valid")

@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 
 from patients.clock import site_today
 from screening.consent.services import icf_version_add
+from tests.browser.steps import fill_registration
 from trial.language import preference_set
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -35,13 +36,7 @@ def test_register_consent_and_reconsent_after_new_icf(page, log_in, coordinator_
     log_in(coordinator_a)
 
     page.get_by_role("link", name="Register candidate").click()
-    page.locator('[name="initials"]').fill("wmy")
-    page.locator('[name="date_of_birth"]').fill("1988-07-02")
-    page.locator('[name="sex"][value="female"]').check()
-    page.locator('[name="weight_kg"]').fill("61.5")
-    page.locator('[name="childbearing_potential"][value="yes"]').check()
-    page.locator('[name="gilbert_syndrome"][value="no"]').check()
-    page.locator('[name="full_name"]').fill("Wang Meiying")
+    fill_registration(page, initials="wmy", born="1988-07-02", full_name="Wang Meiying", weight_kg="61.5")
     page.get_by_role("button", name="Register").click()
 
     expect(page.get_by_test_id("patient-title")).to_contain_text("01-0001")

@@ -6,10 +6,9 @@ from __future__ import annotations
 import re
 
 import pytest
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 
-from tests.factories import PASSWORD, current_totp_code
+from tests.browser.steps import fill_signature
 from tests.screening.signoff_setup import correct_lab, enter_eligible
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -27,12 +26,7 @@ def test_investigator_signs_and_a_correction_of_a_used_lab_voids_the_signature(
     expect(page.get_by_test_id("signoff-overall")).to_have_attribute("data-status", "eligible")
     expect(page.get_by_test_id("meaning")).to_have_text("I confirm that this subject meets all eligibility criteria")
 
-    device = TOTPDevice.objects.get(user=investigator_a)
-    device.last_t = -1  # the login's code was used in this same time step
-    device.save(update_fields=["last_t"])
-    page.locator("#id_printed_name").fill("Inv_A Tester")
-    page.locator("#id_password").fill(PASSWORD)
-    page.locator("#id_otp_token").fill(current_totp_code(device))
+    fill_signature(page, investigator_a, "Inv_A Tester")
     page.get_by_test_id("sign-button").click()
 
     expect(page.get_by_test_id("signature-status")).to_have_attribute("data-status", "valid")
