@@ -55,3 +55,22 @@ def test_creatinine_above_the_limit_turns_i06b_not_met_live_and_a_correction_tur
     lab.refresh_from_db()
     assert lab.value == 70
     assert lab.events.order_by("-pgh_id").first().pgh_context.metadata["reason"] == "value of another sample typed by mistake"
+
+
+def test_the_unit_list_offers_only_the_chosen_tests_units(page, log_in, protocol_version, coordinator_a, patient_a):
+    consent(patient_a, coordinator_a, site_today(patient_a.site) - dt.timedelta(days=10))
+    log_in(coordinator_a)
+    page.goto(f"/patients/{patient_a.pk}/")
+    panel = page.get_by_test_id("panel-labs")
+    panel.get_by_text("Add: Laboratory results").click()
+    unit = panel.locator("#id_labs_unit")
+
+    def offered() -> list[str]:
+        return unit.evaluate("select => Array.from(select.options).filter(o => !o.disabled).map(o => o.value)")
+
+    panel.locator("#id_labs_test").select_option("creatinine")
+    assert offered() == ["umol/L", "mg/dL"]
+    unit.select_option("mg/dL")
+    panel.locator("#id_labs_test").select_option("alt")
+    assert offered() == ["U/L"]
+    expect(unit).to_have_value("U/L")  # mg/dL is no unit of ALT: the test's own unit instead

@@ -4,6 +4,7 @@ tests of one collection at once, is ``screening.records.lab_draw``; it saves thr
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -50,6 +51,10 @@ class LabResultForm(RecordForm):
     def setup(self) -> None:
         self.fields["test"].choices = lab_test_choices(self.protocol)
         self.fields["unit"].choices = lab_unit_choices(self.protocol)
+        # The browser limits the unit list to the chosen test's units (static/portal.js), its own unit first.
+        self.fields["test"].widget.attrs.update({"data-units-for": "select[name=unit]", "data-units": json.dumps({
+            code: [spec.canonical_unit, *(unit for unit in spec.units if unit != spec.canonical_unit)]
+            for code, spec in self.protocol.lab_tests.items()})})
 
     def clean(self) -> dict:
         data = super().clean()
