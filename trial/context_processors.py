@@ -4,8 +4,9 @@ navigation."""
 from __future__ import annotations
 
 from django.conf import settings
+from django.utils.translation import get_language
 
-from trial.selectors import roles_of
+from trial.selectors import name_shown, roles_of
 
 
 def portal(request) -> dict:
@@ -17,4 +18,4 @@ def roles(request) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"user_roles": []}
-    return {"user_roles": roles_of(user)}
+    return {"user_roles": roles_of(user), "user_name": name_shown(user, get_language() or "en")}

@@ -50,10 +50,27 @@ def _held(user) -> frozenset[tuple[int, str]]:
     cached = getattr(user, ROLE_CACHE_ATTRIBUTE, False)
     if isinstance(cached, frozenset):
         return cached
-    held = frozenset(StaffRole.objects.filter(user=user).values_list("site_id", "role"))
+    # The name in Chinese characters comes with the roles (one query): the navigation names the person in the
+    # script of the page's language.
+    rows = list(StaffRole.objects.filter(user=user).values_list("site_id", "role", "user__chinese_name__name"))
+    held = frozenset((site, role) for site, role, _name in rows)
     if cached is None:
         setattr(user, ROLE_CACHE_ATTRIBUTE, held)
+        setattr(user, CHINESE_NAME_ATTRIBUTE, next((name for *_held_role, name in rows if name), ""))
     return held
+
+
+CHINESE_NAME_ATTRIBUTE = "_portal_chinese_name"
+
+
+def name_shown(user, language: str) -> str:
+    """The person's name as the navigation shows it: in Chinese characters in the Chinese interface where
+    recorded (read with the roles of the request), else the account's name, else the username."""
+    pinyin = " ".join(user.get_full_name().split()) or user.username
+    if not language.startswith("zh"):
+        return pinyin
+    _held(user)
+    return getattr(user, CHINESE_NAME_ATTRIBUTE, "") or pinyin
 
 
 def roles_of(user) -> list[str]:

@@ -16,6 +16,7 @@ from patients.models import Patient
 from screening.models import EligibilitySignature
 from tests.demo_setup import load_demo
 from trial.audit.monitoring import DataQuery
+from trial.language import preference_set
 
 pytestmark = pytest.mark.django_db(transaction=False)
 
@@ -76,3 +77,16 @@ def test_the_dashboard_shows_the_pipeline_with_counts_that_list_each_stage(demo,
     listed = client.get(reverse("dashboard_coordinator"), {"status": "screening", "consented": "no"}).content.decode()
     table = listed.split('data-testid="candidate-search"')[1]
     assert ">01-0001<" in table and ">01-0002<" not in table
+
+
+def test_the_navigation_names_the_person_in_the_script_of_the_pages_language(demo, client):
+    coordinator = get_user_model().objects.get(username="coord.hefei")
+    client.force_login(coordinator)
+    client.cookies["django_language"] = "zh-hans"
+    chinese = client.get(reverse("dashboard_coordinator"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert 'data-testid="signed-in-as">王芳<' in chinese
+    preference_set(acting_user=coordinator, language="en")
+    client.logout()
+    client.force_login(coordinator)  # the preference is the session's language from the next login
+    english = client.get(reverse("dashboard_coordinator")).content.decode()
+    assert 'data-testid="signed-in-as">Wang Fang<' in english
