@@ -11,9 +11,10 @@ from django.db import transaction
 from django.db.models import Max, QuerySet
 from django.utils.translation import gettext as _
 
-from patients import rules, signals
+from patients import rules
 from patients.clock import site_today
 from patients.models import Patient, SiteCounter
+from patients import signals
 from patients.selectors import can_enter_data, possible_duplicates
 from patients.versioning import ensure_version
 from screening.consent.guards import ensure_open_for_entry

@@ -12,8 +12,8 @@ from datetime import date
 from typing import NamedTuple
 
 from django.urls import reverse
-from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
+from django.utils.module_loading import import_string
 
 from patients.clock import site_date_of
 from patients.models import Patient

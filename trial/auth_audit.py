@@ -3,11 +3,7 @@ append-only AuthEvent table."""
 
 from __future__ import annotations
 
-from django.contrib.auth.signals import (
-    user_logged_in,
-    user_logged_out,
-    user_login_failed,
-)
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
 from trial.audit import client_ip
