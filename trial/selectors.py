@@ -66,7 +66,7 @@ CHINESE_NAME_ATTRIBUTE = "_portal_chinese_name"
 def name_shown(user, language: str) -> str:
     """The person's name as the navigation shows it: in Chinese characters in the Chinese interface where
     recorded (read with the roles of the request), else the account's name, else the username."""
-    pinyin = " ".join(user.get_full_name().split()) or user.username
+    pinyin = account_name(user) or user.username
     if not language.startswith("zh"):
         return pinyin
     _held(user)
@@ -121,9 +121,14 @@ def first_of(rows: QuerySet, limit: int) -> ShortList:
     return ShortList(shown, len(shown) if len(shown) < limit else rows.count())
 
 
+def account_name(user) -> str:
+    """The account's first and last names (in pinyin), spaces as a person types them."""
+    return " ".join(user.get_full_name().split())
+
+
 def names_of(user) -> list[str]:
     """The person's names a signature may carry: the account's (pinyin) and, where recorded, in Chinese."""
-    names = [" ".join(user.get_full_name().split())]
+    names = [account_name(user)]
     chinese = StaffName.objects.filter(user=user).values_list("name", flat=True).first()
     if chinese:
         names.append(chinese.strip())

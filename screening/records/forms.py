@@ -92,13 +92,40 @@ class MarkInErrorForm(forms.Form):
     reason = _reason_field(_("Why was this record entered in error?"))
 
 
-class AttestationForm(forms.Form):
+def contraception_method_field(protocol: Protocol, language: str) -> forms.ChoiceField:
+    """The protocol's contraception methods (the safe period is never on the list), none chosen."""
+    return forms.ChoiceField(label=_("Contraception method (with a yes to contraception)"), required=False,
+                             choices=[("", "—")] + [(code, names.get(language) or names["en"])
+                                                     for code, names in protocol.contraception_methods.items()])
+
+
+class ContraceptionMethodChecks:
+    """What both attestation forms check of the method that goes with the contraception agreement."""
+
+    protocol: Protocol
+
+    def clean_contraception_method(self) -> str:
+        # Choices already exclude anything the protocol does not list; this names the safe period explicitly.
+        method = self.cleaned_data["contraception_method"]
+        if method and (problem := rules.contraception_method_problem(method, self.protocol)):
+            raise forms.ValidationError(problem)
+        return method
+
+    def check_contraception(self, agreed: bool, method: str) -> None:
+        """A method with a yes to contraception, and only then."""
+        if agreed:
+            if not method and "contraception_method" not in self.errors:
+                self.add_error("contraception_method", _("Choose the contraception method agreed."))
+        elif method:
+            self.add_error("contraception_method",
+                           _("A method is recorded only with a yes to the contraception question."))
+
+
+class AttestationForm(ContraceptionMethodChecks, forms.Form):
     """One investigator decision. The method list is the protocol's (the safe period is never on it)."""
 
     question = forms.ChoiceField(label=_("Question"))  # the protocol's questions (screening.records.questions)
     answer = yes_no_field(_("Answer"))
-    contraception_method = forms.ChoiceField(label=_("Contraception method (with a yes to contraception)"),
-                                             required=False)
     comment = forms.CharField(label=_("Comment"), required=False, max_length=1000,
                               widget=forms.Textarea(attrs={"rows": 2}))
 
@@ -110,9 +137,8 @@ class AttestationForm(forms.Form):
         self.protocol = protocol
         self.asked = {q.code: q for q in asked_questions(protocol, language)}
         self.fields["question"].choices = [(q.code, q.label) for q in self.asked.values()]
-        self.fields["contraception_method"].choices = [("", "—")] + [
-            (code, names.get(language) or names["en"]) for code, names in protocol.contraception_methods.items()
-        ]
+        self.fields["contraception_method"] = contraception_method_field(protocol, language)
+        self.order_fields(["question", "answer", "contraception_method", "comment"])
         if any(q.type != YES_NO for q in self.asked.values()):
             if action:
                 self.fields["question"].widget.attrs.update({
@@ -142,14 +168,6 @@ class AttestationForm(forms.Form):
         self.fields["value"] = field
         self.order_fields(["question", "value", "contraception_method", "comment"])
 
-
-    def clean_contraception_method(self) -> str:
-        # Choices already exclude anything the protocol does not list; this names the safe period explicitly.
-        method = self.cleaned_data["contraception_method"]
-        if method and (problem := rules.contraception_method_problem(method, self.protocol)):
-            raise forms.ValidationError(problem)
-        return method
-
     def clean(self) -> dict:
         data = super().clean()
         asked = self.asked.get(data.get("question", ""))
@@ -158,16 +176,12 @@ class AttestationForm(forms.Form):
             if problem:
                 self.add_error("answer" if asked.type == YES_NO else "value", problem)
             data["answer"], data["value"] = answer, value
-        if data.get("question") == CONTRACEPTION_AGREED and data.get("answer"):
-            if not data.get("contraception_method") and "contraception_method" not in self.errors:
-                self.add_error("contraception_method", _("Choose the contraception method agreed."))
-        elif data.get("contraception_method"):
-            self.add_error("contraception_method",
-                           _("A method is recorded only with a yes to the contraception question."))
+        self.check_contraception(bool(data.get("question") == CONTRACEPTION_AGREED and data.get("answer")),
+                                 data.get("contraception_method", ""))
         return data
 
 
-class AttestationsForm(forms.Form):
+class AttestationsForm(ContraceptionMethodChecks, forms.Form):
     """The yes/no questions not answered yet, answered together in one save (each still its own attestation,
     audited as one). A question left blank stays unanswered; the typed questions keep the one-by-one form."""
 
@@ -181,24 +195,13 @@ class AttestationsForm(forms.Form):
             self.fields[asked.code] = yes_no_field(asked.label, required=False, empty_value=None)
             self.fields[asked.code].widget.attrs["class"] = "form-check-input"
             if asked.code == CONTRACEPTION_AGREED:  # the method right under its question
-                self.fields["contraception_method"] = forms.ChoiceField(
-                    label=_("Contraception method (with a yes to contraception)"), required=False,
-                    choices=[("", "—")] + [(code, names.get(language) or names["en"])
-                                            for code, names in protocol.contraception_methods.items()])
+                self.fields["contraception_method"] = contraception_method_field(protocol, language)
 
     def clean(self) -> dict:
         data = super().clean()
         if self.open_questions and all(data.get(q.code) is None for q in self.open_questions):
             raise forms.ValidationError(_("Answer at least one question."))
-        method = data.get("contraception_method", "")
-        if data.get(CONTRACEPTION_AGREED):
-            if not method:
-                self.add_error("contraception_method", _("Choose the contraception method agreed."))
-            elif problem := rules.contraception_method_problem(method, self.protocol):
-                self.add_error("contraception_method", problem)
-        elif method:
-            self.add_error("contraception_method",
-                           _("A method is recorded only with a yes to the contraception question."))
+        self.check_contraception(bool(data.get(CONTRACEPTION_AGREED)), data.get("contraception_method", ""))
         return data
 
     def answers(self) -> list[dict[str, Any]]:
