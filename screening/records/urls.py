@@ -1,7 +1,7 @@
 from django.urls import path
 
 from screening import checklist
-from screening.records import views
+from screening.records import verification_views, views
 
 urlpatterns = [
     path("patients/<int:pk>/records/labs/draw/", views.lab_draw_new, name="lab_draw_new"),
@@ -15,6 +15,7 @@ urlpatterns = [
     path("patients/<int:pk>/attestations/new/", views.attestation_new, name="attestation_new"),
     path("patients/<int:pk>/attestations/together/", views.attestations_new, name="attestations_new"),
     path("patients/<int:pk>/checklist/", checklist.eligibility_checklist, name="eligibility_checklist"),
+    path("records/to-verify/", verification_views.records_to_verify, name="records_to_verify"),
     path("reference-ranges/", views.reference_ranges, name="reference_ranges"),
     path("reference-ranges/<int:pk>/edit/", views.reference_range_edit, name="reference_range_edit"),
 ]

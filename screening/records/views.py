@@ -39,7 +39,7 @@ from screening.records.kinds import KINDS
 from screening.records.kinds.base import RecordKind
 from screening.records.lab_draw import DrawProblems, LabDrawForm, lab_draw_create
 from trial.access import role_required
-from trial.audit.search import queryable_fields
+from trial.audit.search import VERIFIED, queryable_fields, verification_state
 from trial.htmx import HtmxHttpRequest
 from trial.models import Role
 from trial.protocol_versions import current_protocol, protocol_for
@@ -90,8 +90,8 @@ def panel_context(patient: Patient, slug: str, *, can_enter: bool, form: RecordF
     candidate page shows eight panels whose forms are rarely opened: building and rendering them was a
     third of the page's time. ``records``: the kind's records (``selectors.records_of``), if read already.
     ``draw_form``: the labs panel's form for a whole draw, when open (else fetched when first opened).
-    ``verification``: for a monitor of the site, their verification state of each record
-    (``trial.audit.search.verification_states``); None for anyone else (no verify buttons)."""
+    ``verification``: for a monitor of the site, the versions of the candidate's records that monitors
+    verified (``trial.audit.search.verified_versions``); None for anyone else (no verify buttons)."""
     kind = KINDS[slug]
     protocol = protocol or protocol_for(patient.site.trial)
     if can_enter and form is None and editing is None and marking is None and not lazy_form:
@@ -104,13 +104,15 @@ def panel_context(patient: Patient, slug: str, *, can_enter: bool, form: RecordF
     records = list(selectors.records_of(patient, slug)) if records is None else records
     kind.as_listed(records, patient, protocol)
     for record in records if verification is not None else ():
-        record.sdv = verification.get((kind.record_type, str(record.pk)), "")  # "", "verified" or "changed"
+        record.sdv = verification_state(verification, kind.record_type, record)  # "", "verified" or "changed"
     return {
         "patient": patient, "kind": kind, "records": records,
         "can_enter": can_enter, "form": form, "editing": editing, "marking": marking, "side_form": side_form,
         "preview": preview, "open_form": open_form or bool(form is not None and form.is_bound),
         "protocol": protocol, "item_names": kind.item_names(protocol), "draw_form": draw_form,
         "can_verify": verification is not None,
+        # "Verify all" sends what the page showed: each record not verified at its shown version.
+        "to_verify": [record for record in records if record.sdv != VERIFIED] if verification is not None else [],
         # A monitor raises a query on a field of a record from its row: the fields a query may name.
         "query_fields": queryable_fields(kind.record_type) if verification is not None else [],
     }

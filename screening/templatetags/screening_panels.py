@@ -15,7 +15,7 @@ from screening.records.kinds import KINDS, shown_for
 from screening.records.selectors import attestation_history, records_by_kind
 from screening.records.services import can_attest
 from screening.records.views import attestation_context, panel_context
-from trial.audit.search import verification_states
+from trial.audit.search import verified_versions
 from trial.models import Role
 from trial.protocol_versions import protocol_for
 from trial.selectors import has_role
@@ -38,8 +38,8 @@ def screening_panels(context, patient) -> dict:
     history = attestation_history(patient)
     preloaded = {KINDS[slug].model: listed for slug, listed in records.items()} | {Attestation: history}
     entering = can_enter_data(user, patient.site)
-    # A monitor verifies records against the source from here; their marks are read once for all panels.
-    verification = verification_states(user, patient) if has_role(user, Role.MONITOR, patient.site) else None
+    # A monitor verifies records against the source from here; the verifications are read once for all panels.
+    verification = verified_versions(patient) if has_role(user, Role.MONITOR, patient.site) else None
     return {
         "patient": patient,
         "checklist": checklist_for(patient, today, language=language, preloaded=preloaded, protocol=protocol),

@@ -37,7 +37,7 @@ PINNED = {
     "dashboard_coordinator": ("coordinator", 16),
     # 10: the worklist reads its 20 summaries in one query (screening.models.worklist: nothing is evaluated).
     "dashboard_investigator": ("investigator", 10),
-    "dashboard_monitor": ("monitor", 9),
+    "dashboard_monitor": ("monitor", 11),
     # 15: the 10 of the search, and the page's records named: one query per record type shown (each with its
     # foreign keys joined) and one per type of record a changed field points to (trial.audit.presenting).
     "audit_log": ("monitor", 15),

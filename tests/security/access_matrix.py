@@ -90,6 +90,7 @@ MATRIX: dict[str, Access] = {
     "audit_entry": Access(get=MONITOR_GET, post=REFUSED, pk="audit_entry"),
     "patient_history": Access(get=READ, post=REFUSED, pk="patient"),
     "record_verify": Access(get=REFUSED, post=MONITOR_POST, pk="patient"),
+    "panel_verify": Access(get=REFUSED, post=MONITOR_POST, pk="patient"),
     "query_raise": Access(get=REFUSED, post=MONITOR_POST, pk="patient"),
     "query_answer": Access(get=REFUSED, post=row(LOGIN, PROCESSED, PROCESSED, FORBIDDEN, NOT_FOUND),
                            pk="data_query"),
@@ -120,6 +121,7 @@ MATRIX: dict[str, Access] = {
     "attestations_new": Access(get=REFUSED, post=row(LOGIN, FORBIDDEN, PROCESSED, FORBIDDEN, NOT_FOUND),
                                pk="patient"),
     "eligibility_checklist": Access(get=READ, post=REFUSED, pk="patient"),
+    "records_to_verify": Access(get=MONITOR_GET, post=REFUSED),
     "reference_ranges": Access(get=COORDINATOR_GET, post=COORDINATOR_POST),
     "reference_range_edit": Access(get=ENTRY_GET, post=ENTRY_POST, pk="reference_range"),
     # -- eligibility sign-off and the screening log ---------------------------------------------------------

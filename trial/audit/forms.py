@@ -119,6 +119,35 @@ class RecordForm(forms.Form):
     object_id = forms.CharField(max_length=64)
 
 
+class VerifyForm(RecordForm):
+    """A record to verify, with the version the page showed (a record that keeps none sends none)."""
+
+    version = forms.IntegerField(required=False, min_value=1)
+
+
+class PanelVerifyForm(forms.Form):
+    """Every record a panel showed unverified: ``record`` repeated as "object id:version"."""
+
+    record_type = forms.CharField(max_length=100)
+
+    def __init__(self, data, **kwargs) -> None:
+        super().__init__(data, **kwargs)
+        self.shown = data.getlist("record") if data is not None else []
+
+    def clean(self) -> dict:
+        data = super().clean()
+        seen = []
+        for value in self.shown:
+            object_id, _sep, version = value.partition(":")
+            if not (object_id.isdigit() and version.isdigit()):
+                raise forms.ValidationError(_("Name the records to verify."))
+            seen.append((object_id, int(version)))
+        if not seen:
+            raise forms.ValidationError(_("There is nothing to verify in this panel."))
+        data["seen"] = seen
+        return data
+
+
 class QueryRaiseForm(RecordForm):
     field = forms.CharField(max_length=100, label=_("Field"))
     text = forms.CharField(label=_("Question"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))

@@ -2,8 +2,9 @@
 
 A *record* is one row of any tracked model, named as the audit ledger names it: ``record_type`` (the
 model label, e.g. ``patients.Patient``) and ``object_id``. A verification says "I compared this record, as
-of ledger entry N, with the source documents"; any later ledger entry of the record is a change since
-verification. A query asks the site about one field of a record; it stays open until the monitor closes it.
+of ledger entry N (and, for a model that counts its versions, as of version V), with the source documents";
+any later ledger entry of the record is a change since verification. A screening record is verified when a
+monitor verified its current version, whoever it was: source data verification is the record's state. A query asks the site about one field of a record; it stays open until the monitor closes it.
 """
 
 from __future__ import annotations
@@ -26,11 +27,18 @@ class Verification(models.Model):
     object_id = models.CharField(max_length=64)
     # The newest ledger entry of the record when it was verified; later entries are changes since.
     ledger_entry_id = models.BigIntegerField()
+    # The record's ``version`` (bumped by a trigger on every change) when verified, for models that have one:
+    # compared with the record's own column, it tells verified / changed since without reading the ledger,
+    # which the monitor's counts per site need (a ledger aggregate over every record is too slow).
+    record_version = models.PositiveIntegerField(null=True, blank=True)
     verified_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     verified_at = models.DateTimeField()
 
     class Meta:
-        indexes = [models.Index(fields=["patient", "record_type", "object_id"], name="verification_record_idx")]
+        indexes = [
+            models.Index(fields=["patient", "record_type", "object_id"], name="verification_record_idx"),
+            models.Index(fields=["record_type", "object_id", "record_version"], name="verification_version_idx"),
+        ]
         ordering = ["-verified_at"]
 
     def __str__(self) -> str:

@@ -11,6 +11,7 @@ its reason, through that page's service), and the monitor then closes the query.
 from __future__ import annotations
 
 import pghistory
+from django.apps import apps
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -40,16 +41,47 @@ def _require_record_of(patient, record_type: str, object_id: str) -> int:
     return latest
 
 
-def verification_create(*, acting_user, patient, record_type: str, object_id: str) -> Verification:
-    """Mark one record of the candidate as verified against the source, as it stands now."""
+def _current_version(record_type: str, object_id: str) -> int | None:
+    """The record's ``version`` now, locked against a change until the verification is written; None for a
+    model that keeps no version (it is verified by its ledger entry alone)."""
+    model = apps.get_model(record_type)
+    if not any(field.name == "version" for field in model._meta.concrete_fields):
+        return None
+    return model._default_manager.select_for_update().filter(pk=object_id).values_list("version", flat=True).first()
+
+
+def _verify(acting_user, patient, record_type: str, object_id: str, seen_version: int | None) -> Verification:
+    latest = _require_record_of(patient, record_type, object_id)
+    version = _current_version(record_type, object_id)
+    # What the monitor compared is what the page showed: a record changed since is not verified unseen.
+    if seen_version is not None and version is not None and seen_version != version:
+        raise ValidationError(_("The record changed after the page was shown: look at it again, then verify."))
+    return Verification.objects.create(
+        patient=patient, record_type=record_type, object_id=object_id, ledger_entry_id=latest,
+        record_version=version, verified_by=acting_user, verified_at=timezone.now(),
+    )
+
+
+def verification_create(*, acting_user, patient, record_type: str, object_id: str,
+                        seen_version: int | None = None) -> Verification:
+    """Mark one record of the candidate as verified against the source, as it stands now (as the monitor saw
+    it, ``seen_version``, when the page sent it)."""
     with transaction.atomic():
         _require_monitor(acting_user, patient)
-        latest = _require_record_of(patient, record_type, object_id)
         with _audit(acting_user, "source data verified"):
-            return Verification.objects.create(
-                patient=patient, record_type=record_type, object_id=object_id, ledger_entry_id=latest,
-                verified_by=acting_user, verified_at=timezone.now(),
-            )
+            return _verify(acting_user, patient, record_type, object_id, seen_version)
+
+
+def verifications_create(*, acting_user, patient, record_type: str,
+                         seen: list[tuple[str, int]]) -> list[Verification]:
+    """Verify every record a panel showed (object id, version shown) at once: all are verified, or none when
+    one of them changed meanwhile."""
+    if not seen:
+        raise ValidationError(_("There is nothing to verify in this panel."))
+    with transaction.atomic():
+        _require_monitor(acting_user, patient)
+        with _audit(acting_user, "source data verified"):
+            return [_verify(acting_user, patient, record_type, object_id, version) for object_id, version in seen]
 
 
 def query_raise(*, acting_user, patient, record_type: str, object_id: str, field: str, text: str) -> DataQuery:

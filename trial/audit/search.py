@@ -158,18 +158,23 @@ def my_verifications(user, patient) -> dict[tuple[str, str], int]:
 VERIFIED, CHANGED = "verified", "changed"
 
 
-def verification_states(user, patient) -> dict[tuple[str, str], str]:
-    """(record_type, object_id) → ``VERIFIED`` when the user's last verification of the record is its latest
-    state, ``CHANGED`` when it changed after; records never verified by the user are absent (two queries)."""
-    marks = my_verifications(user, patient)
-    if not marks:
-        return {}
-    latest = {
+def verified_versions(patient) -> dict[tuple[str, str], int]:
+    """(record_type, object_id) → the newest version of the record any monitor verified (one query). A record
+    whose ``version`` is higher changed since; records never verified are absent."""
+    return {
         (record_type, object_id): newest for record_type, object_id, newest in
-        AuditEntry.objects.filter(patient_id=patient.pk, record_type__in={key[0] for key in marks})
-        .values("record_type", "object_id").annotate(newest=Max("id")).values_list("record_type", "object_id", "newest")
+        Verification.objects.filter(patient=patient, record_version__isnull=False).order_by()
+        .values("record_type", "object_id").annotate(newest=Max("record_version"))
+        .values_list("record_type", "object_id", "newest")
     }
-    return {key: VERIFIED if latest.get(key, 0) <= mark else CHANGED for key, mark in marks.items()}
+
+
+def verification_state(verified: dict[tuple[str, str], int], record_type: str, record) -> str:
+    """``VERIFIED``, ``CHANGED`` or "" (never verified) of one record with a ``version``."""
+    seen = verified.get((record_type, str(record.pk)))
+    if seen is None:
+        return ""
+    return VERIFIED if seen >= record.version else CHANGED
 
 
 def closed_queries(patient) -> QuerySet[DataQuery]:

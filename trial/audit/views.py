@@ -14,15 +14,17 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from patients.models import Patient
 from trial.audit import review as services_review
 from trial.audit.forms import (
     AuditFilterForm,
+    PanelVerifyForm,
     QueryAnswerForm,
     QueryRaiseForm,
-    RecordForm,
+    VerifyForm,
 )
 from trial.audit.monitoring import DataQuery
 from trial.audit.naming import record_type_label
@@ -179,24 +181,50 @@ def _report(request: HttpRequest, error: ValidationError) -> None:
         messages.error(request, message)
 
 
-@require_POST
-@login_required
-def record_verify(request: HttpRequest, pk: int) -> HttpResponse:
+def _monitored_patient(request: HttpRequest, pk: int) -> Patient:
     patient = get_object_or_404(Patient.objects.visible_to(request.user).select_related("site__trial", "site__hospital"), pk=pk)
     if not has_role(request.user, Role.MONITOR, patient.site):
         raise PermissionDenied
-    form = RecordForm(request.POST)
+    return patient
+
+
+@require_POST
+@login_required
+def record_verify(request: HttpRequest, pk: int) -> HttpResponse:
+    patient = _monitored_patient(request, pk)
+    form = VerifyForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Name the record to verify."))
         return redirect(_history_url(patient))
+    data = form.cleaned_data
     try:
-        services_review.verification_create(acting_user=request.user, patient=patient, **form.cleaned_data)
+        services_review.verification_create(acting_user=request.user, patient=patient, record_type=data["record_type"],
+                                            object_id=data["object_id"], seen_version=data["version"])
     except ValidationError as error:
         _report(request, error)
     else:
-        messages.success(request, _("%(record)s marked verified.") % {
-            "record": record_type_label(form.cleaned_data["record_type"]),
-        })
+        messages.success(request, _("%(record)s marked verified.") % {"record": record_type_label(data["record_type"])})
+    return _back(request, patient)
+
+
+@require_POST
+@login_required
+def panel_verify(request: HttpRequest, pk: int) -> HttpResponse:
+    """Verify every record a panel of the candidate page showed unverified, at once."""
+    patient = _monitored_patient(request, pk)
+    form = PanelVerifyForm(request.POST)
+    if not form.is_valid():
+        _report(request, ValidationError(form.non_field_errors() or _("Name the records to verify.")))
+        return _back(request, patient)
+    try:
+        done = services_review.verifications_create(acting_user=request.user, patient=patient,
+                                                    record_type=form.cleaned_data["record_type"],
+                                                    seen=form.cleaned_data["seen"])
+    except ValidationError as error:
+        _report(request, error)
+    else:
+        messages.success(request, ngettext("%(count)d record marked verified.", "%(count)d records marked verified.",
+                                           len(done)) % {"count": len(done)})
     return _back(request, patient)
 
 
@@ -211,9 +239,7 @@ def _back(request: HttpRequest, patient) -> HttpResponse:
 @require_POST
 @login_required
 def query_raise(request: HttpRequest, pk: int) -> HttpResponse:
-    patient = get_object_or_404(Patient.objects.visible_to(request.user).select_related("site__trial", "site__hospital"), pk=pk)
-    if not has_role(request.user, Role.MONITOR, patient.site):
-        raise PermissionDenied
+    patient = _monitored_patient(request, pk)
     form = QueryRaiseForm(request.POST)
     if not form.is_valid():
         for errors in form.errors.values():
