@@ -44,15 +44,11 @@ def _counts(patients: QuerySet[Patient], by: str) -> dict[int, ToVerify]:
         for measure, selected in (("never", never), ("not_current", not_current)):
             parts.append(selected.values(by).annotate(n=Count("pk"), measure=Value(measure))
                          .values_list(by, "measure", "n"))
-    counts: dict[int, ToVerify] = defaultdict(ToVerify)
     never_by: dict[int, int] = defaultdict(int)
     not_current_by: dict[int, int] = defaultdict(int)
     for key, measure, n in parts[0].union(*parts[1:], all=True):
         (never_by if measure == "never" else not_current_by)[key] += n
-    for key, n in not_current_by.items():
-        counts[key] = ToVerify(new=never_by[key], changed=n - never_by[key])
-    return dict(counts)
-
+    return {key: ToVerify(new=never_by[key], changed=n - never_by[key]) for key, n in not_current_by.items()}
 
 def to_verify_by_site(sites) -> dict[int, ToVerify]:
     """Site id → its records left to verify; sites with none are absent (one query)."""

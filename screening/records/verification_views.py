@@ -4,7 +4,6 @@ as they stand, most left first, each linked to the candidate page where the pane
 from __future__ import annotations
 
 from django.contrib import messages
-from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -13,7 +12,7 @@ from django.views.decorators.http import require_GET
 from patients.models import Patient
 from screening.records.verification import to_verify_by_patient
 from trial.access import role_required
-from trial.audit.monitoring import DataQuery, QueryStatus
+from trial.audit.search import unresolved_query_counts
 from trial.models import Role
 from trial.selectors import sites_of
 
@@ -32,8 +31,7 @@ def records_to_verify(request: HttpRequest) -> HttpResponse:
     counts = to_verify_by_patient(Patient.objects.filter(site__in=shown))
     listed = sorted(counts, key=lambda pk: (-counts[pk].total, pk))[:LISTED]
     patients = Patient.objects.filter(pk__in=listed).select_related("site__trial", "site__hospital").in_bulk()
-    unresolved = dict(DataQuery.objects.filter(patient_id__in=listed).exclude(status=QueryStatus.CLOSED)
-                      .order_by().values("patient_id").annotate(n=Count("pk")).values_list("patient_id", "n"))
+    unresolved = unresolved_query_counts(listed, "patient_id")
     return render(request, "screening/records/to_verify.html", {
         "sites": sites, "chosen": chosen, "total": len(counts),
         "rows": [(patients[pk], counts[pk], unresolved.get(pk, 0)) for pk in listed],

@@ -4,10 +4,10 @@ verified as they stand, and unresolved data queries."""
 from __future__ import annotations
 
 from django import template
-from django.db.models import Count
 
+from patients.models import Patient
 from screening.records.verification import ToVerify, to_verify_by_site
-from trial.audit.monitoring import DataQuery, QueryStatus
+from trial.audit.search import unresolved_query_counts
 
 register = template.Library()
 
@@ -18,6 +18,5 @@ def to_verify_panel(context) -> dict:
     # The dashboard's own sites (the monitor's, narrowed to the chosen trial), read already.
     sites = context["shown_sites"]
     counts = to_verify_by_site(sites)
-    unresolved = dict(DataQuery.objects.filter(patient__site__in=sites).exclude(status=QueryStatus.CLOSED)
-                      .order_by().values("patient__site_id").annotate(n=Count("pk")).values_list("patient__site_id", "n"))
+    unresolved = unresolved_query_counts(Patient.objects.filter(site__in=sites), "patient__site_id")
     return {"rows": [(site, counts.get(site.pk, ToVerify()), unresolved.get(site.pk, 0)) for site in sites]}

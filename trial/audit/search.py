@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from django.db.models import BooleanField, Max, Q, QuerySet
+from django.db.models import BooleanField, Count, Max, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils.translation import get_language
 
@@ -194,6 +194,15 @@ def open_queries_for_site_staff(user, roles: list[str], trial=None) -> QuerySet[
         .exclude(status=QueryStatus.CLOSED)
         .select_related("patient__site__trial", "raised_by")
         .order_by("raised_at")
+    )
+
+
+def unresolved_query_counts(patients, by: str) -> dict[int, int]:
+    """``by`` ("patient__site_id" or "patient_id") → how many unresolved queries the candidates ``patients``
+    (a queryset or ids) have; none: absent (one query)."""
+    return dict(
+        DataQuery.objects.filter(patient__in=patients).exclude(status=QueryStatus.CLOSED).order_by()
+        .values(by).annotate(n=Count("pk")).values_list(by, "n")
     )
 
 
