@@ -12,11 +12,19 @@ from datetime import date
 from typing import NamedTuple
 
 from django.urls import reverse
-from django.utils.translation import gettext as _
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from patients.clock import site_date_of
 from patients.models import Patient
+
+# The kinds are codes a source sets; people read them by these names.
+KIND_LABELS = {
+    "registration": gettext_lazy("registration"),
+    "consent": gettext_lazy("consent"),
+    "withdrawal": gettext_lazy("withdrawal"),
+}
 
 
 class TimelineEntry(NamedTuple):
@@ -24,6 +32,10 @@ class TimelineEntry(NamedTuple):
     kind: str
     description: str
     url: str | None = None
+
+    @property
+    def label(self) -> str:
+        return KIND_LABELS.get(self.kind, self.kind)
 
 
 def registration_entries(patient: Patient) -> Iterable[TimelineEntry]:

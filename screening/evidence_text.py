@@ -18,7 +18,7 @@ from django.utils.translation import get_language, pgettext_lazy
 
 from screening.eligibility.general.messages import Message, render
 from screening.eligibility.general.naming import names_in
-from screening.fact_names import record_name, record_value
+from screening.fact_names import FIELD_NAMES, record_name, record_value
 from screening.instrument_names import ITEM_LABELS
 
 # The engine's statuses and overall results, shown on badges. The English labels are the codes themselves.
@@ -59,6 +59,8 @@ def rendered_each(items: Iterable[Message | Mapping[str, Any]], protocol: Any,
         def name_of(code: str) -> str:
             instrument, _dot, item = code.partition(".")
             label = ITEM_LABELS.get(instrument, {}).get(item) if item else None
+            if label is None and code in FIELD_NAMES and protocol.catalogue.kind_of(code) is None:
+                label = translation.gettext(FIELD_NAMES[code])  # a fact the engine names that no file declares
             return str(label) if label is not None else catalogue_name(code)
 
         def ref_of(ref: str) -> str:

@@ -68,7 +68,7 @@ FIELD_NAMES: Mapping[str, str] = {
     "criteria": gettext_noop("criteria"), "ana_ever_1_80_hep2": gettext_noop("ANA ≥ 1:80 on HEp-2 cells (ever)"),
     "date_of_birth": gettext_noop("date of birth"), "sex": gettext_noop("sex"), "weight_kg": gettext_noop("weight (kg)"),
     "childbearing_potential": gettext_noop("childbearing potential"),
-    "gilbert_syndrome": gettext_noop("Gilbert syndrome"), "signed_on": gettext_noop("consent date"),
+    "gilbert_syndrome": gettext_noop("Gilbert syndrome"), "signed_on": gettext_noop("consent date"), "consent_date": gettext_noop("consent date"),
     "signer": gettext_noop("signer"), "icf_version": gettext_noop("ICF version"),
     "withdrawn_on": gettext_noop("withdrawal date"), "contraception_method": gettext_noop("contraception method"),
 }

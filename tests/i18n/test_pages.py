@@ -148,3 +148,22 @@ def test_the_database_refuses_meaning_words_of_another_language(eligible, invest
     signature.status = "void"
     with transaction.atomic(), pytest.raises(IntegrityError):
         EligibilitySignature.objects.create(**{**row, "language": "zh-hans"})
+
+
+def test_an_age_that_cannot_be_computed_names_what_is_missing_in_chinese(mc_1_50):
+    protocol = mc_1_50
+    doc = json.loads(ELIGIBLE_FEMALE.read_text(encoding="utf-8"))
+    doc["patient"]["date_of_birth"] = None
+    doc["consent"] = None
+    result = evaluate(parse_facts(doc, protocol), protocol).result("I02")
+    assert rendered_each(result.needed, protocol, "zh-hans") == ("出生日期", "知情同意日期")
+    assert rendered(result.details, protocol, "zh-hans") == "无法计算年龄：缺少出生日期, 知情同意日期"
+    assert rendered_each(result.needed, protocol, "en") == ("date of birth", "consent date")
+
+
+def test_the_timeline_names_each_kind_of_entry_in_chinese(client_of, coordinator_a, consented):
+    html = chinese_client(client_of, coordinator_a).get(reverse("patient_detail", args=[consented.pk])).content.decode()
+    timeline = html.split('data-testid="timeline"', 1)[1].split("</ol>", 1)[0]
+    assert '<span class="badge text-bg-light">登记</span>' in timeline
+    assert '<span class="badge text-bg-light">知情同意</span>' in timeline
+    assert "registration" not in timeline and ">consent<" not in timeline

@@ -244,7 +244,7 @@ def _derived_value(params: Mapping[str, Any], scope: Scope) -> Finding:
     absent = [code for code, given in inputs if given is None]
     if absent:
         return finding(Truth.MISSING, message("derived.not_computable", item=name,
-                                              absent=", ".join(code.replace("_", " ") for code in absent)),
+                                              absent=tuple(message("need.value", item=code) for code in absent)),
                        uses=uses, needed=[message("derived.need_input", input=code, item=name) for code in absent])
     years = age_in_years(born, lab.on)
     female = sex == "female"
@@ -341,9 +341,12 @@ def age(params: Mapping[str, Any], scope: Scope) -> Finding:
     on_consent = params["on"] == "consent"
     on = scope.consent_on if on_consent else scope.evaluated_on
     uses = ["patient.date_of_birth", "consent.signed_on"] if on_consent else ["patient.date_of_birth"]
-    absent = [what for what, given in (("date of birth", born), ("consent date", on)) if given is None]
+    # Codes, named by the reader's layer: the catalogue's attribute and the consent's date.
+    absent = [what for what, given in (("date_of_birth", born), ("consent_date", on)) if given is None]
     if absent:
-        return finding(Truth.MISSING, message("age.not_computable", absent=" or ".join(absent)), uses=uses,
+        return finding(Truth.MISSING, message("age.not_computable",
+                                              absent=tuple(message("need.value", item=what) for what in absent)),
+                       uses=uses,
                        needed=[message("need.value", item=what) for what in absent])
     years = age_in_years(born, on)
     ok = years >= params.get("min_years", 0) and years <= params.get("max_years", years)

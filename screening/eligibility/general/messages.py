@@ -225,7 +225,7 @@ def render(msg: Message, translate: Translate = str, name_of: NameOf = str, ref_
         if isinstance(value, Message):
             value = render(value, translate, name_of, ref_of)
         elif isinstance(value, tuple) and value and isinstance(value[0], Message):
-            value = {"ways": " | ", "accepted": ", ", "limits": ", ", "what": ", "}.get(key, "; ").join(render(v, translate, name_of, ref_of) for v in value)
+            value = {"ways": " | ", "accepted": ", ", "limits": ", ", "what": ", ", "absent": ", "}.get(key, "; ").join(render(v, translate, name_of, ref_of) for v in value)
         elif key in ("item", "input", "method") and isinstance(value, str):
             value = name_of(value)
         elif key in _WORD_KEYS and isinstance(value, str) and value in WORDS:
