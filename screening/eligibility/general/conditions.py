@@ -344,10 +344,8 @@ def age(params: Mapping[str, Any], scope: Scope) -> Finding:
     # Codes, named by the reader's layer: the catalogue's attribute and the consent's date.
     absent = [what for what, given in (("date_of_birth", born), ("consent_date", on)) if given is None]
     if absent:
-        return finding(Truth.MISSING, message("age.not_computable",
-                                              absent=tuple(message("need.value", item=what) for what in absent)),
-                       uses=uses,
-                       needed=[message("need.value", item=what) for what in absent])
+        needs = [message("need.value", item=what) for what in absent]
+        return finding(Truth.MISSING, message("age.not_computable", absent=tuple(needs)), uses=uses, needed=needs)
     years = age_in_years(born, on)
     ok = years >= params.get("min_years", 0) and years <= params.get("max_years", years)
     bounds = tuple(message("bound.years", bound=_bound(word), limit=params[key])
