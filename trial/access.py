@@ -7,6 +7,8 @@ from functools import wraps
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 
+from trial.audit.search import is_sponsor_admin
+from trial.models import Role
 from trial.selectors import roles_of
 
 
@@ -24,3 +26,17 @@ def role_required(*roles: str):
         return wrapper
 
     return decorator
+
+
+def audit_reader_required(view):
+    """Monitors and sponsor admins, who review the audit trail and the validation reports; everyone else 403
+    (anonymous: the login page). What each may see within is scoped by the selectors."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not (is_sponsor_admin(request.user) or Role.MONITOR in roles_of(request.user)):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper

@@ -15,15 +15,10 @@ names, arrows) are transliterated where there is an ASCII form and replaced by "
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
-from typing import Any
 
-from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
-from fpdf import FPDF
-from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
 
 from patients.models import Patient
@@ -32,71 +27,8 @@ from screening.evidence_text import rendered, status_label
 from screening.fact_names import fact_summary, record_value, value_at
 from screening.models import ENDED_STATUSES, EligibilitySignature
 from screening.signoff import selectors
+from trial.pdf_document import Document, cjk_font
 from trial.protocol_versions import protocol_of
-
-logger = logging.getLogger(__name__)
-
-_ASCII_FORMS = {"→": "->", "←": "<-", "≤": "<=", "≥": ">=", "—": "-", "–": "-", "…": "...", "’": "'", "‘": "'",
-                "“": '"', "”": '"', "•": "-", "\u00a0": " "}
-_CJK_FAMILY = "cjk"
-
-
-def latin1(text: Any) -> str:
-    """``text`` in the core fonts' character set: never raises, whatever the script."""
-    value = "".join(_ASCII_FORMS.get(ch, ch) for ch in str(text))
-    return value.encode("latin-1", errors="replace").decode("latin-1")
-
-
-def _plain(text: Any) -> str:
-    """``text`` for the CJK font: it has the Chinese and Latin glyphs, the arrows are spelled out anyway."""
-    return "".join(_ASCII_FORMS.get(ch, ch) for ch in str(text))
-
-
-class _Document(FPDF):
-    def __init__(self, footer_text: str, cjk_font: Path | None, watermark: str = "") -> None:
-        super().__init__(format="A4")
-        self.footer_text = footer_text
-        self.watermark = watermark
-        self.set_auto_page_break(auto=True, margin=15)
-        self.set_margins(15, 15, 15)
-        self.family, self.shown = "Helvetica", latin1
-        if cjk_font is not None:
-            # A TrueType collection: its first face (Regular). It has no bold face; bold text uses it too.
-            for style in ("", "B"):
-                self.add_font(_CJK_FAMILY, style, str(cjk_font), collection_font_number=0)
-            self.family, self.shown = _CJK_FAMILY, _plain
-
-    def header(self) -> None:
-        """A draft or void checklist says so across every page, under the text: it cannot be mistaken for a
-        signed one however it is printed or cut."""
-        if not self.watermark:
-            return
-        self.set_font(self.family, style="B", size=64)
-        self.set_text_color(215, 215, 215)
-        with self.rotation(45, x=self.w / 2, y=self.h / 2):
-            self.text(self.w / 2 - self.get_string_width(self.shown(self.watermark)) / 2, self.h / 2 + 10,
-                      self.shown(self.watermark))
-        self.set_text_color(0, 0, 0)
-
-    def footer(self) -> None:
-        self.set_y(-12)
-        self.set_font(self.family, size=7)
-        page = _("page %(number)s/%(total)s") % {"number": self.page_no(), "total": "{nb}"}
-        self.cell(0, 5, self.shown(f"{self.footer_text} - {page}"), align="C")
-
-    def line_of(self, text: str, *, size: float = 9, bold: bool = False, height: float = 5) -> None:
-        self.set_font(self.family, style="B" if bold else "", size=size)
-        self.multi_cell(0, height, self.shown(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-
-
-def cjk_font() -> Path | None:
-    """The CJK font file, or None (logged) when it is missing."""
-    path = Path(settings.PDF_CJK_FONT)
-    if path.is_file():
-        return path
-    logger.warning("checklist PDF: CJK font %s is missing (Debian package fonts-wqy-microhei); printing in English",
-                   path)
-    return None
 
 
 def checklist_pdf(patient: Patient, language: str | None = None) -> bytes:
@@ -130,7 +62,7 @@ def _checklist_pdf(patient: Patient, signature: EligibilitySignature | None, lan
     watermark = ""
     if signature is None:
         watermark = _("VOID") if latest is not None and latest.status in ENDED_STATUSES else _("DRAFT")
-    pdf = _Document(_("%(number)s eligibility checklist") % {"number": patient.screening_number}, font, watermark)
+    pdf = Document(_("%(number)s eligibility checklist") % {"number": patient.screening_number}, font, watermark)
     pdf.alias_nb_pages()
     pdf.add_page()
     pdf.line_of(_("%(trial)s - Eligibility checklist") % {"trial": patient.site.trial.code}, size=14, bold=True,
@@ -210,7 +142,7 @@ def _criterion_lines(criterion: dict, decision: dict | None, signed_facts: dict,
     return lines
 
 
-def _signature_block(pdf: _Document, patient: Patient, signature: EligibilitySignature | None,
+def _signature_block(pdf: Document, patient: Patient, signature: EligibilitySignature | None,
                      latest: EligibilitySignature | None) -> None:
     pdf.ln(3)
     pdf.line_of(_("Investigator signature"), size=11, bold=True, height=7)

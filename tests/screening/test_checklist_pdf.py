@@ -10,10 +10,10 @@ import pytest
 from django.urls import reverse
 from pypdf import PdfReader
 
-from screening.signoff.pdf import latin1
 from tests.screening.signoff_setup import enter_eligible, sign
+from trial.pdf_document import latin1
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.requirement("REC-01", "SIG-01")]
 
 
 def pdf_text(response) -> str:
@@ -72,8 +72,8 @@ def test_an_unsigned_pdf_is_a_draft_on_every_page_and_never_a_bare_verdict(candi
 
 
 def test_a_void_signatures_pdf_says_void_on_every_page(candidate, investigator_a, coordinator_a, client_of):
-    from tests.screening.signoff_setup import correct_lab
     from screening.models import LabResult
+    from tests.screening.signoff_setup import correct_lab
 
     sign(candidate, investigator_a)
     correct_lab(LabResult.objects.get(patient=candidate, test="creatinine"), coordinator_a, "75")

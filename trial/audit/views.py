@@ -18,6 +18,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from patients.models import Patient
+from trial.access import audit_reader_required
 from trial.audit import review as services_review
 from trial.audit.forms import (
     AuditFilterForm,
@@ -32,7 +33,6 @@ from trial.audit.presenting import shown_entries, shown_queries
 from trial.audit.search import (
     closed_queries,
     entries_visible_to,
-    is_sponsor_admin,
     iter_entries,
     last_verification_run,
     my_verifications,
@@ -46,21 +46,7 @@ from trial.audit.search import (
 )
 from trial.csv_export import csv_response, safe_writer
 from trial.models import Role
-from trial.selectors import has_role, roles_of
-
-
-def _audit_reader(view):
-    """Monitors (their sites' entries) and sponsor admins (all entries); everyone else 403."""
-
-    @login_required
-    def wrapper(request: HttpRequest, *args, **kwargs):
-        if not (is_sponsor_admin(request.user) or Role.MONITOR in roles_of(request.user)):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    wrapper.__name__ = view.__name__
-    wrapper.__doc__ = view.__doc__
-    return wrapper
+from trial.selectors import has_role
 
 
 def _filter_query(form: AuditFilterForm, **extra) -> str:
@@ -71,7 +57,7 @@ def _filter_query(form: AuditFilterForm, **extra) -> str:
 
 
 @require_GET
-@_audit_reader
+@audit_reader_required
 def audit_log(request: HttpRequest) -> HttpResponse:
     form = AuditFilterForm(request.GET, viewer=request.user)
     page = None
@@ -103,7 +89,7 @@ def csv_row(entry) -> list[str]:
 
 
 @require_GET
-@_audit_reader
+@audit_reader_required
 def audit_export(request: HttpRequest) -> HttpResponse:
     form = AuditFilterForm(request.GET, viewer=request.user)
     if not form.is_valid():
@@ -121,7 +107,7 @@ def audit_export(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@_audit_reader
+@audit_reader_required
 def audit_entry(request: HttpRequest, pk: int) -> HttpResponse:
     entry = get_object_or_404(entries_visible_to(request.user).select_related("site__trial", "site__hospital", "patient", "user"), pk=pk)
     can_review = entry.patient_id is not None and has_role(request.user, Role.MONITOR, entry.patient.site)
