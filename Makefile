@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test bench system-deps clean-data backup restore
+.PHONY: run test bench validate system-deps clean-data backup restore
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,13 @@ run: $(INSTALLED) .data/secret_key
 
 test: $(INSTALLED) .data/secret_key system-deps
 	$(PY) -m pytest -n 2
+
+# The validation pack (README, *Validation*): installation qualification of the configured system, the tests
+# tagged with the requirements of docs/requirements.toml, and the report, stored in the portal and written to
+# .data/validation/. Migrates first: on a fresh clone the database is still empty.
+validate: $(INSTALLED) .data/secret_key system-deps
+	$(PY) manage.py migrate --no-input -v 0
+	$(PY) manage.py validate
 
 # Generates (or reuses, by fingerprint) the data set in its own database, measures, prints one table and
 # writes bench/results.json. The two scripts it builds on still run alone: bench_eligibility.py, bench_audit.py.

@@ -39,6 +39,15 @@ def pytest_configure(config) -> None:
     DatabaseOperations.execute_sql_flush = execute_sql_flush
 
 
+def pytest_collection_modifyitems(items) -> None:
+    """Each test's requirement ids travel with its result (JUnit XML properties, also from xdist's workers):
+    ``manage.py validate`` builds the traceability matrix from them."""
+    for item in items:
+        ids = sorted({found for mark in item.iter_markers("requirement") for found in mark.args})
+        if ids:
+            item.user_properties.append(("requirements", " ".join(ids)))
+
+
 def _owner_settings() -> dict | None:
     return django_settings.DATABASES.get("owner")
 

@@ -26,6 +26,19 @@ def owner_cursor(dbname: str | None = None):
             yield cursor
 
 
+@contextmanager
+def owner_transaction():
+    """A cursor as the owner in a transaction that is rolled back: an installation broken for one test."""
+    owner = owner_settings()
+    with psycopg.connect(dbname=owner["NAME"], host=owner["HOST"] or None, port=owner["PORT"] or None,
+                         user=owner["USER"] or None, password=owner["PASSWORD"] or None) as conn:
+        try:
+            with conn.cursor() as cursor:
+                yield cursor
+        finally:
+            conn.rollback()
+
+
 def trigger_names(*uris: str) -> str:
     """What ``pgtrigger.ignore(*uris)`` sets (no URI: every registered trigger), by both of each trigger's
     names, as a PostgreSQL array literal for ``set_config('pgtrigger.ignore', ...)``, honoured for the owner

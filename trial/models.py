@@ -224,3 +224,4 @@ class TrackedUser(get_user_model()):
 # Models of the monitor side, kept in their own modules by topic and registered here with the app.
 from trial.audit.ledger import AuditEntry, VerificationRun  # noqa: E402,F401
 from trial.audit.monitoring import DataQuery, Verification  # noqa: E402,F401
+from trial.validation.records import ValidationDocument, ValidationReport  # noqa: E402,F401

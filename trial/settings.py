@@ -121,6 +121,10 @@ DATABASES = {
         env_str("DATABASE_URL", embedded.runtime_url()), conn_max_age=env_int("CONN_MAX_AGE", 60)
     )
 }
+# TEST_DATABASE_NAME: the test database's name when it must not be the default test_<name>; ``manage.py validate``
+# sets it so that its run never drops a database that a developer's test run on the same server is using.
+if env_str("TEST_DATABASE_NAME", ""):
+    DATABASES["default"]["TEST"] = {"NAME": env_str("TEST_DATABASE_NAME", "")}
 # The runtime role as configured, kept apart from DATABASES (whose credentials migrate swaps for the owner's).
 DATABASE_RUNTIME_ROLE = {key: DATABASES["default"][key] for key in ("USER", "PASSWORD")}
 _OWNER_URL = env_str("DATABASE_OWNER_URL", "" if "DATABASE_URL" in os.environ else embedded.postgres_url())
@@ -296,6 +300,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    # pgserver reports each process detaching from the embedded server at INFO: noise.
-    "loggers": {"pgserver": {"level": "WARNING"}},
+    # pgserver reports each process detaching from the embedded server at INFO, and fontTools each font it
+    # subsets for a PDF in Chinese: noise.
+    "loggers": {"pgserver": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
 }

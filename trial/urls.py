@@ -22,6 +22,7 @@ urlpatterns = [
     path("screening/", include("screening.urls")),
     path("followup/", include("followup.urls")),
     path("", include("trial.audit.urls")),  # audit log, candidate history, data queries
+    path("", include("trial.validation.urls")),  # the stored validation reports
     path("admin/", admin.site.urls),
 ]
 

@@ -18,6 +18,8 @@ from trial.audit.ledger import AuditEntry
 from trial.audit.naming import record_type_label
 from trial.audit.search import AuditFilters, search_entries
 
+pytestmark = pytest.mark.requirement("AUD-03")
+
 LOG = reverse("audit_log")
 EXPORT = reverse("audit_export")
 

@@ -14,7 +14,8 @@ from tests.roles import every_trigger, owner_cursor
 from trial.audit import checkpoints
 from trial.audit.ledger import AuditEntry, VerificationRun
 
-pytestmark = pytest.mark.django_db(transaction=True)  # committed, as the owner's own connection sees it
+# Committed, as the owner's own connection sees it.
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.requirement("AUD-02")]
 
 RECHAIN = """
 DO $$

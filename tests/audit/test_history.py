@@ -8,6 +8,8 @@ from django.urls import reverse
 from trial.audit.ledger import AuditEntry
 from trial.audit.review import verification_create
 
+pytestmark = pytest.mark.requirement("AUD-01")
+
 
 def history_url(patient) -> str:
     return reverse("patient_history", args=[patient.pk])

@@ -20,6 +20,8 @@ from trial.audit.ledger import (
 )
 from trial.models import StaffRole
 
+pytestmark = pytest.mark.requirement("REC-02", "AUD-02")
+
 # The ledger's append-only trigger: what an owner who wants to alter an entry must switch off.
 LEDGER_GUARD = "trial.AuditEntry:ledger_append_only"
 

@@ -14,6 +14,8 @@ from tests.screening.records_setup import consent, reference_ranges
 from tests.screening.signoff_setup import correct_lab, lab
 from trial.audit.monitoring import Verification
 
+pytestmark = pytest.mark.requirement("AUD-03")
+
 
 @pytest.fixture
 def labs(consented, coordinator_a):

@@ -18,6 +18,8 @@ from trial.audit.review import (
 )
 from trial.audit.search import open_queries
 
+pytestmark = pytest.mark.requirement("AUD-03")
+
 
 def record_of(patient) -> dict:
     return {"record_type": "patients.Patient", "object_id": str(patient.pk)}

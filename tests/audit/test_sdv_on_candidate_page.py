@@ -13,6 +13,8 @@ from tests.screening.records_setup import consent, reference_ranges
 from tests.screening.signoff_setup import correct_lab, lab
 from trial.audit.monitoring import DataQuery, Verification
 
+pytestmark = pytest.mark.requirement("AUD-03")
+
 
 @pytest.fixture
 def alt(coordinator_a, patient_a, protocol_version):

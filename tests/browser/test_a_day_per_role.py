@@ -21,7 +21,8 @@ from trial.audit.review import query_answer
 from trial.language import preference_set
 from trial.models import DataQuery
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True),
+              pytest.mark.requirement("USE-01")]
 
 SHOTS = Path(__file__).resolve().parents[2] / ".data" / "screenshots" / "day"
 WIDTHS = (390, 1280)

@@ -11,7 +11,15 @@ from typing import Any
 
 import pytest
 
-from screening.eligibility import Protocol, Status, evaluate, load_protocol_text, parse_facts
+from screening.eligibility import (
+    Protocol,
+    Status,
+    evaluate,
+    load_protocol_text,
+    parse_facts,
+)
+
+pytestmark = pytest.mark.requirement("ELG-01")
 
 
 @pytest.fixture

@@ -6,8 +6,17 @@ import json
 
 import pytest
 
-from screening.eligibility import Evaluation, Overall, Status, evaluate, load_protocol_text, parse_facts
+from screening.eligibility import (
+    Evaluation,
+    Overall,
+    Status,
+    evaluate,
+    load_protocol_text,
+    parse_facts,
+)
 from screening.eligibility.results import overall_status
+
+pytestmark = pytest.mark.requirement("ELG-01")
 
 CODES = ["I01", "I02", "I03a", "I03b", "I04", "I05", "I06a", "I06b", "I06c", "I06d", "I06e", "I07", "I08", "I09"]
 

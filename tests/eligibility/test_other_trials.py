@@ -20,6 +20,8 @@ import pytest
 
 from screening.eligibility import evaluate, load_protocol_file, parse_facts
 
+pytestmark = pytest.mark.requirement("ELG-02")
+
 HERE = Path(__file__).parent
 PROTOCOLS = HERE.parents[1] / "trial" / "protocols"
 CAR_T = PROTOCOLS / "nct07233642-cd19-car-t-sle.toml"

@@ -8,12 +8,15 @@ import re
 from datetime import date
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from screening.eligibility import FactsError, Overall, Status, evaluate, parse_facts
 from screening.eligibility.calculators import EULAR_ACR_2019_CRITERIA, SLEDAI_2K_WEIGHTS
 from screening.eligibility.protocol import LAB_UNITS, ContraceptionMethod
+
+pytestmark = pytest.mark.requirement("ELG-01")
 
 days = st.dates(min_value=date(2026, 9, 1), max_value=date(2026, 12, 31)).map(date.isoformat)
 maybe_bool = st.none() | st.booleans()

@@ -15,6 +15,8 @@ from screening.eligibility import Status, load_protocol_text
 from screening.eligibility.numbers import decisive
 from screening.eligibility.protocol import ProtocolError
 
+pytestmark = pytest.mark.requirement("ELG-01")
+
 
 def serum(result: str, on: str) -> dict[str, Any]:
     return {"specimen": "serum", "result": result, "collected_on": on}

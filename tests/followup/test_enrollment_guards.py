@@ -18,7 +18,7 @@ from screening.consent import services as consent_services
 from tests import factories
 from tests.screening.signoff_setup import correct_lab, enter_eligible, sign
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.requirement("OPS-01")]
 
 
 @pytest.fixture

@@ -12,6 +12,8 @@ from followup import rules
 from followup.rules import Kind, ScheduledReminder, Status, StoredReminder
 from screening.eligibility import load_protocol_file
 
+pytestmark = pytest.mark.requirement("FUP-01")
+
 PROTOCOL = load_protocol_file(Path(__file__).resolve().parents[2] / "trial/protocols/mc-1-50.toml")
 REMINDERS = PROTOCOL.reminders
 LD, INFUSION = dt.date(2026, 1, 26), dt.date(2026, 1, 31)

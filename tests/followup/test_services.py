@@ -13,15 +13,15 @@ from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 
 from followup import services
-from followup.services import sweep as sweep_module
 from followup.models import AlertKind, Enrollment, Reminder, UrgentAlert
+from followup.services import sweep as sweep_module
 from patients.clock import site_today
 from patients.models import PatientStatus
 from patients.versioning import StaleVersion
 from tests import factories
 from tests.followup.conftest import enroll
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.requirement("FUP-01")]
 
 
 def at(site, days: int) -> dt.datetime:

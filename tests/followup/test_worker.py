@@ -25,7 +25,7 @@ from followup.models import Reminder
 from patients.clock import site_today
 from tests.followup.conftest import enroll, signed_eligible
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.requirement("FUP-01")]
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 CELERY = BASE_DIR / ".venv/bin/celery"

@@ -16,6 +16,8 @@ from django.utils import translation
 from screening.models.signoff import MEANINGS_BY_LANGUAGE
 from screening.signoff.rules import meaning_of
 
+pytestmark = pytest.mark.requirement("I18N-01")
+
 LOCALE = Path(settings.BASE_DIR) / "locale"
 ZH_PO = LOCALE / "zh_Hans" / "LC_MESSAGES" / "django.po"
 # What makemessages reads: the apps and the templates (the documented command ignores .venv, staticfiles, bench).

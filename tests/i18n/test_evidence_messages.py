@@ -13,6 +13,8 @@ from django.utils import translation
 from screening.eligibility import evaluate, load_protocol_file, parse_facts
 from screening.eligibility.general.messages import TEMPLATES, render_all
 
+pytestmark = pytest.mark.requirement("I18N-01")
+
 CHECKOUT = Path(__file__).resolve().parents[2]
 
 

@@ -23,7 +23,7 @@ from tests.examples import ELIGIBLE_FEMALE
 from tests.screening.signoff_setup import enter_eligible, sign
 from trial.language import preference_set
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.requirement("I18N-01")]
 
 
 @pytest.fixture(scope="module")

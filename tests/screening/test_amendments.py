@@ -17,7 +17,7 @@ from screening.signoff.recheck import recheck_all
 from tests.screening.signoff_setup import enter_eligible, sign
 from trial.protocol_versions import protocol_version_load
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.requirement("ELG-02")]
 
 
 @pytest.fixture

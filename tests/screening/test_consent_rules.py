@@ -8,6 +8,8 @@ import pytest
 
 from screening.consent import rules
 
+pytestmark = pytest.mark.requirement("OPS-01")
+
 TODAY = date(2025, 6, 15)
 V1 = rules.VersionDates("1.0", date(2024, 1, 10), date(2024, 2, 1), date(2025, 5, 1))
 V2 = rules.VersionDates("2.0", date(2025, 4, 1), date(2025, 5, 1), None)

@@ -21,6 +21,8 @@ from screening.consent.guards import (
 from screening.models import Consent, ICFVersion, Withdrawal
 from tests import factories
 
+pytestmark = pytest.mark.requirement("OPS-01")
+
 PDF = b"%PDF-1.7\n% a consent form\n%%EOF\n"
 
 

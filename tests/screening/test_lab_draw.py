@@ -13,7 +13,7 @@ from patients.clock import site_today
 from screening.models import LabResult
 from screening.records.services import screening_record_create
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.requirement("DAT-01")]
 
 
 def draw_url(patient):

@@ -15,7 +15,7 @@ from screening.models import LabResult, RecordStatus, ReferenceRange
 from screening.records import services
 from tests.screening.records_setup import reference_ranges
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.requirement("DAT-01")]
 
 
 def days_ago(site, days):

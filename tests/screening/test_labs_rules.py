@@ -11,6 +11,8 @@ from screening.models.labs import Outcome, Specimen
 from screening.models.treatments import DrugClass
 from screening.records import rules
 
+pytestmark = pytest.mark.requirement("DAT-01")
+
 PROTOCOL = load_protocol_file("trial/protocols/mc-1-50.toml")
 CREATININE = PROTOCOL.lab_tests["creatinine"]
 BILIRUBIN = PROTOCOL.lab_tests["total_bilirubin"]

@@ -27,7 +27,7 @@ from tests import factories
 from tests.screening.signoff_setup import correct_lab, enter_eligible, lab, sign
 from trial.models import AuthEvent, StaffName
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.requirement("SIG-01", "SIG-02")]
 
 
 @pytest.fixture

@@ -11,6 +11,8 @@ from screening.eligibility import CriterionResult, Evaluation, Status
 from screening.eligibility.protocol import ExclusionCriteriaStatus
 from screening.signoff import rules
 
+pytestmark = pytest.mark.requirement("SIG-02")
+
 
 def evaluation(*results: CriterionResult) -> Evaluation:
     from screening.eligibility.results import overall_status

@@ -14,7 +14,7 @@ from tests import factories
 from tests.screening.signoff_setup import correct_lab, enter_eligible, sign
 from trial.models import AuthEvent
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.requirement("AUT-01", "SIG-03")]
 
 
 @pytest.fixture

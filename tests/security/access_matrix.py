@@ -96,6 +96,9 @@ MATRIX: dict[str, Access] = {
                            pk="data_query"),
     "query_close": Access(get=REFUSED, post=MONITOR_POST, pk="data_query"),
     "query_reopen": Access(get=REFUSED, post=MONITOR_POST, pk="data_query"),
+    # -- validation reports: monitors and sponsor admins ----------------------------------------------------
+    "validation_reports": Access(get=MONITOR_GET, post=REFUSED),
+    "validation_report_file": Access(get=MONITOR_GET, post=REFUSED, pk="validation_report"),
     # -- candidates ------------------------------------------------------------------------------------------
     "patient_register": Access(get=COORDINATOR_GET, post=COORDINATOR_POST),
     "patient_detail": Access(get=READ, post=REFUSED, pk="patient"),

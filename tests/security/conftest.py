@@ -37,6 +37,7 @@ class World:
     data_query: Any
     audit_entry: Any
     calendar_token: str
+    validation_report: Any
 
 
 def client_as(user) -> Client:
@@ -67,6 +68,23 @@ def enrolled_with_a_pregnancy_test(patient, coordinator):
     )
     return Reminder.objects.create(patient=patient, site=patient.site, kind=ReminderKind.PREGNANCY_TEST_PRE_LD,
                                    sequence=0, due_date=today + dt.timedelta(days=2))
+
+
+def stored_validation_report():
+    """A stored report with its English PDF, written directly: ``make validate`` builds real ones (tested
+    in tests/validation)."""
+    from django.utils import timezone
+
+    from trial.validation.records import ValidationDocument, ValidationReport
+
+    now = timezone.now()
+    report = ValidationReport.objects.create(
+        started_at=now, finished_at=now, ran_by="qa", host="test", portal_version="0.1.0", commit="abc",
+        outcome="passed", requirements_total=1, requirements_verified=1, checks_failed=0, tests_passed=1,
+        tests_failed=0)
+    ValidationDocument.objects.create(report=report, language="en", format="pdf", content=b"%PDF-1.4\n",
+                                      sha256="0" * 64)
+    return report
 
 
 @pytest.fixture
@@ -109,10 +127,11 @@ def world(site_a, site_b, coordinator_a, investigator_a, monitor_a, coordinator_
     )
     audit_entry = AuditEntry.objects.filter(patient=patient).order_by("pk").first()
     calendar_token = followup_services.calendar_token_issue(acting_user=coordinator_a)
+    validation_report = stored_validation_report()
     return World(
         users={"anonymous": None, "coordinator_a": coordinator_a, "investigator_a": investigator_a,
                "monitor_a": monitor_a, "coordinator_b": coordinator_b},
         patient=patient, icf_version=icf_version, consent=consent, lab=lab, reference_range=reference_range,
         reminder=reminder, alert=alert, data_query=data_query, audit_entry=audit_entry,
-        calendar_token=calendar_token,
+        calendar_token=calendar_token, validation_report=validation_report,
     )

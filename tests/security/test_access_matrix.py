@@ -25,7 +25,7 @@ from tests.security.access_matrix import (
 )
 from tests.security.conftest import World, client_as
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.requirement("ACC-01", "AUT-01")]
 
 # Not the portal's own pages: Django's admin (checked below: staff only) and static files.
 SKIPPED_NAMESPACES = {"admin"}
@@ -62,6 +62,8 @@ def url_of(name: str, route: str, access: Access, world: World) -> str:
             kwargs["slug"] = access.slug
         elif kwarg == "token":
             kwargs["token"] = world.calendar_token
+        elif kwarg in ("language", "kind"):  # the validation report's English PDF
+            kwargs.update(language="en", kind="pdf")
         else:
             raise AssertionError(f"{name}: teach test_access_matrix.url_of which object fills <{kwarg}>")
     return reverse(name, kwargs=kwargs)

@@ -13,6 +13,8 @@ from tests.factories import PASSWORD
 from trial.models import AuthEvent
 from trial.session_limits import SESSION_RENEWED_KEY, SESSION_STARTED_KEY
 
+pytestmark = pytest.mark.requirement("ACC-02")
+
 
 def fail_login(client, username: str, ip: str = "10.0.0.1"):
     return client.post(reverse("login"), {"username": username, "password": "wrong password 123"}, REMOTE_ADDR=ip)

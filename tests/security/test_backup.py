@@ -19,7 +19,7 @@ from trial import backup
 from trial.audit.ledger import AuditEntry
 from trial.env import database_from_url
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.requirement("REC-03")]
 BASE_DIR = Path(__file__).resolve().parents[2]
 
 

@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.requirement("ERR-01")]
 
 
 def test_an_audit_search_to_the_year_9999_is_a_form_error(client_of, monitor_a, patient_a):

@@ -10,7 +10,7 @@ from tests import factories
 from tests.security.conftest import World, client_as
 from tests.security.forms_data import form_data
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.requirement("ERR-01")]
 
 # (url name, world object, the first user's change, the field label the conflict message shows, the second
 # user's change)

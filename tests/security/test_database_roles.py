@@ -12,7 +12,7 @@ from tests.roles import owner_cursor, trigger_names
 from trial import db_roles
 from trial.audit.ledger import AuditEntry, LedgerSpec
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.requirement("REC-02")]
 
 
 def refused(sql: str, params=None, match: str = "permission denied|must be owner") -> None:

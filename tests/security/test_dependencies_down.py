@@ -25,6 +25,8 @@ from patients.models import Patient
 from tests.security.conftest import client_as, enrolled_with_a_pregnancy_test
 from tests.security.test_backup import url_of
 
+pytestmark = pytest.mark.requirement("ERR-01")
+
 BASE_DIR = Path(__file__).resolve().parents[2]
 
 

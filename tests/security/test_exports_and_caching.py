@@ -13,7 +13,7 @@ from django.urls import reverse
 from patients.models import Patient
 from trial.csv_export import safe_cell
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.requirement("REC-01")]
 
 
 @pytest.mark.parametrize(("value", "shown"), [

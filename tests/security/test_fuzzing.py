@@ -27,7 +27,7 @@ from tests.security.forms_data import form_data
 from tests.security.test_access_matrix import portal_urls, url_of
 from trial.audit.ledger import AuditEntry
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.requirement("ERR-01")]
 
 # Take no input: logout ends the session, the calendar address is issued (200, shown once) or revoked.
 NOT_FUZZED = {"logout", "followup_calendar_issue", "followup_calendar_revoke"}

@@ -17,7 +17,7 @@ from tests.security.conftest import FULL_NAME, RECORD_NUMBER, World, client_as
 from tests.security.test_access_matrix import portal_urls, url_of
 from trial.audit.ledger import AuditEntry
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.requirement("PRV-01")]
 
 NEW_RECORD_NUMBER = "HRN-7730041-Y"
 IDENTIFIERS = (FULL_NAME, "Qiuyue", RECORD_NUMBER, NEW_RECORD_NUMBER, "7730041")

@@ -11,6 +11,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tests.factories import PASSWORD, create_totp_device, current_totp_code
 
+pytestmark = pytest.mark.requirement("ACC-02")
+
 
 def password_login(client, user):
     response = client.post(reverse("login"), {"username": user.username, "password": PASSWORD})

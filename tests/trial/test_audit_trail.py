@@ -11,6 +11,8 @@ from patients.models import Patient
 from tests.factories import create_site
 from trial.models import AuthEvent, Site
 
+pytestmark = pytest.mark.requirement("AUD-01")
+
 
 def events_of(obj):
     return obj.__class__.pgh_event_models["insert"].objects.filter(pgh_obj_id=obj.pk).order_by("pgh_id")

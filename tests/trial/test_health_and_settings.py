@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
+pytestmark = pytest.mark.requirement("SEC-01")
+
 BASE_DIR = Path(__file__).resolve().parents[2]
 
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 from django.urls import reverse
 
 from tests.factories import PASSWORD
 from trial.models import AuthEvent
+
+pytestmark = pytest.mark.requirement("ACC-02")
 
 
 def test_wrong_password_gets_a_message_and_is_counted(client, coordinator_a):

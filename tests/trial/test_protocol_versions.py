@@ -13,9 +13,11 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, transaction
 
+from tests.examples import ELIGIBLE_FEMALE
 from trial.models import ProtocolVersion
 from trial.protocol_versions import current_protocol
-from tests.examples import ELIGIBLE_FEMALE
+
+pytestmark = pytest.mark.requirement("ELG-02")
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 DEMO_PROTOCOL = BASE_DIR / "trial" / "protocols" / "mc-1-50.toml"

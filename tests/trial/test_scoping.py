@@ -7,6 +7,8 @@ from django.urls import reverse
 
 from patients.models import Patient
 
+pytestmark = pytest.mark.requirement("ACC-01")
+
 
 @pytest.mark.parametrize("who", ["coordinator_a", "investigator_a", "monitor_a"])
 def test_staff_of_the_site_open_its_candidate(request, client_of, patient_a, who):
