@@ -21,7 +21,7 @@ PAGES = {
     "coord.hefei": lambda: ["/dashboard/coordinator/", "/screening/log/",
                             *(f"/patients/{pk}/" for pk in _candidates(1)), "/patients/new/"],
     "inv.hangzhou": lambda: ["/dashboard/investigator/", *(f"/screening/patients/{pk}/signoff/" for pk in _candidates(2)[:3])],
-    "monitor": lambda: ["/dashboard/monitor/", "/screening/records/to-verify/", "/audit/",
+    "monitor": lambda: ["/dashboard/monitor/", "/screening/records/to-verify/", "/audit/", "/validation/",
                         f"/patients/{_candidates(1)[0]}/",
                         *(f"/patients/{pk}/history/" for pk in _candidates(1)[:3])],
 }
