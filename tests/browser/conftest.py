@@ -18,8 +18,12 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 def browser():
     if not shutil.which(CHROMIUM):
         pytest.fail(f"Browser tests need Debian's chromium at {CHROMIUM} (apt-get install chromium).")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # An assertion waits as long as an action does (10 s, the pages' default below), not Playwright's 5 s: on
+    # a two-core machine running two test workers and chromium, a save was once seen to take longer than 5 s
+    # to show. How fast pages are is measured by `make bench`, not here.
+    expect.set_options(timeout=10_000)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
