@@ -126,7 +126,7 @@ def _pdf(run: Run, language: str, font) -> bytes:
     pdf.ln(2)
     pdf.line_of(_("Traceability matrix"), size=11, bold=True, height=7)
     pdf.set_font(pdf.family, size=7.5)
-    _table(pdf, (18, 70, 30, 62), (_("Requirement"), _("Text and source"), _("Result"), _("Tests")),
+    _table(pdf, (21, 67, 30, 62), (_("Requirement"), _("Text and source"), _("Result"), _("Tests")),
            [(row.requirement.id, f"{text}\n{', '.join(row.requirement.source)} ({_('risk')}: {risk})",
              f"{label}\n" + _("%(passed)s passed, %(failed)s failed, %(skipped)s skipped") % {
                  "passed": passed, "failed": failed, "skipped": skipped},

@@ -64,7 +64,7 @@ class Command(BaseCommand):
                 self.stdout.write(f"  not verified: {row.requirement.id} ({why})")
         for problem in problems:
             self.stdout.write(f"  {problem}")
-        self.stdout.write(f"Outcome: {run.outcome}; {run.verified} of {len(run.rows)} requirements verified; "
+        self.stdout.write(f"Outcome: {run.outcome.replace('_', ' ')}; {run.verified} of {len(run.rows)} requirements verified; "
                           f"report {report.pk} in {folder}")
         for document in report.documents.all():
             self.stdout.write(f"  {document.sha256}  {document.filename}")
