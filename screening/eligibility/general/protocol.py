@@ -28,6 +28,7 @@ from types import MappingProxyType
 from typing import Any
 
 from ..catalogue import AttributeType, Catalogue, limits, load_catalogue, names
+from ..escalation import Escalation, load_escalation
 from ..instruments import INSTRUMENTS
 from ..protocol import (
     DoseLevels,
@@ -122,6 +123,7 @@ class GeneralProtocol:
     contraception_sexes: Mapping[str, tuple[str, ...]]
     dose_levels: DoseLevels | None
     reminders: Reminders | None
+    escalation: Escalation | None = None
     format: int = FORMAT
 
     def methods_for(self, sex: str) -> tuple[str, ...]:
@@ -182,7 +184,7 @@ def load_general(doc: Mapping[str, Any]) -> GeneralProtocol:
     root = Table(doc, "")
     root.allow("format", "id", "version", "title", "effective_date", "screening_window_days", "catalogue",
                "inclusion", "exclusion", "exclusion_criteria_status", "exclusion_criteria_note",
-               "contraception_methods", "dose_levels", "reminders")
+               "contraception_methods", "dose_levels", "reminders", "escalation")
     if root.integer("format") != FORMAT:
         raise ProtocolError("format", f"expected {FORMAT}")
     catalogue = load_catalogue(root.table("catalogue"))
@@ -205,6 +207,10 @@ def load_general(doc: Mapping[str, Any]) -> GeneralProtocol:
         raise ProtocolError("exclusion", "required when exclusion_criteria_status is 'provided'")
     if reader.needs_methods and not methods:
         raise ProtocolError("contraception_methods", "required by a pregnancy_contraception criterion")
+    dose_levels = load_dose_levels(root.table("dose_levels")) if "dose_levels" in doc else None
+    if "escalation" in doc and dose_levels is None:
+        raise ProtocolError("escalation", "needs [dose_levels]: the levels it escalates through")
+    escalation = load_escalation(root.table("escalation"), len(dose_levels.levels)) if "escalation" in doc else None
     return GeneralProtocol(
         id=root.string("id"),
         version=root.string("version"),
@@ -218,8 +224,9 @@ def load_general(doc: Mapping[str, Any]) -> GeneralProtocol:
         exclusion_criteria_note=root.string("exclusion_criteria_note", default=""),
         contraception_methods=methods,
         contraception_sexes=sexes,
-        dose_levels=load_dose_levels(root.table("dose_levels")) if "dose_levels" in doc else None,
+        dose_levels=dose_levels,
         reminders=load_reminders(root.table("reminders")) if "reminders" in doc else None,
+        escalation=escalation,
     )
 
 
