@@ -48,6 +48,21 @@ def test_a_missing_trigger_fails_and_is_named(role):
         assert installation.trigger_check(cursor).status == PASS
 
 
+def test_an_append_only_trigger_whose_function_lets_changes_through_fails(role):
+    """The owner keeps the trigger, present and enabled, and swaps its function for one that allows all."""
+    with owner_transaction() as cursor:
+        cursor.execute("SELECT t.tgname, p.proname FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid"
+                       " WHERE t.tgrelid = 'trial_validationreport'::regclass AND t.tgname LIKE 'pgtrigger_%%'"
+                       " ORDER BY 1 LIMIT 1")
+        [(trigger, function)] = cursor.fetchall()
+        cursor.execute(f"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger AS $$ BEGIN RETURN NEW; END; $$"
+                       " LANGUAGE plpgsql")
+        check = installation.trigger_check(cursor)
+    assert check.status == FAIL
+    assert f"trial_validationreport: trigger {trigger} runs {function}(), which differs from the code's" \
+        in check.detail
+
+
 def test_a_disabled_trigger_fails(role):
     with owner_transaction() as cursor:
         cursor.execute("ALTER TABLE trial_auditentry DISABLE TRIGGER ALL")

@@ -8,6 +8,7 @@ warnings, a ledger with no checkpoint yet): a warning is shown, it does not fail
 from __future__ import annotations
 
 import platform
+import re
 import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -166,29 +167,48 @@ def grant_check(cursor, role: str, classes: dict[str, list[str]] | None = None) 
                   f"{tables} tables: append-only and read-only ones as granted, no TRUNCATE or TRIGGER")
 
 
-def expected_triggers() -> list[tuple[str, str]]:
-    """(table, trigger) of every trigger the code declares: pgtrigger's (append-only, immutability, history)
-    and the ledger's on every event table."""
-    expected = {(model._meta.db_table, trigger.get_pgid(model)) for model, trigger in pgtrigger.registered()}
-    expected |= {(model._meta.db_table, TRIGGER_NAME) for model in event_models()}
-    return sorted(expected)
+def _body(sql: str) -> str:
+    """A trigger function's body from pgtrigger's installation SQL, as PostgreSQL keeps it (``prosrc``)."""
+    found = re.search(r"RETURNS TRIGGER AS \$\$(.*?)\$\$ LANGUAGE plpgsql;", sql, re.S)
+    return _words(found.group(1)) if found else ""
 
 
-def trigger_check(cursor, expected: Iterable[tuple[str, str]] | None = None) -> Check:
-    cursor.execute("SELECT c.relname, t.tgname, t.tgenabled FROM pg_trigger t"
+def _words(text: str) -> str:
+    return " ".join(text.split())
+
+
+def expected_triggers() -> list[tuple[str, str, str | None]]:
+    """(table, trigger, its function's body or None) of every trigger the code declares: pgtrigger's
+    (append-only, immutability, history), whose functions must be the code's to the letter, and the ledger's
+    on every event table (its function is checked by the chain: ``verify_audit``)."""
+    expected = {(model._meta.db_table, trigger.get_pgid(model), _body(trigger.compile(model).install_sql))
+                for model, trigger in pgtrigger.registered()}
+    expected |= {(model._meta.db_table, TRIGGER_NAME, None) for model in event_models()}
+    return sorted(expected, key=lambda found: found[:2])
+
+
+def trigger_check(cursor, expected: Iterable[tuple[str, str, str | None]] | None = None) -> Check:
+    """Every trigger present and enabled, and pgtrigger's functions as the code wrote them: a function
+    replaced by one that lets an UPDATE through would leave the trigger present and enabled."""
+    cursor.execute("SELECT c.relname, t.tgname, t.tgenabled, p.proname, p.prosrc FROM pg_trigger t"
                    " JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace"
-                   " WHERE n.nspname = 'public' AND NOT t.tgisinternal")
-    present = {(table, name): enabled for table, name, enabled in cursor.fetchall()}
+                   " JOIN pg_proc p ON p.oid = t.tgfoid WHERE n.nspname = 'public' AND NOT t.tgisinternal")
+    present = {(table, name): (enabled, function, source) for table, name, enabled, function, source
+               in cursor.fetchall()}
     problems, count = [], 0
-    for table, name in expected if expected is not None else expected_triggers():
+    for table, name, body in expected if expected is not None else expected_triggers():
         count += 1
         state = present.get((table, name))
         if state is None:
             problems.append(f"{table}: trigger {name} is missing")
-        elif state not in ENABLED:
+            continue
+        enabled, function, source = state
+        if enabled not in ENABLED:
             problems.append(f"{table}: trigger {name} is disabled")
+        if body is not None and _words(source) != body:
+            problems.append(f"{table}: trigger {name} runs {function}(), which differs from the code's")
     return _check(gettext_noop("Audit triggers present and enabled"), "AUD-01", problems,
-                  f"{count} triggers present and enabled")
+                  f"{count} triggers present and enabled, their functions as the code declares them")
 
 
 def ignore_guard_check(cursor) -> Check:
