@@ -63,6 +63,17 @@ def test_an_append_only_trigger_whose_function_lets_changes_through_fails(role):
         in check.detail
 
 
+def test_a_ledger_function_that_records_nothing_fails(role):
+    with connection.cursor() as cursor:
+        assert installation.ledger_function_check(cursor).status == PASS
+    with owner_transaction() as cursor:
+        cursor.execute("CREATE OR REPLACE FUNCTION trial_ledger_record__screening_labresultevent() RETURNS trigger"
+                       " LANGUAGE plpgsql AS $f$ BEGIN RETURN NULL; END $f$")
+        check = installation.ledger_function_check(cursor)
+    assert check.status == FAIL and check.requirement == "AUD-01"
+    assert check.detail == "trial_ledger_record__screening_labresultevent() differs from the code's"
+
+
 def test_a_disabled_trigger_fails(role):
     with owner_transaction() as cursor:
         cursor.execute("ALTER TABLE trial_auditentry DISABLE TRIGGER ALL")

@@ -22,6 +22,7 @@ were written before their table had the trigger (e.g. by a data migration) are a
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -486,6 +487,26 @@ def install_ledger(using: str = "default", app_registry=global_apps) -> list[str
             )
             covered.append(spec.event_table)
     return covered
+
+
+# A function of this module's SQL: its name and its body between the $f$ quotes.
+_FUNCTION = re.compile(r'CREATE OR REPLACE FUNCTION\s+"?(\w+)"?\s*\(.*?\$f\$(.*?)\$f\$', re.S)
+
+
+def expected_functions(cursor, quote_name, app_registry=global_apps) -> dict[str, str]:
+    """{function: its body as this code writes it}: the shared functions and each installed event table's
+    append and trigger functions. The installation qualification compares them with what the database runs:
+    a trigger present and enabled whose function records nothing would otherwise go unseen."""
+    found = dict(_FUNCTION.findall(_FUNCTIONS_SQL))
+    for model in event_models(app_registry):
+        spec = spec_for(model, app_registry)
+        cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [spec.event_table])
+        if not cursor.fetchone()[0]:
+            continue
+        via_pk_type = _column_type(cursor, spec.via_table, spec.via_pk) if spec.patient_mode == "via" else ""
+        found.update(_FUNCTION.findall(spec.sql(quote_name, _column_type(cursor, spec.event_table, "pgh_obj_id"),
+                                                via_pk_type)))
+    return found
 
 
 def _column_type(cursor, table: str, column: str) -> str:

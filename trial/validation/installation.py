@@ -26,7 +26,7 @@ from packaging.requirements import Requirement as Dependency
 from packaging.specifiers import SpecifierSet
 
 from trial.audit import checkpoints
-from trial.audit.ledger import TRIGGER_NAME, event_models
+from trial.audit.ledger import TRIGGER_NAME, event_models, expected_functions
 from trial.audit.verify import verify
 from trial.db_roles import table_classes
 
@@ -211,6 +211,20 @@ def trigger_check(cursor, expected: Iterable[tuple[str, str, str | None]] | None
                   f"{count} triggers present and enabled, their functions as the code declares them")
 
 
+def ledger_function_check(cursor, quote_name=connection.ops.quote_name) -> Check:
+    """The ledger's functions (the hash, each event table's append and trigger functions) as the code writes
+    them: the owner replacing one with a function that records nothing leaves every trigger in place."""
+    expected = expected_functions(cursor, quote_name)
+    cursor.execute("SELECT p.proname, p.prosrc FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace"
+                   " WHERE n.nspname = 'public' AND p.proname = ANY(%s)", [list(expected)])
+    installed = dict(cursor.fetchall())
+    problems = [f"{name}() is missing" if name not in installed else f"{name}() differs from the code's"
+                for name, body in sorted(expected.items())
+                if name not in installed or _words(installed[name]) != _words(body)]
+    return _check(gettext_noop("Audit ledger functions as the code declares them"), "AUD-01", problems,
+                  f"{len(expected)} functions as the code declares them")
+
+
 def ignore_guard_check(cursor) -> Check:
     """pgtrigger's ``pgtrigger.ignore`` honoured for the owner only (``trial.audit.ignore_guard``)."""
     cursor.execute("SELECT prosrc FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace"
@@ -277,7 +291,7 @@ def qualify() -> list[Check]:
     role = runtime_role()
     with connection.cursor() as cursor:
         database = [postgresql_check(cursor), role_check(cursor, role, owner_role()), grant_check(cursor, role),
-                    trigger_check(cursor), ignore_guard_check(cursor)]
+                    trigger_check(cursor), ledger_function_check(cursor), ignore_guard_check(cursor)]
     return [python_check(), package_check(), database[0], redis_check(), migrations_check(), *database[1:],
             *checkpoint_checks(), deployment_check()]
 
