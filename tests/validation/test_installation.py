@@ -113,6 +113,14 @@ def test_a_runtime_role_with_a_superuser_attribute_or_the_owners_name_fails(role
     assert same.status == FAIL and "is also the owner role" in same.detail
 
 
+def test_a_runtime_role_that_is_a_member_of_the_owner_fails(role):
+    owner = installation.owner_role()
+    with owner_transaction() as cursor:
+        cursor.execute(f"GRANT {connection.ops.quote_name(owner)} TO {connection.ops.quote_name(role)}")
+        check = installation.role_check(cursor, role, owner)
+    assert check.status == FAIL and f"{role} is a member of role {owner}" in check.detail
+
+
 def test_the_trigger_bypass_left_open_fails():
     with owner_transaction() as cursor:
         cursor.execute("CREATE OR REPLACE FUNCTION _pgtrigger_should_ignore(trigger_name NAME) RETURNS BOOLEAN"

@@ -130,10 +130,14 @@ def role_check(cursor, role: str, owner: str | None) -> Check:
     cursor.execute("SELECT has_schema_privilege(%s, 'public', 'CREATE')", [role])
     if cursor.fetchone()[0]:
         problems.append(f"{role} may CREATE in the schema public")
+    cursor.execute("SELECT g.rolname FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid"
+                   " JOIN pg_roles r ON r.oid = m.member WHERE r.rolname = %s ORDER BY 1", [role])
+    problems += [f"{role} is a member of role {group} (it may act with that role's rights)"
+                 for (group,) in cursor.fetchall()]
     if owner is not None and owner == role:
         problems.append(f"{role} is also the owner role: configure DATABASE_OWNER_URL with another role")
     return _check(gettext_noop("Runtime role attributes"), "REC-02", problems,
-                  f"{role}: no superuser or other attribute, owns nothing, no CREATE")
+                  f"{role}: no superuser or other attribute, member of no role, owns nothing, no CREATE")
 
 
 # What the runtime role may not do, by the class of the table (trial.db_roles.table_classes).
