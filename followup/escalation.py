@@ -87,7 +87,9 @@ def boin(design: Escalation, counts: LevelCounts) -> tuple[Step, str]:
         return Step.WAIT, "cohort_not_full"
     if counts.evaluable < counts.treated:
         return Step.WAIT, "dlt_windows_open"
-    row = design.boin_table[counts.evaluable]
+    row = design.boin_table.get(counts.evaluable)
+    if row is None:  # more subjects than the level may hold: the table has nothing more to say
+        return Step.STAY, "level_full"
     if row.eliminate is not None and counts.dlts >= row.eliminate:
         return Step.ELIMINATE, "boin_eliminate"
     if counts.dlts >= row.de_escalate:

@@ -130,6 +130,7 @@ def test_boin_across_the_levels():
     assert next_step(design, [LevelCounts(3, 3, 3), NONE, NONE], 1).step is Next.STOP
     assert next_step(design, [LevelCounts(3, 3, 2), NONE, NONE], 1).reason == "no_lower_level"
     assert next_step(design, [LevelCounts(9, 9, 3), NONE, NONE], 1).step is Next.MTD  # the level holds its most
+    assert next_step(design, [LevelCounts(12, 12, 3), NONE, NONE], 1).step is Next.MTD  # past the table
     assert next_step(design, [LevelCounts(4, 4, 0), NONE, NONE], 1).reason == "cohort_not_full"
 
 
