@@ -8,6 +8,7 @@ from django.db import connection
 
 from tests.roles import owner_transaction
 from trial.audit import checkpoints
+from trial.audit.ignore_guard import HARDENED_IGNORE_SQL
 from trial.validation import installation
 from trial.validation.installation import FAIL, PASS
 
@@ -127,6 +128,14 @@ def test_the_trigger_bypass_left_open_fails():
                        " LANGUAGE sql AS $$ SELECT trigger_name = ANY(current_setting('pgtrigger.ignore')::name[]) $$")
         check = installation.ignore_guard_check(cursor)
     assert check.status == FAIL and check.requirement == "REC-02"
+
+
+def test_a_guard_that_names_the_runtime_role_as_owner_fails(role):
+    """Still shaped like the guard, but honouring the runtime role's SET pgtrigger.ignore."""
+    with owner_transaction() as cursor:
+        cursor.execute(HARDENED_IGNORE_SQL.replace("@OWNER@", f"'{role}'"))
+        check = installation.ignore_guard_check(cursor)
+    assert check.status == FAIL and "_pgtrigger_should_ignore is not the guard" in check.detail
 
 
 def test_a_package_outside_its_declared_range_or_missing_fails():

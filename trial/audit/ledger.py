@@ -460,15 +460,9 @@ def install_ledger(using: str = "default", app_registry=global_apps) -> list[str
     with transaction.atomic(using=using), connection.cursor() as cursor:
         cursor.execute(_FUNCTIONS_SQL)
         harden_trigger_ignore(cursor)
-        for model in event_models(app_registry):
-            spec = spec_for(model, app_registry)
-            cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [spec.event_table])
-            if not cursor.fetchone()[0]:
-                continue  # its migration has not run on this database yet
+        for spec, sql in _event_table_sql(cursor, connection.ops.quote_name, app_registry):
             quoted = connection.ops.quote_name(spec.event_table)
-            via_pk_type = _column_type(cursor, spec.via_table, spec.via_pk) if spec.patient_mode == "via" else ""
-            cursor.execute(spec.sql(connection.ops.quote_name, _column_type(cursor, spec.event_table, "pgh_obj_id"),
-                                    via_pk_type))
+            cursor.execute(sql)
             append, record = (connection.ops.quote_name(name) for name in spec.function_names())
             # A statement-level trigger sees the statement's rows as one transition table (CREATE OR REPLACE
             # cannot turn the row-level trigger of earlier versions into one).
@@ -489,23 +483,36 @@ def install_ledger(using: str = "default", app_registry=global_apps) -> list[str
     return covered
 
 
-# A function of this module's SQL: its name and its body between the $f$ quotes.
-_FUNCTION = re.compile(r'CREATE OR REPLACE FUNCTION\s+"?(\w+)"?\s*\(.*?\$f\$(.*?)\$f\$', re.S)
-
-
-def expected_functions(cursor, quote_name, app_registry=global_apps) -> dict[str, str]:
-    """{function: its body as this code writes it}: the shared functions and each installed event table's
-    append and trigger functions. The installation qualification compares them with what the database runs:
-    a trigger present and enabled whose function records nothing would otherwise go unseen."""
-    found = dict(_FUNCTION.findall(_FUNCTIONS_SQL))
+def _event_table_sql(cursor, quote_name, app_registry=global_apps) -> Iterator[tuple[LedgerSpec, str]]:
+    """Each event table's spec and the SQL of its append and trigger functions, for the tables this database
+    has (one whose migration has not run yet is left out): what ``install_ledger`` runs and the installation
+    qualification compares with."""
     for model in event_models(app_registry):
         spec = spec_for(model, app_registry)
         cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [spec.event_table])
         if not cursor.fetchone()[0]:
             continue
         via_pk_type = _column_type(cursor, spec.via_table, spec.via_pk) if spec.patient_mode == "via" else ""
-        found.update(_FUNCTION.findall(spec.sql(quote_name, _column_type(cursor, spec.event_table, "pgh_obj_id"),
-                                                via_pk_type)))
+        yield spec, spec.sql(quote_name, _column_type(cursor, spec.event_table, "pgh_obj_id"), via_pk_type)
+
+
+# A function of the ledger's SQL (or the trigger guard's): its name, without a schema, and its body between
+# the $f$ quotes, as PostgreSQL keeps it in pg_proc.prosrc.
+_FUNCTION = re.compile(r'CREATE OR REPLACE FUNCTION\s+(?:"?\w+"?\.)?"?(\w+)"?\s*\(.*?\$f\$(.*?)\$f\$', re.S)
+
+
+def function_bodies(sql: str) -> dict[str, str]:
+    """{function name: body} of every function ``sql`` creates."""
+    return dict(_FUNCTION.findall(sql))
+
+
+def expected_functions(cursor, quote_name, app_registry=global_apps) -> dict[str, str]:
+    """{function: its body as this code writes it}: the shared functions and each installed event table's
+    append and trigger functions. The installation qualification compares them with what the database runs:
+    a trigger present and enabled whose function records nothing would otherwise go unseen."""
+    found = function_bodies(_FUNCTIONS_SQL)
+    for _spec, sql in _event_table_sql(cursor, quote_name, app_registry):
+        found.update(function_bodies(sql))
     return found
 
 

@@ -26,7 +26,13 @@ from packaging.requirements import Requirement as Dependency
 from packaging.specifiers import SpecifierSet
 
 from trial.audit import checkpoints
-from trial.audit.ledger import TRIGGER_NAME, event_models, expected_functions
+from trial.audit.ignore_guard import HARDENED_IGNORE_SQL
+from trial.audit.ledger import (
+    TRIGGER_NAME,
+    event_models,
+    expected_functions,
+    function_bodies,
+)
 from trial.audit.verify import verify
 from trial.db_roles import table_classes
 
@@ -230,13 +236,18 @@ def ledger_function_check(cursor, quote_name=connection.ops.quote_name) -> Check
 
 
 def ignore_guard_check(cursor) -> Check:
-    """pgtrigger's ``pgtrigger.ignore`` honoured for the owner only (``trial.audit.ignore_guard``)."""
+    """pgtrigger's ``pgtrigger.ignore`` honoured for the owner only: ``_pgtrigger_should_ignore`` is the guard
+    ``trial.audit.ignore_guard`` installs, naming the role that owns the ledger, to the letter."""
+    cursor.execute("SELECT quote_literal(pg_get_userbyid(relowner)) FROM pg_class"
+                   " WHERE oid = 'trial_auditentry'::regclass")
+    owner = cursor.fetchone()[0]
+    expected = function_bodies(HARDENED_IGNORE_SQL.replace("@OWNER@", owner))["_pgtrigger_should_ignore"]
     cursor.execute("SELECT prosrc FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace"
                    " WHERE n.nspname = 'public' AND p.proname = '_pgtrigger_should_ignore'")
     row = cursor.fetchone()
-    guarded = row is not None and "session_user <>" in row[0]
-    problems = [] if guarded else ["_pgtrigger_should_ignore honours pgtrigger.ignore for every role "
-                                   "(run manage.py migrate as the owner)"]
+    guarded = row is not None and _words(row[0]) == _words(expected)
+    problems = [] if guarded else ["_pgtrigger_should_ignore is not the guard that honours pgtrigger.ignore for "
+                                   "the owner only (run manage.py migrate as the owner)"]
     return _check(gettext_noop("Trigger bypass closed to the runtime role"), "REC-02", problems,
                   "pgtrigger.ignore is honoured for the owner only")
 
