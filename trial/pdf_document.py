@@ -6,6 +6,7 @@ transliterated where there is an ASCII form and replaced by "?" otherwise."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
+from fpdf.fonts import FontFace
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +65,20 @@ class Document(FPDF):
         self.set_font(self.family, size=7)
         page = _("page %(number)s/%(total)s") % {"number": self.page_no(), "total": "{nb}"}
         self.cell(0, 5, self.shown(f"{self.footer_text} - {page}"), align="C")
+
+    def table_of(self, widths: Sequence[float], headings: Iterable[str], rows: Iterable[Iterable[Any]]) -> None:
+        """A table in the documents' one style: bold grey headings repeated on every page it runs over, cells
+        top-aligned, horizontal rules."""
+        with self.table(col_widths=tuple(widths), text_align="LEFT", v_align="TOP", line_height=3.6, padding=1.2,
+                        headings_style=FontFace(emphasis="BOLD", fill_color=(235, 235, 235)),
+                        borders_layout="HORIZONTAL_LINES") as table:
+            heading = table.row()
+            for title in headings:
+                heading.cell(self.shown(title))
+            for values in rows:
+                row = table.row()
+                for value in values:
+                    row.cell(self.shown(value))
 
     def line_of(self, text: str, *, size: float = 9, bold: bool = False, height: float = 5) -> None:
         self.set_font(self.family, style="B" if bold else "", size=size)

@@ -19,7 +19,6 @@ from pathlib import Path
 
 from django.utils import translation
 from django.utils.translation import gettext as _
-from fpdf.fonts import FontFace
 
 from patients.models import Patient
 from screening.eligibility.general.naming import names_in
@@ -97,23 +96,19 @@ def _checklist_pdf(patient: Patient, signature: EligibilitySignature | None, lan
     # One row a criterion: its code, its wording, its status, and what it rests on in words. The table repeats
     # its heading on every page it runs over.
     pdf.set_font(pdf.family, size=7.5)
-    with pdf.table(col_widths=(11, 44, 17, 108), text_align="LEFT", v_align="TOP", line_height=3.6, padding=1.2,
-                   headings_style=FontFace(emphasis="BOLD", fill_color=(235, 235, 235)),
-                   borders_layout="HORIZONTAL_LINES") as table:
-        heading = table.row()
-        for title in (_("Code"), _("Criterion"), _("Status"), _("Evidence, data used and decisions")):
-            heading.cell(pdf.shown(title))
-        for criterion in result["criteria"]:
-            code = criterion["code"]
-            name = names.get(code) or {}
-            row = table.row()
-            row.cell(pdf.shown(code))
-            row.cell(pdf.shown(name.get(language) or name.get("en", "")))
-            row.cell(pdf.shown(status_label(criterion["status"])))
-            row.cell(pdf.shown("\n".join(_criterion_lines(criterion, decisions.get(code), signed_facts, protocol,
-                                                          language, name_of))))
+    pdf.table_of((11, 44, 17, 108), (_("Code"), _("Criterion"), _("Status"), _("Evidence, data used and decisions")),
+                 ((criterion["code"], _criterion_name(names, criterion["code"], language),
+                   status_label(criterion["status"]),
+                   "\n".join(_criterion_lines(criterion, decisions.get(criterion["code"]), signed_facts, protocol,
+                                              language, name_of)))
+                  for criterion in result["criteria"]))
     _signature_block(pdf, patient, signature, latest)
     return bytes(pdf.output())
+
+
+def _criterion_name(names: dict, code: str, language: str) -> str:
+    name = names.get(code) or {}
+    return name.get(language) or name.get("en", "")
 
 
 def _criterion_lines(criterion: dict, decision: dict | None, signed_facts: dict, protocol, language: str,

@@ -12,7 +12,6 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
-from fpdf.fonts import FontFace
 
 from trial.pdf_document import Document, cjk_font
 from trial.validation.installation import FAIL, WARN, Check
@@ -83,21 +82,16 @@ def report_html(run: Run, language: str) -> bytes:
 
 def report_pdf(run: Run, language: str) -> bytes:
     font = None if language == "en" else cjk_font()
-    with translation.override(language if font is not None or language == "en" else "en"):
-        return _pdf(run, language if font is not None else "en", font)
+    shown = language if font is not None else "en"  # without the CJK font, in English rather than in "?"
+    with translation.override(shown):
+        return _pdf(run, shown, font)
 
 
-def _table(pdf: Document, widths: tuple[int, ...], headings: tuple[str, ...], rows) -> None:
-    with pdf.table(col_widths=widths, text_align="LEFT", v_align="TOP", line_height=3.6, padding=1.2,
-                   headings_style=FontFace(emphasis="BOLD", fill_color=(235, 235, 235)),
-                   borders_layout="HORIZONTAL_LINES") as table:
-        heading = table.row()
-        for title in headings:
-            heading.cell(pdf.shown(title))
-        for values in rows:
-            row = table.row()
-            for value in values:
-                row.cell(pdf.shown(value))
+def _section(pdf: Document, title: str) -> None:
+    """A section's heading, then the small type of its table."""
+    pdf.ln(2)
+    pdf.line_of(title, size=11, bold=True, height=7)
+    pdf.set_font(pdf.family, size=7.5)
 
 
 def _pdf(run: Run, language: str, font) -> bytes:
@@ -117,25 +111,18 @@ def _pdf(run: Run, language: str, font) -> bytes:
                 % context["tests"])
     for problem in run.problems:
         pdf.line_of(problem, bold=True)
-    pdf.set_font(pdf.family, size=7.5)
-    pdf.ln(2)
-    pdf.line_of(_("Installation qualification"), size=11, bold=True, height=7)
-    pdf.set_font(pdf.family, size=7.5)
-    _table(pdf, (38, 19, 14, 109), (_("Check"), _("Requirement"), _("Result"), _("Detail")),
+    _section(pdf, _("Installation qualification"))
+    pdf.table_of((38, 19, 14, 109), (_("Check"), _("Requirement"), _("Result"), _("Detail")),
            [(name, c.requirement, str(label), c.detail) for name, c, label in context["checks"]])
-    pdf.ln(2)
-    pdf.line_of(_("Traceability matrix"), size=11, bold=True, height=7)
-    pdf.set_font(pdf.family, size=7.5)
-    _table(pdf, (21, 67, 30, 62), (_("Requirement"), _("Text and source"), _("Result"), _("Tests")),
+    _section(pdf, _("Traceability matrix"))
+    pdf.table_of((21, 67, 30, 62), (_("Requirement"), _("Text and source"), _("Result"), _("Tests")),
            [(row.requirement.id, f"{text}\n{', '.join(row.requirement.source)} ({_('risk')}: {risk})",
              f"{label}\n" + _("%(passed)s passed, %(failed)s failed, %(skipped)s skipped") % {
                  "passed": passed, "failed": failed, "skipped": skipped},
              "\n".join(_tests_cell(row)))
             for row, text, label, passed, failed, skipped, risk in context["rows"]])
-    pdf.ln(2)
-    pdf.line_of(_("Environment"), size=11, bold=True, height=7)
-    pdf.set_font(pdf.family, size=7.5)
-    _table(pdf, (60, 120), (_("Component"), _("Version")), sorted(run.environment.items()))
+    _section(pdf, _("Environment"))
+    pdf.table_of((60, 120), (_("Component"), _("Version")), sorted(run.environment.items()))
     return bytes(pdf.output())
 
 
