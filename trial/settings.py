@@ -123,8 +123,8 @@ DATABASES = {
 }
 # TEST_DATABASE_NAME: the test database's name when it must not be the default test_<name>; ``manage.py validate``
 # sets it so that its run never drops a database that a developer's test run on the same server is using.
-if env_str("TEST_DATABASE_NAME", ""):
-    DATABASES["default"]["TEST"] = {"NAME": env_str("TEST_DATABASE_NAME", "")}
+if _test_database := env_str("TEST_DATABASE_NAME", ""):
+    DATABASES["default"]["TEST"] = {"NAME": _test_database}
 # The runtime role as configured, kept apart from DATABASES (whose credentials migrate swaps for the owner's).
 DATABASE_RUNTIME_ROLE = {key: DATABASES["default"][key] for key in ("USER", "PASSWORD")}
 _OWNER_URL = env_str("DATABASE_OWNER_URL", "" if "DATABASE_URL" in os.environ else embedded.postgres_url())

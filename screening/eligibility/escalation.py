@@ -4,9 +4,9 @@ strictly, like the rest of the protocol file; the rules that read it are ``follo
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Mapping
 
 from .toml_tables import ProtocolError, Table
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
@@ -15,7 +16,9 @@ _CONTENT_TYPES = {"html": "text/html; charset=utf-8", "pdf": "application/pdf"}
 @require_GET
 @audit_reader_required
 def report_list(request: HttpRequest) -> HttpResponse:
-    reports = ValidationReport.objects.prefetch_related("documents")[:50]
+    # The list shows each file's hash and link, never its content: the files are read only when downloaded.
+    documents = Prefetch("documents", queryset=ValidationDocument.objects.defer("content"))
+    reports = ValidationReport.objects.prefetch_related(documents)[:50]
     return render(request, "validation/list.html", {"reports": reports})
 
 
